@@ -1,0 +1,148 @@
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Baseline;
+
+/// <summary>The organization's declared state: which scopes are production, who may deploy, who is break-glass, thresholds, exceptions.</summary>
+public sealed class OrganizationBaseline
+{
+    public int Version { get; init; } = 1;
+    public required string Organization { get; init; }
+    public IReadOnlyList<EnvironmentDeclaration> Environments { get; init; } = [];
+    public IReadOnlyList<DeployerDeclaration> Deployers { get; init; } = [];
+    public BreakGlassDeclaration BreakGlass { get; init; } = new();
+    public IdentityGlobs HumanAccess { get; init; } = new();
+    public IdentityGlobs Workloads { get; init; } = new();
+    public IReadOnlyList<PersonDeclaration> People { get; init; } = [];
+    public PrivilegedDeclaration Privileged { get; init; } = new();
+    public Thresholds Thresholds { get; init; } = new();
+    public IReadOnlyList<FindingException> Exceptions { get; init; } = [];
+
+    /// <summary>SHA-256 of the file's bytes, recorded in each run.</summary>
+    public string Hash { get; init; } = "";
+
+    public string SourceFile { get; init; } = "";
+
+    public EnvironmentDeclaration? EnvironmentOfAwsAccount(string? accountId) =>
+        accountId is null ? null : Environments.FirstOrDefault(e => e.AwsAccounts.Contains(accountId));
+
+    public EnvironmentDeclaration? EnvironmentOfSubscription(string? subscriptionId) =>
+        subscriptionId is null ? null : Environments.FirstOrDefault(e => e.AzureSubscriptions.Any(s => s.Equals(subscriptionId, StringComparison.OrdinalIgnoreCase)));
+
+    public EnvironmentDeclaration? EnvironmentOfGitHub(string repository, string environment) =>
+        Environments.FirstOrDefault(e => e.GitHubEnvironments.Any(g => g.Equals($"{repository}:{environment}", StringComparison.OrdinalIgnoreCase)));
+
+    public EnvironmentDeclaration? EnvironmentByName(string name) => Environments.FirstOrDefault(e => e.Name == name);
+
+    public EnvironmentDeclaration? EnvironmentOf(Cloud cloud, string? account) => cloud switch
+    {
+        Cloud.Aws => EnvironmentOfAwsAccount(account),
+        Cloud.Azure => EnvironmentOfSubscription(account),
+        _ => null,
+    };
+
+    /// <summary>Deployers whose AWS role or principal globs match this ARN.</summary>
+    public DeployerDeclaration? AwsDeployer(string? arn) =>
+        arn is null ? null : Deployers.FirstOrDefault(d => d.AwsRoles.Any(g => g.IsMatch(arn)));
+
+    public DeployerDeclaration? AzureDeployer(string? principal) =>
+        principal is null ? null : Deployers.FirstOrDefault(d => d.AzurePrincipals.Any(g => g.IsMatch(principal)));
+
+    /// <summary>The person an identity belongs to, matched case-insensitively in the system's list.</summary>
+    public PersonDeclaration? PersonOf(Cloud cloud, string? identity)
+    {
+        if (string.IsNullOrEmpty(identity))
+        {
+            return null;
+        }
+
+        return People.FirstOrDefault(p => (cloud switch
+        {
+            Cloud.Aws => p.Aws,
+            Cloud.Azure or Cloud.Entra => p.Azure,
+            Cloud.GitHub => p.GitHub,
+            _ => [],
+        }).Any(i => i.Equals(identity, StringComparison.OrdinalIgnoreCase)) || p.Id.Equals(identity, StringComparison.OrdinalIgnoreCase));
+    }
+}
+
+/// <summary>An environment and the cloud scopes and pipeline environments that belong to it.</summary>
+public sealed record EnvironmentDeclaration
+{
+    public required string Name { get; init; }
+    public required Tier Tier { get; init; }
+    public string? PromotesTo { get; init; }
+    public IReadOnlyList<string> AwsAccounts { get; init; } = [];
+    public IReadOnlyList<string> AzureSubscriptions { get; init; } = [];
+    public IReadOnlyList<string> GitHubEnvironments { get; init; } = [];
+    public bool IsProduction => Tier == Tier.Production;
+}
+
+/// <summary>An identity set allowed to change production.</summary>
+public sealed record DeployerDeclaration
+{
+    public required string Name { get; init; }
+    public IReadOnlyList<Glob> AwsRoles { get; init; } = [];
+    public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
+    public IReadOnlyList<string> GitHubRepositories { get; init; } = [];
+}
+
+/// <summary>Emergency identities and the conditions of their use.</summary>
+public sealed record BreakGlassDeclaration
+{
+    public IReadOnlyList<Glob> AwsRoles { get; init; } = [];
+    public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
+    public System.Text.RegularExpressions.Regex? TicketPattern { get; init; }
+    public double MaxSessionHours { get; init; } = 4;
+
+    public bool IsAws(string? arn) => arn is not null && AwsRoles.Any(g => g.IsMatch(arn));
+
+    public bool IsAzure(params string?[] ids) => ids.Any(id => id is not null && AzurePrincipals.Any(g => g.IsMatch(id)));
+}
+
+/// <summary>Lists of AWS and Azure identity globs.</summary>
+public sealed record IdentityGlobs
+{
+    public IReadOnlyList<Glob> AwsRoles { get; init; } = [];
+    public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
+
+    public bool MatchesAws(string? arn) => arn is not null && AwsRoles.Any(g => g.IsMatch(arn));
+
+    public bool MatchesAzure(params string?[] ids) => ids.Any(id => id is not null && AzurePrincipals.Any(g => g.IsMatch(id)));
+}
+
+/// <summary>One person's identities across systems.</summary>
+public sealed record PersonDeclaration(string Id, IReadOnlyList<string> Aws, IReadOnlyList<string> Azure, IReadOnlyList<string> GitHub);
+
+/// <summary>What counts as privileged.</summary>
+public sealed record PrivilegedDeclaration
+{
+    public IReadOnlyList<string> AwsPolicies { get; init; } = ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"];
+    public IReadOnlyList<string> AwsActions { get; init; } = ["*", "*:*", "iam:*"];
+    public IReadOnlyList<string> AzureRoles { get; init; } = ["Owner", "Contributor", "User Access Administrator"];
+}
+
+/// <summary>Numeric limits the rules apply.</summary>
+public sealed record Thresholds
+{
+    public int StaleAfterDays { get; init; } = 90;
+    public int AccessKeyMaxAgeDays { get; init; } = 90;
+    public double MaxElevationHours { get; init; } = 8;
+    public int DeployMatchWindowMinutes { get; init; } = 60;
+}
+
+/// <summary>An owned, justified and expiring exception. An expired one stops suppressing.</summary>
+public sealed record FindingException
+{
+    public required string Rule { get; init; }
+    public Glob? Principal { get; init; }
+    public Glob? Resource { get; init; }
+    public string? Account { get; init; }
+    public required string Owner { get; init; }
+    public required string Reason { get; init; }
+    public string? Ticket { get; init; }
+    public required DateOnly Expires { get; init; }
+    public int Line { get; init; }
+
+    /// <summary>An exception is live through the whole of its expiry day (UTC).</summary>
+    public bool IsLive(DateTimeOffset asOf) => DateOnly.FromDateTime(asOf.UtcDateTime) <= Expires;
+}

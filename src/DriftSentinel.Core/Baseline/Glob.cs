@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DriftSentinel.Core.Baseline;
+
+/// <summary>A shell-style pattern: <c>*</c> any run of characters, <c>?</c> one character, <c>[abc]</c> a set. Case-insensitive.</summary>
+public sealed class Glob
+{
+    private readonly Regex _regex;
+
+    private Glob(string pattern, Regex regex)
+    {
+        Pattern = pattern;
+        _regex = regex;
+    }
+
+    public string Pattern { get; }
+
+    public bool IsMatch(string value) => _regex.IsMatch(value);
+
+    public override string ToString() => Pattern;
+
+    /// <summary>Compiles a pattern, or says what is wrong with it.</summary>
+    public static bool TryParse(string pattern, out Glob? glob, out string? error)
+    {
+        glob = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(pattern))
+        {
+            error = "a pattern cannot be empty";
+            return false;
+        }
+
+        var sb = new StringBuilder("^");
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            switch (c)
+            {
+                case '*':
+                    sb.Append(".*");
+                    break;
+                case '?':
+                    sb.Append('.');
+                    break;
+                case '[':
+                    var close = pattern.IndexOf(']', i + 1);
+                    if (close < 0)
+                    {
+                        error = $"unclosed '[' at character {i + 1}";
+                        return false;
+                    }
+
+                    var set = pattern[(i + 1)..close];
+                    if (set.Length == 0)
+                    {
+                        error = $"empty '[]' at character {i + 1}";
+                        return false;
+                    }
+
+                    sb.Append('[').Append(set.StartsWith('!') ? "^" + Regex.Escape(set[1..]) : Regex.Escape(set)).Append(']');
+                    i = close;
+                    break;
+                case ']':
+                    error = $"']' without '[' at character {i + 1}";
+                    return false;
+                default:
+                    sb.Append(Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+
+        sb.Append('$');
+        glob = new Glob(pattern, new Regex(sb.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+        return true;
+    }
+
+    public static Glob Parse(string pattern) =>
+        TryParse(pattern, out var glob, out var error) ? glob! : throw new ArgumentException(error, nameof(pattern));
+}

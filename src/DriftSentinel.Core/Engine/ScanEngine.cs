@@ -1,0 +1,111 @@
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Rules;
+
+namespace DriftSentinel.Core.Engine;
+
+/// <summary>What a scan produced: run metadata, coverage, findings and the production change classification.</summary>
+public sealed class ScanResult
+{
+    public required RunRecord Run { get; init; }
+    public required IReadOnlyList<CoverageEntry> Coverage { get; init; }
+    public required IReadOnlyList<Finding> Findings { get; init; }
+    public required IReadOnlyList<ProductionChange> ProductionChanges { get; init; }
+    public required OrganizationBaseline Baseline { get; init; }
+    public required ScanInventory Inventory { get; init; }
+    public required RuleCatalogue Catalogue { get; init; }
+
+    /// <summary>Findings that count: not suppressed by a live exception.</summary>
+    public IEnumerable<Finding> Active => Findings.Where(f => !f.IsSuppressed);
+}
+
+/// <summary>Facts about one scan, written at the top of findings.json.</summary>
+public sealed record RunRecord(
+    DateTimeOffset AsOf,
+    string Organization,
+    string BaselineFile,
+    string BaselineHash,
+    string Snapshot,
+    IReadOnlyList<string> InputsRead,
+    long EventsRead,
+    IReadOnlyDictionary<string, int> RuleVersions);
+
+/// <summary>Runs every rule over a scan input: inventory first, then each event once through all rules.</summary>
+public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rules = null)
+{
+    private readonly IReadOnlyList<Rule> _rules = rules ?? Rule.All();
+
+    public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, IProgress<long>? progress = null)
+    {
+        foreach (var rule in _rules)
+        {
+            _ = catalogue[rule.Id];
+        }
+
+        var context = new RuleContext(baseline, input.Inventory, catalogue, asOf);
+        foreach (var rule in _rules)
+        {
+            rule.Begin(context);
+        }
+
+        long events = 0;
+        foreach (var stream in input.Streams)
+        {
+            foreach (var e in stream.Read(input.Coverage))
+            {
+                // Events after the as-of time are not yet "known" to a reproducible scan.
+                if (e.Time > asOf)
+                {
+                    continue;
+                }
+
+                events++;
+                foreach (var rule in _rules)
+                {
+                    rule.Observe(e, context);
+                }
+
+                if ((events & 0xFFFF) == 0)
+                {
+                    progress?.Report(events);
+                }
+            }
+        }
+
+        var findings = _rules.SelectMany(r => r.Complete(context)).ToList();
+        ExceptionMatcher.Apply(findings, baseline.Exceptions, asOf);
+
+        // One finding per fingerprint: two paths to the same drift must not double-count it.
+        var unique = findings
+            .GroupBy(f => f.Fingerprint)
+            .Select(g => g.First())
+            .OrderByDescending(f => f.Severity)
+            .ThenBy(f => f.RuleId, StringComparer.Ordinal)
+            .ThenBy(f => f.Environment, StringComparer.Ordinal)
+            .ThenBy(f => f.Principal, StringComparer.Ordinal)
+            .ThenBy(f => f.Fingerprint, StringComparer.Ordinal)
+            .ToList();
+
+        var run = new RunRecord(
+            asOf,
+            baseline.Organization,
+            Path.GetFileName(baseline.SourceFile),
+            baseline.Hash,
+            snapshotName,
+            input.InputsRead.Order(StringComparer.Ordinal).ToList(),
+            events,
+            _rules.ToDictionary(r => r.Id, r => catalogue[r.Id].Version));
+
+        return new ScanResult
+        {
+            Run = run,
+            Coverage = input.Coverage.Entries.OrderBy(c => c.Source, StringComparer.Ordinal).ThenBy(c => c.Scope, StringComparer.Ordinal).ToList(),
+            Findings = unique,
+            ProductionChanges = context.ProductionChanges.OrderBy(c => c.Time).ThenBy(c => c.EventReference, StringComparer.Ordinal).ToList(),
+            Baseline = baseline,
+            Inventory = input.Inventory,
+            Catalogue = catalogue,
+        };
+    }
+}

@@ -1,0 +1,208 @@
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace DriftSentinel.Core.Io;
+
+/// <summary>
+/// Streams the elements of a JSON array — top level, or under one of the named properties of the top-level object —
+/// parsing one element at a time, so a file of millions of records is read in bounded memory.
+/// </summary>
+public static class JsonRecordStream
+{
+    private const int InitialBuffer = 64 * 1024;
+    private const int MaxBuffer = 256 * 1024 * 1024;
+
+    private enum Phase
+    {
+        Start,
+        InObject,
+        SkipValue,
+        ExpectArray,
+        InArray,
+        Done,
+    }
+
+    /// <summary>Opens a file, transparently gunzipping names ending in .gz.</summary>
+    public static Stream Open(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+    }
+
+    /// <summary>
+    /// Maps each array element to a value (null to skip it). <paramref name="displayName"/> names the file in errors.
+    /// Throws <see cref="InputFormatException"/> naming the record index, line and byte when the JSON is malformed or truncated.
+    /// </summary>
+    public static IEnumerable<T> Read<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map, params string[] arrayProperties)
+        where T : class
+    {
+        var buffer = new byte[InitialBuffer];
+        var length = 0;
+        var final = false;
+        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var phase = Phase.Start;
+        long index = 0;
+        var batch = new List<T>();
+
+        while (true)
+        {
+            final = Fill(stream, displayName, buffer, ref length, final, index);
+            int consumed;
+            try
+            {
+                consumed = Process(buffer.AsSpan(0, length), final, ref state, ref phase, ref index, batch, map, arrayProperties);
+            }
+            catch (JsonException e)
+            {
+                throw new InputFormatException(displayName, $"record {index}, line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}", $"malformed JSON: {e.Message}", e);
+            }
+
+            foreach (var item in batch)
+            {
+                yield return item;
+            }
+
+            batch.Clear();
+            if (phase == Phase.Done)
+            {
+                yield break;
+            }
+
+            if (final && consumed == length)
+            {
+                throw new InputFormatException(displayName, $"record {index}", phase == Phase.InObject
+                    ? $"no array found; expected a top-level array or a property named {string.Join(" or ", arrayProperties)}"
+                    : "unexpected end of data: the file is truncated");
+            }
+
+            if (consumed == 0 && length == buffer.Length)
+            {
+                if (buffer.Length >= MaxBuffer)
+                {
+                    throw new InputFormatException(displayName, $"record {index}", $"a single record is larger than {MaxBuffer / (1024 * 1024)} MiB");
+                }
+
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+            else
+            {
+                Buffer.BlockCopy(buffer, consumed, buffer, 0, length - consumed);
+                length -= consumed;
+            }
+        }
+    }
+
+    private static bool Fill(Stream stream, string displayName, byte[] buffer, ref int length, bool final, long index)
+    {
+        if (final)
+        {
+            return true;
+        }
+
+        try
+        {
+            while (length < buffer.Length)
+            {
+                var n = stream.Read(buffer, length, buffer.Length - length);
+                if (n == 0)
+                {
+                    return true;
+                }
+
+                length += n;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InputFormatException(displayName, $"record {index}", $"corrupt compressed data: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new InputFormatException(displayName, $"record {index}", $"read error: {e.Message}", e);
+        }
+
+        return false;
+    }
+
+    private static int Process<T>(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, ref Phase phase, ref long index, List<T> batch, Func<JsonElement, long, T?> map, string[] arrayProperties)
+        where T : class
+    {
+        var reader = new Utf8JsonReader(data, final, state);
+        while (phase != Phase.Done)
+        {
+            var save = reader;
+            if (!reader.Read())
+            {
+                reader = save;
+                break;
+            }
+
+            switch (phase)
+            {
+                case Phase.Start:
+                    phase = reader.TokenType switch
+                    {
+                        JsonTokenType.StartArray => Phase.InArray,
+                        JsonTokenType.StartObject => Phase.InObject,
+                        _ => throw new JsonException($"expected a JSON object or array, found {reader.TokenType}", null, 0, 0),
+                    };
+                    break;
+                case Phase.InObject:
+                    if (reader.TokenType == JsonTokenType.EndObject)
+                    {
+                        // Consumed the whole object without finding the array: the caller reports it.
+                        return data.Length;
+                    }
+
+                    var name = reader.GetString();
+                    phase = arrayProperties.Contains(name) ? Phase.ExpectArray : Phase.SkipValue;
+                    break;
+                case Phase.SkipValue:
+                    if (!reader.TrySkip())
+                    {
+                        reader = save;
+                        goto needMore;
+                    }
+
+                    phase = Phase.InObject;
+                    break;
+                case Phase.ExpectArray:
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        throw new JsonException($"expected an array, found {reader.TokenType}");
+                    }
+
+                    phase = Phase.InArray;
+                    break;
+                case Phase.InArray:
+                    if (reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        phase = Phase.Done;
+                        break;
+                    }
+
+                    if (!JsonDocument.TryParseValue(ref reader, out var doc))
+                    {
+                        reader = save;
+                        goto needMore;
+                    }
+
+                    using (doc)
+                    {
+                        var item = map(doc!.RootElement, index);
+                        index++;
+                        if (item is not null)
+                        {
+                            batch.Add(item);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+    needMore:
+        state = reader.CurrentState;
+        return (int)reader.BytesConsumed;
+    }
+}

@@ -1,0 +1,99 @@
+namespace DriftSentinel.Core.Model;
+
+/// <summary>Where a record was read from, precise enough for a person to find it again.</summary>
+/// <param name="File">Path relative to the snapshot root.</param>
+/// <param name="Position">Record index, line or byte offset within the file.</param>
+public sealed record SourceLocation(string File, string Position)
+{
+    public override string ToString() => $"{File}#{Position}";
+}
+
+/// <summary>The identity that performed an audited action, normalised across CloudTrail, Activity Log and sign-ins.</summary>
+public sealed record Actor
+{
+    /// <summary>CloudTrail userIdentity.type (Root, IAMUser, AssumedRole, ...), or User / ServicePrincipal on Azure.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>ARN, user principal name or object id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Account the identity belongs to (AWS), if known.</summary>
+    public string? AccountId { get; init; }
+
+    /// <summary>For an assumed role, the role ARN behind the session.</summary>
+    public string? IssuerArn { get; init; }
+
+    public string? SessionName { get; init; }
+
+    public string? AccessKeyId { get; init; }
+
+    public bool? MfaAuthenticated { get; init; }
+
+    public string? DisplayName { get; init; }
+
+    /// <summary>What the source itself says about the identity (userIdentity.type, idtyp claim).</summary>
+    public PrincipalKind Kind { get; init; }
+
+    /// <summary>The identity rules compare against the baseline: the role ARN for role sessions, otherwise <see cref="Id"/>.</summary>
+    public string EffectiveId => IssuerArn ?? Id;
+}
+
+/// <summary>One audited action or sign-in, normalised. Streamed: rules see each once and keep only what they need.</summary>
+public sealed record ActivityEvent
+{
+    public required Cloud Cloud { get; init; }
+
+    public required string EventId { get; init; }
+
+    public required DateTimeOffset Time { get; init; }
+
+    /// <summary>AWS account (recipientAccountId) or Azure subscription id; the tenant id for sign-ins.</summary>
+    public required string AccountId { get; init; }
+
+    public string? Region { get; init; }
+
+    /// <summary>eventSource (AWS) or resource provider (Azure).</summary>
+    public required string Service { get; init; }
+
+    /// <summary>eventName (AWS) or operation name (Azure, e.g. Microsoft.Web/sites/write).</summary>
+    public required string Action { get; init; }
+
+    public required Actor Actor { get; init; }
+
+    public bool? ReadOnly { get; init; }
+
+    public bool Succeeded { get; init; } = true;
+
+    public string? ErrorCode { get; init; }
+
+    public string? Resource { get; init; }
+
+    /// <summary>Azure Activity Log category, "SignIn" for Entra sign-ins, "Management"/"Data" for CloudTrail.</summary>
+    public string? Category { get; init; }
+
+    /// <summary>ConsoleLogin outcome (Success/Failure).</summary>
+    public string? LoginResult { get; init; }
+
+    /// <summary>MFA used for a console login or an Entra sign-in.</summary>
+    public bool? MfaUsed { get; init; }
+
+    public bool? Interactive { get; init; }
+
+    /// <summary>AssumeRole*: the role assumed (requestParameters.roleArn).</summary>
+    public string? TargetRoleArn { get; init; }
+
+    /// <summary>AssumeRole*: requestParameters.roleSessionName.</summary>
+    public string? TargetSessionName { get; init; }
+
+    /// <summary>AssumeRole*: requestParameters.durationSeconds.</summary>
+    public int? RequestedDurationSeconds { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    public string? SourceIp { get; init; }
+
+    /// <summary>Application used (Entra sign-ins).</summary>
+    public string? Application { get; init; }
+
+    public required SourceLocation Source { get; init; }
+}

@@ -1,0 +1,84 @@
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Rules;
+
+/// <summary>
+/// Decides whether an identity is a person, a workload or root, combining what the source says with what the
+/// baseline declares (deployers and workloads are machines; people, break-glass and human_access are persons).
+/// </summary>
+public sealed class IdentityClassifier(OrganizationBaseline baseline)
+{
+    public PrincipalKind KindOf(Actor actor, Cloud cloud)
+    {
+        if (actor.Kind == PrincipalKind.Root || actor.Type == "Root")
+        {
+            return PrincipalKind.Root;
+        }
+
+        var id = actor.EffectiveId;
+        if (cloud == Cloud.Aws)
+        {
+            if (baseline.AwsDeployer(id) is not null || baseline.Workloads.MatchesAws(id) || baseline.Workloads.MatchesAws(actor.Id))
+            {
+                return PrincipalKind.Workload;
+            }
+
+            if (baseline.PersonOf(Cloud.Aws, actor.Id) is not null || baseline.BreakGlass.IsAws(id) || baseline.HumanAccess.MatchesAws(id))
+            {
+                return PrincipalKind.Human;
+            }
+
+            return actor.Type switch
+            {
+                "IAMUser" or "SAMLUser" or "IdentityCenterUser" or "FederatedUser" => PrincipalKind.Human,
+                "AWSService" or "AWSAccount" or "WebIdentityUser" => PrincipalKind.Workload,
+                _ => actor.Kind,
+            };
+        }
+
+        if (baseline.AzureDeployer(actor.Id) is not null || baseline.Workloads.MatchesAzure(actor.Id, actor.DisplayName))
+        {
+            return PrincipalKind.Workload;
+        }
+
+        if (baseline.PersonOf(cloud, actor.Id) is not null || baseline.BreakGlass.IsAzure(actor.Id, actor.DisplayName))
+        {
+            return PrincipalKind.Human;
+        }
+
+        return actor.Kind;
+    }
+
+    public PrincipalKind KindOfAwsArn(string arn)
+    {
+        var type = arn.Contains(":root", StringComparison.Ordinal) ? "Root"
+            : arn.Contains(":user/", StringComparison.Ordinal) ? "IAMUser"
+            : arn.Contains(":role/", StringComparison.Ordinal) ? "AssumedRole"
+            : "Unknown";
+        var kind = type == "AssumedRole" && arn.Contains("AWSReservedSSO_", StringComparison.Ordinal) ? PrincipalKind.Human : PrincipalKind.Unknown;
+        return KindOf(new Actor { Type = type, Id = arn, IssuerArn = type == "AssumedRole" ? arn : null, Kind = kind }, Cloud.Aws);
+    }
+
+    /// <summary>Azure principal types as ARM reports them.</summary>
+    public PrincipalKind KindOfAzure(string principalId, string? principalName, string principalType)
+    {
+        var kind = KindOf(new Actor { Type = principalType, Id = principalId, DisplayName = principalName, Kind = PrincipalKind.Unknown }, Cloud.Azure);
+        if (kind != PrincipalKind.Unknown)
+        {
+            return kind;
+        }
+
+        if (principalName is not null && (baseline.PersonOf(Cloud.Azure, principalName) is not null || baseline.AzureDeployer(principalName) is not null))
+        {
+            return baseline.AzureDeployer(principalName) is not null ? PrincipalKind.Workload : PrincipalKind.Human;
+        }
+
+        return principalType switch
+        {
+            "User" => PrincipalKind.Human,
+            "ServicePrincipal" or "ManagedIdentity" or "MSI" => PrincipalKind.Workload,
+            _ => PrincipalKind.Unknown,
+        };
+    }
+}

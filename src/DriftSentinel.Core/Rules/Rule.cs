@@ -1,0 +1,80 @@
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Rules;
+
+/// <summary>
+/// A check. The engine streams every audit event through <see cref="Observe"/> once, then calls <see cref="Complete"/>.
+/// Rules are discovered by reflection: a new check is one subclass, its rules/&lt;id&gt;.yaml entry and its tests.
+/// </summary>
+public abstract class Rule
+{
+    public abstract string Id { get; }
+
+    /// <summary>Called once before the stream, with the inventory and baseline available.</summary>
+    public virtual void Begin(RuleContext context)
+    {
+    }
+
+    /// <summary>Called for each audit event. Keep only what a finding needs.</summary>
+    public virtual void Observe(ActivityEvent e, RuleContext context)
+    {
+    }
+
+    public abstract IEnumerable<Finding> Complete(RuleContext context);
+
+    /// <summary>Every concrete rule in the core assembly, one new instance each.</summary>
+    public static IReadOnlyList<Rule> All() =>
+        typeof(Rule).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(Rule)) && !t.IsAbstract)
+            .Select(t => (Rule)Activator.CreateInstance(t)!)
+            .OrderBy(r => r.Id, StringComparer.Ordinal)
+            .ToList();
+}
+
+/// <summary>What a rule sees: baseline, inventory, as-of time, its catalogue entry, and shared identity helpers.</summary>
+public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inventory, RuleCatalogue catalogue, DateTimeOffset asOf)
+{
+    private readonly List<ProductionChange> _changes = [];
+
+    public OrganizationBaseline Baseline { get; } = baseline;
+    public ScanInventory Inventory { get; } = inventory;
+    public RuleCatalogue Catalogue { get; } = catalogue;
+    public DateTimeOffset AsOf { get; } = asOf;
+    public IdentityClassifier Identities { get; } = new(baseline);
+
+    public IReadOnlyList<ProductionChange> ProductionChanges => _changes;
+
+    public void RecordProductionChange(ProductionChange change) => _changes.Add(change);
+
+    public string Title(string ruleId) => Catalogue[ruleId].Title;
+
+    public Severity Severity(string ruleId) => Catalogue[ruleId].DefaultSeverity;
+
+    public EnvironmentDeclaration? EnvironmentOf(ActivityEvent e) => Baseline.EnvironmentOf(e.Cloud, e.AccountId);
+
+    public bool IsProduction(ActivityEvent e) => EnvironmentOf(e)?.IsProduction == true;
+}
+
+/// <summary>How a production change was justified, for DS-DEP-001 and the report.</summary>
+public enum ChangeClassification
+{
+    ApprovedPipelineRun,
+    PipelineIdentityOutsideRun,
+    OutOfBand,
+    BreakGlass,
+}
+
+/// <summary>A deploy-class change in production and what justified it (or that nothing did).</summary>
+public sealed record ProductionChange(
+    DateTimeOffset Time,
+    Cloud Cloud,
+    string Environment,
+    string Account,
+    string Action,
+    string Principal,
+    string? Resource,
+    ChangeClassification Classification,
+    string? Justification,
+    string EventReference);
