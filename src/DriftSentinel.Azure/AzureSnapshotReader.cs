@@ -1,0 +1,84 @@
+using DriftSentinel.Core.Io;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Azure;
+
+/// <summary>Reads DIR/azure/&lt;subscription-id&gt;/… and DIR/entra/&lt;tenant-id&gt;/sign-ins.json of a snapshot folder.</summary>
+public sealed class AzureSnapshotReader : ISnapshotReader
+{
+    public void Read(string snapshotRoot, ScanInput input)
+    {
+        ReadSubscriptions(snapshotRoot, input);
+        ReadTenants(snapshotRoot, input);
+    }
+
+    private static void ReadSubscriptions(string root, ScanInput input)
+    {
+        var dir = Path.Combine(root, "azure");
+        if (!Directory.Exists(dir))
+        {
+            input.Coverage.Missing("azure", "*", "no azure/ folder in the snapshot");
+            return;
+        }
+
+        foreach (var subDir in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
+        {
+            var sub = Path.GetFileName(subDir).ToLowerInvariant();
+            if (!Guid.TryParse(sub, out _))
+            {
+                input.Coverage.Failed("azure", sub, 0, $"azure/{sub}: folder name is not a subscription id; skipped");
+                continue;
+            }
+
+            var inv = input.Inventory.Azure(sub);
+
+            // Definitions first, so assignments can be named as they are read.
+            SnapshotFiles.Read(root, Path.Combine(subDir, "role-definitions.json"), "azure.role-definitions", sub, input,
+                (p, d) => AzureRbacReader.ReadDefinitions(p, d, inv), optional: true);
+            SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignments.json"), "azure.role-assignments", sub, input,
+                (p, d) => AzureRbacReader.ReadAssignments(p, d, inv));
+            SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignment-schedule-instances.json"), "azure.pim.schedule-instances", sub, input,
+                (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv));
+            SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignment-schedule-requests.json"), "azure.pim.schedule-requests", sub, input,
+                (p, d) => AzureRbacReader.ReadScheduleRequests(p, d, inv), optional: true);
+
+            var activity = Path.Combine(subDir, "activity-log.json");
+            if (File.Exists(activity))
+            {
+                input.InputsRead.Add(SnapshotFiles.Relative(root, activity));
+                input.Streams.Add(new JsonFileActivityStream(root, activity, "azure.activity-log", sub,
+                    (el, loc) => AzureActivityMapper.MapActivity(el, sub, loc), "value"));
+            }
+            else
+            {
+                input.Coverage.Missing("azure.activity-log", sub, $"azure/{sub}/activity-log.json not in the snapshot");
+            }
+        }
+    }
+
+    private static void ReadTenants(string root, ScanInput input)
+    {
+        var dir = Path.Combine(root, "entra");
+        if (!Directory.Exists(dir))
+        {
+            input.Coverage.Missing("entra", "*", "no entra/ folder in the snapshot");
+            return;
+        }
+
+        foreach (var tenantDir in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
+        {
+            var tenant = Path.GetFileName(tenantDir);
+            var file = Path.Combine(tenantDir, "sign-ins.json");
+            if (File.Exists(file))
+            {
+                input.InputsRead.Add(SnapshotFiles.Relative(root, file));
+                input.Streams.Add(new JsonFileActivityStream(root, file, "entra.sign-ins", tenant,
+                    (el, loc) => AzureActivityMapper.MapSignIn(el, tenant, loc), "value"));
+            }
+            else
+            {
+                input.Coverage.Missing("entra.sign-ins", tenant, $"entra/{tenant}/sign-ins.json not in the snapshot");
+            }
+        }
+    }
+}
