@@ -72,7 +72,7 @@ public static class AzureRbacReader
         return n;
     }
 
-    public static int ReadScheduleInstances(string path, string displayName, AzureSubscriptionInventory into)
+    public static int ReadScheduleInstances(string path, string displayName, AzureSubscriptionInventory into, bool eligibility = false)
     {
         using var doc = Json.ParseFile(path, displayName);
         var n = 0;
@@ -80,7 +80,7 @@ public static class AzureRbacReader
         {
             var p = Props(item);
             var principal = p.Path("expandedProperties", "principal");
-            into.PimInstances.Add(new PimAssignmentInstance
+            (eligibility ? into.PimEligibilities : into.PimInstances).Add(new PimAssignmentInstance
             {
                 Id = item.Str("id") ?? item.Str("name") ?? $"{displayName}#{i}",
                 Scope = p.Str("scope") ?? $"/subscriptions/{into.SubscriptionId}",
@@ -89,7 +89,7 @@ public static class AzureRbacReader
                 PrincipalType = p.Str("principalType") ?? principal?.Str("type") ?? "Unknown",
                 RoleDefinitionId = p.Str("roleDefinitionId") ?? throw Missing(displayName, i, "roleDefinitionId"),
                 RoleName = p.PathStr("expandedProperties", "roleDefinition", "displayName"),
-                AssignmentType = p.Str("assignmentType") ?? "Assigned",
+                AssignmentType = eligibility ? "Eligible" : p.Str("assignmentType") ?? "Assigned",
                 Start = p.Time("startDateTime"),
                 End = p.Time("endDateTime"),
                 OriginRoleAssignmentId = p.Str("originRoleAssignmentId"),

@@ -39,6 +39,8 @@ public sealed class AzureSnapshotReader : ISnapshotReader
                 (p, d) => AzureRbacReader.ReadAssignments(p, d, inv));
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignment-schedule-instances.json"), "azure.pim.schedule-instances", sub, input,
                 (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv));
+            SnapshotFiles.Read(root, Path.Combine(subDir, "role-eligibility-schedule-instances.json"), "azure.pim.eligibility-instances", sub, input,
+                (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv, eligibility: true), optional: true);
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignment-schedule-requests.json"), "azure.pim.schedule-requests", sub, input,
                 (p, d) => AzureRbacReader.ReadScheduleRequests(p, d, inv), optional: true);
 

@@ -74,6 +74,9 @@ public sealed record EnvironmentDeclaration
     public IReadOnlyList<string> AwsAccounts { get; init; } = [];
     public IReadOnlyList<string> AzureSubscriptions { get; init; } = [];
     public IReadOnlyList<string> GitHubEnvironments { get; init; } = [];
+
+    /// <summary>Azure identities that belong to this environment (its managed identities and service principals).</summary>
+    public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
     public bool IsProduction => Tier == Tier.Production;
 }
 

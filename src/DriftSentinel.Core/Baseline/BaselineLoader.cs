@@ -154,7 +154,7 @@ public static partial class BaselineLoader
 
     private static EnvironmentDeclaration? ReadEnvironment(Context ctx, YamlNode node, string path)
     {
-        var m = ctx.Map(node, path, ["name", "tier", "promotes_to", "aws_accounts", "azure_subscriptions", "github_environments"], ["name", "tier"]);
+        var m = ctx.Map(node, path, ["name", "tier", "promotes_to", "aws_accounts", "azure_subscriptions", "github_environments", "azure_principals"], ["name", "tier"]);
         var tierText = ctx.String(m, "tier", path);
         Tier tier = Tier.NonProduction;
         if (tierText is not null)
@@ -208,6 +208,7 @@ public static partial class BaselineLoader
             AwsAccounts = accounts,
             AzureSubscriptions = subscriptions,
             GitHubEnvironments = ghEnvs,
+            AzurePrincipals = ctx.Globs(m, "azure_principals", path),
         };
     }
 

@@ -16,6 +16,9 @@ public sealed class ScanResult
     public required ScanInventory Inventory { get; init; }
     public required RuleCatalogue Catalogue { get; init; }
 
+    /// <summary>Every principal × entitlement × scope, for the access review.</summary>
+    public required IReadOnlyList<Access.Entitlement> Entitlements { get; init; }
+
     /// <summary>Findings that count: not suppressed by a live exception.</summary>
     public IEnumerable<Finding> Active => Findings.Where(f => !f.IsSuppressed);
 }
@@ -61,6 +64,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
                 }
 
                 events++;
+                context.Activity.Observe(e);
                 foreach (var rule in _rules)
                 {
                     rule.Observe(e, context);
@@ -106,6 +110,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             Baseline = baseline,
             Inventory = input.Inventory,
             Catalogue = catalogue,
+            Entitlements = context.Entitlements,
         };
     }
 }

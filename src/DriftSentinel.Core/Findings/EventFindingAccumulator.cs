@@ -89,7 +89,7 @@ public sealed class EventFindingAccumulator
 /// <summary>The fixed fields of a finding built from events.</summary>
 public sealed record FindingSeed
 {
-    public required string[] Identity { get; init; }
+    public required string?[] Identity { get; init; }
     public required Severity Severity { get; init; }
     public required Cloud Cloud { get; init; }
     public string? Environment { get; init; }

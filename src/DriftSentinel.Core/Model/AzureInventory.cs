@@ -50,6 +50,9 @@ public sealed class AzureSubscriptionInventory(string subscriptionId)
     public List<AzureRoleAssignment> Assignments { get; } = [];
     public Dictionary<string, AzureRoleDefinition> Definitions { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<PimAssignmentInstance> PimInstances { get; } = [];
+
+    /// <summary>PIM eligibility schedule instances: roles a principal may activate, not holds.</summary>
+    public List<PimAssignmentInstance> PimEligibilities { get; } = [];
     public bool HasAssignments { get; set; }
 
     /// <summary>Role name of an assignment: its own, else its definition's, else the definition GUID.</summary>

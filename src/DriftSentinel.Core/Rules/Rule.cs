@@ -1,3 +1,4 @@
+using DriftSentinel.Core.Access;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Findings;
 using DriftSentinel.Core.Model;
@@ -43,6 +44,16 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     public RuleCatalogue Catalogue { get; } = catalogue;
     public DateTimeOffset AsOf { get; } = asOf;
     public IdentityClassifier Identities { get; } = new(baseline);
+
+    /// <summary>Last activity per identity, complete once the stream has been read (use it in Complete).</summary>
+    public ActivityIndex Activity { get; } = new();
+
+    private IReadOnlyList<Entitlement>? _entitlements;
+
+    /// <summary>All entitlements with last use; built on first use after the stream.</summary>
+    public IReadOnlyList<Entitlement> Entitlements => _entitlements ??= new EntitlementBuilder(Baseline, Inventory, Activity).Build();
+
+    public EntitlementBuilder Privilege => new(Baseline, Inventory, Activity);
 
     public IReadOnlyList<ProductionChange> ProductionChanges => _changes;
 

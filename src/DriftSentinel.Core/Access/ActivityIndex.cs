@@ -1,0 +1,60 @@
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Access;
+
+/// <summary>
+/// The last time each identity was seen acting in the audit trails. Fed by the engine for every event; its size
+/// grows with the number of distinct identities, not events.
+/// </summary>
+public sealed class ActivityIndex
+{
+    private readonly Dictionary<string, (DateTimeOffset Time, string Source)> _last = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Observe(ActivityEvent e)
+    {
+        if (!e.Succeeded)
+        {
+            return;
+        }
+
+        var source = e.Cloud switch
+        {
+            Cloud.Aws => "cloudtrail",
+            Cloud.Entra => "entra-sign-in",
+            _ => "activity-log",
+        };
+        Touch(e.Actor.Id, e.Time, source);
+        if (e.Actor.IssuerArn is not null)
+        {
+            Touch(e.Actor.IssuerArn, e.Time, source);
+        }
+
+        if (e.Actor.DisplayName is not null && e.Cloud != Cloud.Aws)
+        {
+            Touch(e.Actor.DisplayName, e.Time, source);
+        }
+    }
+
+    private void Touch(string key, DateTimeOffset time, string source)
+    {
+        if (!_last.TryGetValue(key, out var cur) || time > cur.Time)
+        {
+            _last[key] = (time, source);
+        }
+    }
+
+    /// <summary>The latest activity of any of the identity's names.</summary>
+    public (DateTimeOffset Time, string Source)? LastSeen(params string?[] keys)
+    {
+        (DateTimeOffset, string)? best = null;
+        foreach (var key in keys)
+        {
+            if (key is not null && _last.TryGetValue(key, out var v) && (best is null || v.Time > best.Value.Item1))
+            {
+                best = v;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,145 @@
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Rules.Checks;
+
+/// <summary>DS-ACC-002: break-glass sessions without a ticket or longer than allowed; justified uses are kept as info-level evidence.</summary>
+public sealed class BreakGlassWithoutJustificationCheck : Rule
+{
+    public override string Id => "DS-ACC-002";
+
+    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+
+    public override void Observe(ActivityEvent e, RuleContext context)
+    {
+        if (e.Cloud != Cloud.Aws || !e.Succeeded)
+        {
+            return;
+        }
+
+        var bg = context.Baseline.BreakGlass;
+        string role;
+        string? sessionName;
+        if (e.Action.StartsWith("AssumeRole", StringComparison.Ordinal) && bg.IsAws(e.TargetRoleArn))
+        {
+            role = e.TargetRoleArn!;
+            sessionName = e.TargetSessionName;
+        }
+        else if (bg.IsAws(e.Actor.IssuerArn))
+        {
+            role = e.Actor.IssuerArn!;
+            sessionName = e.Actor.SessionName;
+        }
+        else
+        {
+            return;
+        }
+
+        var key = $"{role}|{sessionName}";
+        if (!_sessions.TryGetValue(key, out var s))
+        {
+            s = new Session(role, sessionName ?? "", e.AccountId);
+            _sessions[key] = s;
+        }
+
+        s.First = s.First is null || e.Time < s.First ? e.Time : s.First;
+        s.Last = s.Last is null || e.Time > s.Last ? e.Time : s.Last;
+        s.Count++;
+        if (e.RequestedDurationSeconds is { } d)
+        {
+            s.RequestedSeconds = Math.Max(s.RequestedSeconds ?? 0, d);
+        }
+
+        if (s.Evidence.Count < 5)
+        {
+            s.Evidence.Add(EventFindingAccumulator.Evidence(e));
+        }
+    }
+
+    public override IEnumerable<Finding> Complete(RuleContext context)
+    {
+        var bg = context.Baseline.BreakGlass;
+        var title = context.Title(Id);
+        foreach (var s in _sessions.Values.OrderBy(s => s.First))
+        {
+            var observedHours = ((s.Last - s.First) ?? TimeSpan.Zero).TotalHours;
+            var requestedHours = (s.RequestedSeconds ?? 0) / 3600.0;
+            var env = context.Baseline.EnvironmentOfAwsAccount(s.Account);
+            yield return Judge(context, title, Cloud.Aws, env?.Name, s.Account, s.Role, $"session {s.SessionName}", s.SessionName,
+                Math.Max(observedHours, requestedHours), open: false, s.First, s.Last, s.Evidence, s.Count, bg.TicketPattern);
+        }
+
+        foreach (var sub in context.Inventory.AzureSubscriptions.Values)
+        {
+            var env = context.Baseline.EnvironmentOfSubscription(sub.SubscriptionId);
+            foreach (var p in sub.PimInstances.Where(p => bg.IsAzure(p.PrincipalId, p.PrincipalName)))
+            {
+                var text = string.Join(" ", new[] { p.Justification, p.TicketNumber }.Where(x => x is not null));
+                var hours = p.Start is null ? 0 : ((p.End ?? context.AsOf) - p.Start.Value).TotalHours;
+                var role = sub.ResolveRoleName(p.RoleDefinitionId, p.RoleName);
+                yield return Judge(context, title, Cloud.Azure, env?.Name, sub.SubscriptionId, p.PrincipalName ?? p.PrincipalId, $"{role} on {p.Scope}", text,
+                    hours, open: p.End is null, p.Start, p.End ?? p.Start, [new EvidenceRef("pim-instance", p.Source.ToString(), $"{p.AssignmentType} {role}, justification: {(string.IsNullOrEmpty(text) ? "none" : text)}")], 1, bg.TicketPattern);
+            }
+        }
+    }
+
+    private Finding Judge(RuleContext context, string title, Cloud cloud, string? env, string account, string principal, string resource, string ticketText,
+        double hours, bool open, DateTimeOffset? first, DateTimeOffset? last, IReadOnlyList<EvidenceRef> evidence, long count, System.Text.RegularExpressions.Regex? pattern)
+    {
+        var max = context.Baseline.BreakGlass.MaxSessionHours;
+        var ticket = pattern?.Match(ticketText ?? "") is { Success: true } m ? m.Value : null;
+        var problems = new List<string>();
+        if (ticket is null)
+        {
+            problems.Add(pattern is null ? "no ticket_pattern is declared, so no use can be justified" : $"no ticket matching {pattern} in '{ticketText}'");
+        }
+
+        if (open)
+        {
+            problems.Add("the elevation has no end time");
+        }
+        else if (hours > max)
+        {
+            problems.Add($"lasted {hours:0.#} h, longer than the {max:0.#} h allowed");
+        }
+
+        var justified = problems.Count == 0;
+        return new Finding
+        {
+            Fingerprint = Finding.MakeFingerprint(Id, account, principal, resource, first?.ToString("O")),
+            RuleId = Id,
+            Title = title,
+            Severity = justified ? Severity.Info : context.Severity(Id),
+            Cloud = cloud,
+            Environment = env,
+            Account = account,
+            Principal = principal,
+            Resource = resource,
+            FirstSeen = first,
+            LastSeen = last,
+            Message = justified
+                ? $"Justified break-glass use of {principal} ({resource}) under {ticket}, {hours:0.#} h"
+                : $"Break-glass use of {principal} ({resource}): {string.Join("; ", problems)}",
+            Evidence = evidence,
+            Occurrences = count,
+            Details = new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["ticket"] = ticket ?? "none",
+                ["duration_hours"] = hours.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture),
+                ["justified"] = justified ? "yes" : "no",
+            },
+        };
+    }
+
+    private sealed class Session(string role, string sessionName, string account)
+    {
+        public string Role { get; } = role;
+        public string SessionName { get; } = sessionName;
+        public string Account { get; } = account;
+        public DateTimeOffset? First { get; set; }
+        public DateTimeOffset? Last { get; set; }
+        public int? RequestedSeconds { get; set; }
+        public long Count { get; set; }
+        public List<EvidenceRef> Evidence { get; } = [];
+    }
+}

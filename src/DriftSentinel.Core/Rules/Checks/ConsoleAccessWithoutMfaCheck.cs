@@ -1,0 +1,88 @@
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Rules.Checks;
+
+/// <summary>DS-ACC-003: console-capable users without MFA, and console or Azure management sign-ins made without MFA.</summary>
+public sealed class ConsoleAccessWithoutMfaCheck : Rule
+{
+    public override string Id => "DS-ACC-003";
+
+    // Entra applications that manage Azure resources (sign-ins to these are administrative).
+    private static readonly string[] AzureManagementApps = ["Azure Portal", "Microsoft Azure CLI", "Microsoft Azure PowerShell", "Windows Azure Service Management API", "Azure Resource Manager"];
+
+    private readonly EventFindingAccumulator _findings = new();
+
+    public override void Observe(ActivityEvent e, RuleContext context)
+    {
+        if (!e.Succeeded || e.MfaUsed != false)
+        {
+            return;
+        }
+
+        if (e.Cloud == Cloud.Aws && e.Action == "ConsoleLogin" && e.Actor.Type is "IAMUser" or "Root")
+        {
+            var env = context.EnvironmentOf(e);
+            _findings.Add($"login|{e.AccountId}|{e.Actor.Id}", e, () => new FindingSeed
+            {
+                Identity = ["console-login", e.AccountId, e.Actor.Id],
+                Severity = context.Severity(Id),
+                Cloud = Cloud.Aws,
+                Environment = env?.Name,
+                Account = e.AccountId,
+                Principal = e.Actor.Id,
+                Resource = "console",
+                Message = $"{e.Actor.Id} signed in to the console of account {e.AccountId} without MFA",
+            });
+        }
+        else if (e.Cloud == Cloud.Entra && e.Interactive == true
+                 && (AzureManagementApps.Contains(e.Application, StringComparer.OrdinalIgnoreCase) || AzureManagementApps.Contains(e.Resource, StringComparer.OrdinalIgnoreCase)))
+        {
+            _findings.Add($"signin|{e.AccountId}|{e.Actor.Id}", e, () => new FindingSeed
+            {
+                Identity = ["entra-sign-in", e.AccountId, e.Actor.Id],
+                Severity = context.Severity(Id),
+                Cloud = Cloud.Entra,
+                Account = e.AccountId,
+                Principal = e.Actor.Id,
+                Resource = e.Application ?? e.Resource,
+                Message = $"{e.Actor.Id} signed in to {e.Application ?? e.Resource} (Azure management) with a single factor",
+            });
+        }
+    }
+
+    public override IEnumerable<Finding> Complete(RuleContext context)
+    {
+        var title = context.Title(Id);
+        foreach (var f in _findings.Build(Id, title))
+        {
+            yield return f;
+        }
+
+        foreach (var account in context.Inventory.AwsAccounts.Values.OrderBy(a => a.AccountId, StringComparer.Ordinal))
+        {
+            var env = context.Baseline.EnvironmentOfAwsAccount(account.AccountId);
+            foreach (var row in account.CredentialReport.Where(r => (r.PasswordEnabled || r.IsRoot) && !r.MfaActive))
+            {
+                yield return new Finding
+                {
+                    Fingerprint = Finding.MakeFingerprint(Id, "credential-report", account.AccountId, row.Arn),
+                    RuleId = Id,
+                    Title = title,
+                    Severity = row.IsRoot ? Severity.Critical : context.Severity(Id),
+                    Cloud = Cloud.Aws,
+                    Environment = env?.Name,
+                    Account = account.AccountId,
+                    Principal = row.Arn,
+                    Resource = "console password",
+                    FirstSeen = row.UserCreationTime,
+                    LastSeen = row.PasswordLastUsed,
+                    Message = row.IsRoot
+                        ? $"The root user of account {account.AccountId} has no MFA device"
+                        : $"IAM user {row.User} can sign in to the console with a password and has no MFA device",
+                    Evidence = [new EvidenceRef("credential-report", $"{account.CredentialReportFile} line {row.Line}", $"password_enabled={(row.PasswordEnabled ? "true" : "not_supported")}, mfa_active=false")],
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Rules.Checks;
+
+/// <summary>DS-ACC-001: interactive human sessions and human-made writes in production, outside break-glass and allowed human access.</summary>
+public sealed class DirectProductionLoginCheck : Rule
+{
+    public override string Id => "DS-ACC-001";
+
+    private readonly EventFindingAccumulator _findings = new();
+
+    public override void Observe(ActivityEvent e, RuleContext context)
+    {
+        if (!e.Succeeded || e.Cloud == Cloud.Entra)
+        {
+            return;
+        }
+
+        var env = context.EnvironmentOf(e);
+        if (env?.IsProduction != true)
+        {
+            return;
+        }
+
+        var principal = e.Actor.EffectiveId;
+        var baseline = context.Baseline;
+        if (e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(principal) || baseline.HumanAccess.MatchesAws(principal)
+                                 : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName) || baseline.HumanAccess.MatchesAzure(e.Actor.Id, e.Actor.DisplayName))
+        {
+            return;
+        }
+
+        string what;
+        if (e.Cloud == Cloud.Aws && e.Action == "ConsoleLogin")
+        {
+            what = "console-login";
+        }
+        else if (e.ReadOnly != true && e.Actor.Type != "AWSService" && context.Identities.KindOf(e.Actor, e.Cloud) is PrincipalKind.Human or PrincipalKind.Root)
+        {
+            what = "write";
+        }
+        else
+        {
+            return;
+        }
+
+        var shown = e.Actor.Type == "AssumedRole" ? $"{principal} (session {e.Actor.SessionName})" : principal;
+        _findings.Add($"{e.AccountId}|{principal}|{what}", e, () => new FindingSeed
+        {
+            Identity = [e.AccountId, principal, what],
+            Severity = context.Severity(Id),
+            Cloud = e.Cloud,
+            Environment = env.Name,
+            Account = e.AccountId,
+            Principal = principal,
+            Resource = what == "console-login" ? "console" : e.Resource,
+            Message = what == "console-login"
+                ? $"{shown} signed in to the console of production account {e.AccountId}"
+                : $"{shown} made changes directly in production {(e.Cloud == Cloud.Aws ? "account" : "subscription")} {e.AccountId} (first: {e.Action})",
+        });
+    }
+
+    public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
+}

@@ -1,0 +1,124 @@
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Rules.Checks;
+
+/// <summary>
+/// DS-DEP-001: deploy-class changes in production that no approved pipeline deployment explains. Every production
+/// change is classified (approved pipeline run, pipeline identity outside any run, out-of-band, break-glass).
+/// </summary>
+public sealed class OutOfBandDeployCheck : Rule
+{
+    public override string Id => "DS-DEP-001";
+
+    private readonly EventFindingAccumulator _findings = new();
+    private readonly Dictionary<string, List<(PipelineDeployment Deployment, string Repository)>> _deploymentsByEnv = new(StringComparer.Ordinal);
+
+    public override void Begin(RuleContext context)
+    {
+        foreach (var repo in context.Inventory.Repositories.Values)
+        {
+            foreach (var d in repo.Deployments)
+            {
+                var env = context.Baseline.EnvironmentOfGitHub(repo.FullName, d.Environment);
+                if (env is null)
+                {
+                    continue;
+                }
+
+                if (!_deploymentsByEnv.TryGetValue(env.Name, out var list))
+                {
+                    list = [];
+                    _deploymentsByEnv[env.Name] = list;
+                }
+
+                list.Add((d, repo.FullName));
+            }
+        }
+    }
+
+    public override void Observe(ActivityEvent e, RuleContext context)
+    {
+        if (!e.Succeeded || e.Cloud == Cloud.Entra)
+        {
+            return;
+        }
+
+        var deploys = context.Catalogue.DeployActions;
+        if (e.Cloud == Cloud.Aws ? !deploys.IsAwsDeploy(e.Service, e.Action) : !deploys.IsAzureDeploy(e.Action))
+        {
+            return;
+        }
+
+        var env = context.EnvironmentOf(e);
+        if (env?.IsProduction != true)
+        {
+            return;
+        }
+
+        var baseline = context.Baseline;
+        var principal = e.Cloud == Cloud.Aws ? e.Actor.EffectiveId : e.Actor.Id;
+        var deployer = e.Cloud == Cloud.Aws ? baseline.AwsDeployer(principal) : baseline.AzureDeployer(e.Actor.Id) ?? baseline.AzureDeployer(e.Actor.DisplayName);
+        var breakGlass = e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(principal) : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName);
+
+        ChangeClassification classification;
+        string? justification = null;
+        if (breakGlass)
+        {
+            classification = ChangeClassification.BreakGlass;
+            justification = e.Actor.SessionName;
+        }
+        else if (deployer is not null)
+        {
+            var match = MatchDeployment(context, env, deployer, e.Time);
+            classification = match is null ? ChangeClassification.PipelineIdentityOutsideRun : ChangeClassification.ApprovedPipelineRun;
+            justification = match is null ? null : $"{match.Value.Repository} deployment {match.Value.Deployment.Id}{(match.Value.Deployment.RunId is { } run ? $" (run {run})" : "")}";
+        }
+        else
+        {
+            classification = ChangeClassification.OutOfBand;
+        }
+
+        context.RecordProductionChange(new ProductionChange(e.Time, e.Cloud, env.Name, e.AccountId, e.Action, principal, e.Resource, classification, justification, $"{e.Source} eventId={e.EventId}"));
+        if (classification is ChangeClassification.ApprovedPipelineRun or ChangeClassification.BreakGlass)
+        {
+            return;
+        }
+
+        var label = classification == ChangeClassification.OutOfBand ? "human or unknown out-of-band" : "pipeline identity outside any run";
+        _findings.Add($"{e.AccountId}|{principal}|{classification}|{e.Resource}", e, () => new FindingSeed
+        {
+            Identity = [e.AccountId, principal, classification.ToString(), e.Resource],
+            Severity = classification == ChangeClassification.OutOfBand ? Severity.Critical : context.Severity(Id),
+            Cloud = e.Cloud,
+            Environment = env.Name,
+            Account = e.AccountId,
+            Principal = principal,
+            Resource = e.Resource,
+            Message = classification == ChangeClassification.OutOfBand
+                ? $"{principal}, not a declared deployer, changed production ({e.Action} on {e.Resource ?? "unknown resource"})"
+                : $"Deployer {deployer!.Name} ({principal}) changed production ({e.Action} on {e.Resource ?? "unknown resource"}) with no pipeline deployment to {env.Name} within {baseline.Thresholds.DeployMatchWindowMinutes} minutes",
+            Details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["classification"] = label },
+        });
+    }
+
+    private (PipelineDeployment Deployment, string Repository)? MatchDeployment(RuleContext context, EnvironmentDeclaration env, DeployerDeclaration deployer, DateTimeOffset time)
+    {
+        if (!_deploymentsByEnv.TryGetValue(env.Name, out var list))
+        {
+            return null;
+        }
+
+        var window = TimeSpan.FromMinutes(context.Baseline.Thresholds.DeployMatchWindowMinutes);
+        return list
+            .Where(x => deployer.GitHubRepositories.Count == 0 || deployer.GitHubRepositories.Contains(x.Repository, StringComparer.OrdinalIgnoreCase))
+            .Where(x => x.Deployment.LatestState != "failure" && x.Deployment.LatestState != "error")
+            .Where(x => time >= x.Deployment.CreatedAt - window && time <= x.Deployment.CompletedAt + window)
+            .OrderBy(x => (x.Deployment.CreatedAt - time).Duration())
+            .Cast<(PipelineDeployment, string)?>()
+            .FirstOrDefault();
+    }
+
+    public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
+}
