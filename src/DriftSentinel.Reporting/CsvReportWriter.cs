@@ -1,0 +1,84 @@
+using System.Globalization;
+using DriftSentinel.Core.Access;
+using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Reporting;
+
+/// <summary>Writes findings.csv and access-review.csv, every cell neutralised against formula injection.</summary>
+public static class CsvReportWriter
+{
+    public static void WriteFindings(ScanResult result, TextWriter output)
+    {
+        var csv = new CsvTableWriter(output);
+        Row(csv, "fingerprint", "rule_id", "title", "severity", "status", "environment", "cloud", "account", "principal", "resource",
+            "first_seen", "last_seen", "occurrences", "message", "details", "evidence", "exception_owner", "exception_reason", "exception_ticket", "exception_expires");
+        foreach (var f in result.Findings)
+        {
+            Row(csv, f.Fingerprint, f.RuleId, f.Title, f.Severity.ToText(), ReportFormat.Status(f), f.Environment, f.Cloud.ToText(), f.Account, f.Principal, f.Resource,
+                ReportFormat.Time(f.FirstSeen), ReportFormat.Time(f.LastSeen), f.Occurrences.ToString(CultureInfo.InvariantCulture), f.Message, ReportFormat.Details(f), ReportFormat.Evidence(f),
+                f.Suppression?.Owner, f.Suppression?.Reason, f.Suppression?.Ticket, f.Suppression?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        }
+    }
+
+    public static void WriteAccessReview(ScanResult result, TextWriter output)
+    {
+        var csv = new CsvTableWriter(output);
+        Row(csv, "cloud", "environment", "account", "principal_id", "principal_name", "principal_type", "entitlement", "scope", "privileged", "assignment_type",
+            "granted_via", "created", "last_used", "last_used_source", "days_since_last_use", "mfa", "credential_age_days", "open_finding_ids",
+            "recommendation", "recommendation_reason", "decision", "reviewer", "decided_on", "justification");
+        var stale = result.Baseline.Thresholds.StaleAfterDays;
+        var findingsByPrincipal = result.Active
+            .Where(f => f.Principal is not null)
+            .GroupBy(f => (f.Account ?? "", f.Principal!.ToLowerInvariant()))
+            .ToDictionary(g => g.Key, g => g.ToList());
+
+        foreach (var e in result.Entitlements)
+        {
+            var days = e.LastUsed is { } used ? (int?)(result.Run.AsOf - used).TotalDays : null;
+            var credentialAge = e.CredentialCreated is { } c ? (int?)(result.Run.AsOf - c).TotalDays : null;
+            var related = findingsByPrincipal.GetValueOrDefault((e.Account, e.PrincipalId.ToLowerInvariant()))
+                ?? findingsByPrincipal.GetValueOrDefault((e.Account, e.PrincipalName.ToLowerInvariant()))
+                ?? [];
+            var ids = string.Join(" ", related.Select(f => $"{f.RuleId}:{f.Fingerprint[..8]}").Distinct());
+            var (recommendation, reason) = Recommend(e, days, stale, result.Run.AsOf, related);
+            Row(csv, e.Cloud.ToText(), e.Environment, e.Account, e.PrincipalId, e.PrincipalName, e.Kind.ToText(), e.Name, e.Scope, e.Privileged ? "yes" : "no",
+                e.AssignmentType, e.GrantedVia, ReportFormat.Time(e.Created), ReportFormat.Time(e.LastUsed), e.LastUsedSource, days?.ToString(CultureInfo.InvariantCulture),
+                e.Mfa is null ? "" : e.Mfa.Value ? "yes" : "no", credentialAge?.ToString(CultureInfo.InvariantCulture), ids, recommendation, reason, "", "", "", "");
+        }
+    }
+
+    /// <summary>keep / review / revoke with the reason a reviewer needs.</summary>
+    public static (string, string) Recommend(Entitlement e, int? daysSinceUse, int staleDays, DateTimeOffset asOf, IReadOnlyList<Core.Findings.Finding> findings)
+    {
+        var neverUsedAndOld = daysSinceUse is null && e.Created is { } created && (asOf - created).TotalDays > staleDays;
+        if (e.Privileged && (daysSinceUse > staleDays || neverUsedAndOld))
+        {
+            return ("revoke", daysSinceUse is null ? $"privileged and never used in {(int)(asOf - e.Created!.Value).TotalDays} days" : $"privileged and unused for {daysSinceUse} days");
+        }
+
+        if (findings.Any(f => f.Severity >= Severity.High))
+        {
+            return ("review", $"open finding {string.Join(", ", findings.Where(f => f.Severity >= Severity.High).Select(f => f.RuleId).Distinct())}");
+        }
+
+        if (daysSinceUse > staleDays || neverUsedAndOld)
+        {
+            return ("revoke", daysSinceUse is null ? "never used" : $"unused for {daysSinceUse} days");
+        }
+
+        if (e.Privileged && e.Kind == PrincipalKind.Human && e.AssignmentType == "standing")
+        {
+            return ("review", "standing privileged access held by a person");
+        }
+
+        if (daysSinceUse is null && e.LastUsedSource is null && e.AssignmentType != "eligible")
+        {
+            return ("review", "no usage data");
+        }
+
+        return ("keep", e.Privileged ? "privileged, in use" : "in use");
+    }
+
+    private static void Row(CsvTableWriter csv, params string?[] cells) => csv.WriteRow(cells);
+}

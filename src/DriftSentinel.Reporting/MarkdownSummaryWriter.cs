@@ -1,0 +1,54 @@
+using System.Text;
+using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Reporting;
+
+/// <summary>Writes summary.md: a few lines fit for a chat message or a pull-request comment.</summary>
+public static class MarkdownSummaryWriter
+{
+    public static string Render(ScanResult result, int top = 10)
+    {
+        var sb = new StringBuilder();
+        var active = result.Active.ToList();
+        sb.Append("## DriftSentinel: ").Append(Md(result.Run.Organization)).Append(" as of ").AppendLine(ReportFormat.Time(result.Run.AsOf)).AppendLine();
+        sb.Append("**").Append(active.Count).Append(" open findings**");
+        sb.Append(" (").Append(string.Join(", ", Enum.GetValues<Severity>().Reverse().Select(s => $"{active.Count(f => f.Severity == s)} {s.ToText()}"))).Append(')');
+        sb.Append(", ").Append(result.Findings.Count(f => f.IsSuppressed)).AppendLine(" suppressed by exceptions.").AppendLine();
+
+        var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
+        if (gaps.Count > 0)
+        {
+            sb.Append(":warning: **Coverage gaps** (").Append(gaps.Count).AppendLine("): findings may be missing for these sources.");
+            foreach (var g in gaps.Take(top))
+            {
+                sb.Append("- ").Append(g.Status.ToText()).Append(' ').Append(Md(g.Source)).Append(' ').Append(Md(g.Scope)).Append(": ").AppendLine(Md(g.Detail ?? ""));
+            }
+
+            sb.AppendLine();
+        }
+
+        if (result.ProductionChanges.Count > 0)
+        {
+            sb.Append("Production changes: ");
+            sb.AppendLine(string.Join(", ", result.ProductionChanges.GroupBy(c => c.Classification).OrderBy(g => g.Key).Select(g => $"{g.Count()} {ChangeText.Of(g.Key)}")));
+            sb.AppendLine();
+        }
+
+        sb.AppendLine("| Severity | Rule | Environment | Principal | Finding |").AppendLine("|---|---|---|---|---|");
+        foreach (var f in active.Take(top))
+        {
+            sb.Append("| ").Append(f.Severity.ToText()).Append(" | ").Append(f.RuleId).Append(" | ").Append(Md(f.Environment ?? "")).Append(" | ")
+                .Append(Md(f.Principal ?? "")).Append(" | ").Append(Md(f.Message)).AppendLine(" |");
+        }
+
+        if (active.Count > top)
+        {
+            sb.Append("\n…and ").Append(active.Count - top).AppendLine(" more in report.html / findings.csv.");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Md(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal);
+}

@@ -1,0 +1,20 @@
+using DriftSentinel.Core.Findings;
+
+namespace DriftSentinel.Reporting;
+
+/// <summary>Formatting shared by the report writers.</summary>
+public static class ReportFormat
+{
+    public static string Time(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? "";
+
+    public static string Status(Finding f) => f.Suppression switch
+    {
+        null => "open",
+        { Expired: true } => "open (exception expired)",
+        _ => "suppressed",
+    };
+
+    public static string Evidence(Finding f) => string.Join(" | ", f.Evidence.Select(e => $"{e.Kind}: {e.Reference}{(e.Detail is null ? "" : $" ({e.Detail})")}"));
+
+    public static string Details(Finding f) => string.Join("; ", f.Details.Select(kv => $"{kv.Key}={kv.Value}"));
+}

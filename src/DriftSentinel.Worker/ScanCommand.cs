@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using DriftSentinel.Aws;
+using DriftSentinel.Azure;
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Rules;
+using DriftSentinel.GitHub;
+using DriftSentinel.Reporting;
+
+namespace DriftSentinel.Worker;
+
+/// <summary>Runs one scan: load baseline and rules, read the snapshot, evaluate, write the reports, print a summary.</summary>
+public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvider clock)
+{
+    /// <summary>The adapters that read a snapshot folder; the worker is the only place that knows them all.</summary>
+    public static IReadOnlyList<ISnapshotReader> SnapshotReaders { get; } = [new AwsSnapshotReader(), new AzureSnapshotReader(), new GitHubSnapshotReader()];
+
+    public int Execute(ScanOptions options)
+    {
+        try
+        {
+            return ExecuteChecked(options);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (BaselineException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (InvalidDataException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    private int ExecuteChecked(ScanOptions options)
+    {
+        string snapshotDir;
+        string baselineFile;
+        DateTimeOffset asOf;
+        if (options.Demo)
+        {
+            if (options.Snapshot is not null || options.Baseline is not null)
+            {
+                throw new UsageException("--demo scans the bundled demo; do not combine it with --snapshot or --baseline");
+            }
+
+            var demoDir = DemoLocator.Find();
+            snapshotDir = Path.Combine(demoDir, "snapshot");
+            baselineFile = Path.Combine(demoDir, "baseline.yaml");
+            asOf = options.AsOf is null ? DemoLocator.AsOf(demoDir) : ParseAsOf(options.AsOf);
+        }
+        else
+        {
+            snapshotDir = options.Snapshot ?? throw new UsageException("--snapshot DIR is required (or --demo)");
+            baselineFile = options.Baseline ?? throw new UsageException("--baseline FILE is required (or --demo)");
+            asOf = options.AsOf is null ? clock.GetUtcNow() : ParseAsOf(options.AsOf);
+        }
+
+        if (!Directory.Exists(snapshotDir))
+        {
+            throw new UsageException($"snapshot folder '{snapshotDir}' does not exist");
+        }
+
+        Severity? failOn = null;
+        if (options.FailOn is not null)
+        {
+            failOn = EnumText.TryParseSeverity(options.FailOn, out var s) ? s : throw new UsageException($"--fail-on '{options.FailOn}' is not a severity; expected critical, high, medium, low or info");
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var baseline = BaselineLoader.Load(baselineFile);
+        var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
+        var result = Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)));
+        ReportSet.WriteAll(result, options.Out);
+        stopwatch.Stop();
+
+        ConsoleSummary.Print(stdout, result, options.Out, stopwatch.Elapsed);
+
+        var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
+        if (gaps.Count > 0 && !options.AllowGaps)
+        {
+            foreach (var g in gaps)
+            {
+                stderr.WriteLine($"error: {g.Detail}");
+            }
+
+            stderr.WriteLine($"{gaps.Count} input(s) could not be read completely; the reports were written and list them as coverage gaps (--allow-gaps to exit 0).");
+            return ExitCodes.Usage;
+        }
+
+        if (failOn is { } threshold && result.Active.Any(f => f.Severity >= threshold))
+        {
+            stderr.WriteLine($"{result.Active.Count(f => f.Severity >= threshold)} unsuppressed finding(s) at or above {threshold.ToText()}.");
+            return ExitCodes.FindingsAtOrAboveThreshold;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Reads a snapshot with every adapter and evaluates it. Used by the CLI, tests and benchmarks.</summary>
+    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName)
+    {
+        var input = new ScanInput();
+        foreach (var reader in SnapshotReaders)
+        {
+            reader.Read(snapshotDir, input);
+        }
+
+        return new ScanEngine(catalogue).Run(input, baseline, asOf, snapshotName);
+    }
+
+    private static DateTimeOffset ParseAsOf(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t
+            : throw new UsageException($"--as-of '{text}' is not a time; expected ISO 8601 such as 2026-11-20T00:00:00Z");
+}
+
+/// <summary>A command-line mistake: exit 2 with the message.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Finds the bundled demo organization beside the executable or above the working directory.</summary>
+public static class DemoLocator
+{
+    public static string Find()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "demo");
+                if (File.Exists(Path.Combine(candidate, "baseline.yaml")) && Directory.Exists(Path.Combine(candidate, "snapshot")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new UsageException("the bundled demo was not found (expected demo/baseline.yaml and demo/snapshot beside the executable)");
+    }
+
+    /// <summary>The demo is evaluated at a fixed time so its findings and sample reports are reproducible.</summary>
+    public static DateTimeOffset AsOf(string demoDir) =>
+        DateTimeOffset.Parse(File.ReadAllText(Path.Combine(demoDir, "as-of.txt")).Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}
