@@ -93,6 +93,7 @@ public static class AzureRbacReader
                 Start = p.Time("startDateTime"),
                 End = p.Time("endDateTime"),
                 OriginRoleAssignmentId = p.Str("originRoleAssignmentId"),
+                ScheduleId = p.Str("roleAssignmentScheduleId", "roleEligibilityScheduleId"),
                 Justification = null,
                 Source = new SourceLocation(displayName, $"item {i}, id {item.Str("name") ?? item.Str("id")}"),
             });
@@ -117,7 +118,8 @@ public static class AzureRbacReader
             for (var k = 0; k < into.PimInstances.Count; k++)
             {
                 var inst = into.PimInstances[k];
-                var sameSchedule = schedule is not null && inst.Id.Contains(AzureIds.LastSegment(schedule), StringComparison.OrdinalIgnoreCase);
+                var sameSchedule = schedule is not null && inst.ScheduleId is not null
+                    && AzureIds.LastSegment(inst.ScheduleId).Equals(AzureIds.LastSegment(schedule), StringComparison.OrdinalIgnoreCase);
                 var samePrincipalRole = inst.PrincipalId.Equals(principal, StringComparison.OrdinalIgnoreCase)
                     && inst.RoleDefinitionId.Equals(role, StringComparison.OrdinalIgnoreCase)
                     && inst.Start == p.Path("scheduleInfo")?.Time("startDateTime");

@@ -38,6 +38,10 @@ public sealed record PimAssignmentInstance
     public DateTimeOffset? Start { get; init; }
     public DateTimeOffset? End { get; init; }
     public string? OriginRoleAssignmentId { get; init; }
+
+    /// <summary>The roleAssignmentSchedule the instance belongs to; PIM requests name it as their target.</summary>
+    public string? ScheduleId { get; init; }
+
     public string? Justification { get; init; }
     public string? TicketNumber { get; init; }
     public required SourceLocation Source { get; init; }

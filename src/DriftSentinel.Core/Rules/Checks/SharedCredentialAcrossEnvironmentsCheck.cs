@@ -79,7 +79,9 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                 $"Access key {shown} of {u.Principal} was used in production ({Envs(u.Production)}) and non-production ({Envs(u.NonProduction)})");
         }
 
-        foreach (var (principal, u) in _assumers.Where(k => k.Value.Crosses))
+        // A principal already reported through its shared key is the same drift seen twice.
+        var keyHolders = _keys.Values.Where(u => u.Crosses).Select(u => u.Principal).ToHashSet(StringComparer.Ordinal);
+        foreach (var (principal, u) in _assumers.Where(k => k.Value.Crosses && !keyHolders.Contains(k.Key)))
         {
             yield return Make(context, title, severity, u, ["assume-role", principal], principal,
                 $"{principal} assumed roles in production ({Envs(u.Production)}) and non-production ({Envs(u.NonProduction)})");

@@ -8,6 +8,11 @@ public sealed class UnpromotedArtifactCheck : Rule
 {
     public override string Id => "DS-DEP-003";
 
+    private static string? TriggeredBy(RuleContext context, PipelineDeployment d) =>
+        d.RunId is { } id && context.Inventory.Repositories.TryGetValue(d.Repository, out var repo) && repo.Runs.TryGetValue(id, out var run)
+            ? run.TriggeringActor ?? run.Actor ?? d.Creator
+            : d.Creator;
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var baseline = context.Baseline;
@@ -40,7 +45,7 @@ public sealed class UnpromotedArtifactCheck : Rule
                 Cloud = Cloud.GitHub,
                 Environment = env!.Name,
                 Account = d.Repository,
-                Principal = d.Creator,
+                Principal = TriggeredBy(context, d),
                 Resource = $"{d.Repository}@{d.Sha}",
                 FirstSeen = d.CreatedAt,
                 LastSeen = d.CompletedAt,
