@@ -47,22 +47,28 @@ public static class JsonRecordStream
         while (true)
         {
             final = Fill(stream, displayName, buffer, ref length, final, index);
-            int consumed;
+            var consumed = 0;
+            InputFormatException? fault = null;
             try
             {
                 consumed = Process(buffer.AsSpan(0, length), final, ref state, ref phase, ref index, batch, map, arrayProperties);
             }
             catch (JsonException e)
             {
-                throw new InputFormatException(displayName, $"record {index}, line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}", $"malformed JSON: {e.Message}", e);
+                fault = new InputFormatException(displayName, $"record {index}, line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}", $"malformed JSON: {e.Message}", e);
             }
 
+            // Records parsed before a fault in the same buffer are delivered before the fault is raised.
             foreach (var item in batch)
             {
                 yield return item;
             }
 
             batch.Clear();
+            if (fault is not null)
+            {
+                throw fault;
+            }
             if (phase == Phase.Done)
             {
                 yield break;
