@@ -28,7 +28,8 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
         foreach (var account in inventory.AwsAccounts.Values.OrderBy(a => a.AccountId, StringComparer.Ordinal))
         {
             var env = baseline.EnvironmentOfAwsAccount(account.AccountId)?.Name;
-            var report = account.CredentialReport.ToDictionary(r => r.Arn, StringComparer.Ordinal);
+            // A report can list an ARN twice (a user deleted and re-created); the later row is current.
+            var report = account.CredentialReport.GroupBy(r => r.Arn, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
             foreach (var user in account.Users.OrderBy(u => u.Arn, StringComparer.Ordinal))
             {

@@ -1,0 +1,121 @@
+using AngleSharp.Html.Parser;
+using DriftSentinel.Core.Rules.Checks;
+using DriftSentinel.Reporting;
+using DriftSentinel.Tests.Support;
+using static DriftSentinel.Tests.Support.RuleHarness;
+
+namespace DriftSentinel.Tests.Reporting;
+
+public class ReportTests
+{
+    private static readonly string[] Hostile = ["=HYPERLINK(\"http://evil.example/\",\"x\")", "+SUM(1,2)", "-2+3", "@cmd", "\tTAB", "\rCR", "\nLF"];
+
+    /// <summary>A scan whose principal names are spreadsheet formulas, as an attacker would choose them.</summary>
+    private static DriftSentinel.Core.Engine.ScanResult HostileScan()
+    {
+        var h = new RuleHarness();
+        foreach (var (name, i) in Hostile.Select((n, i) => (n, i)))
+        {
+            h.Event(InventoryFiles.AzureEvent(InventoryFiles.ActivityEvent(SubProd, $"e{i}", "2026-11-18T10:00:00Z",
+                System.Text.Json.JsonEncodedText.Encode(name).ToString(), "user", "Microsoft.Web/sites/write")));
+        }
+
+        return h.RunAll();
+    }
+
+    [Fact]
+    public void Csv_cells_starting_with_formula_characters_are_neutralised()
+    {
+        var result = HostileScan();
+        var findings = new StringWriter();
+        CsvReportWriter.WriteFindings(result, findings);
+        var text = findings.ToString();
+        foreach (var name in Hostile)
+        {
+            Assert.Contains("'" + name.Replace("\"", "\"\"", StringComparison.Ordinal), text, StringComparison.Ordinal);
+        }
+
+        var lines = text.Split('\n');
+        Assert.DoesNotContain(lines, l => l.Length > 0 && l[0] is '=' or '+' or '-' or '@');
+        Assert.DoesNotContain(",=", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(",+", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(",@", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("=1+1", "'=1+1")]
+    [InlineData("plain", "plain")]
+    [InlineData("a=b", "a=b")]
+    [InlineData("", "")]
+    [InlineData("\r\n", "'\r\n")]
+    public void Neutralises_only_leading_formula_characters(string value, string expected) => Assert.Equal(expected, CsvSafety.Neutralise(value));
+
+    [Fact]
+    public void Csv_quotes_commas_quotes_and_newlines()
+    {
+        var w = new StringWriter();
+        new CsvTableWriter(w).WriteRow("a,b", "say \"hi\"", "two\nlines", "plain");
+        Assert.Equal("\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\n", w.ToString());
+    }
+
+    [Fact]
+    public void Access_review_has_one_row_per_entitlement_with_review_columns_empty()
+    {
+        var demo = DriftSentinel.Worker.DemoLocator.Find();
+        var result = DriftSentinel.Worker.ScanCommand.Scan(Path.Combine(demo, "snapshot"), DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")),
+            Catalogue, DriftSentinel.Worker.DemoLocator.AsOf(demo), "demo");
+        var w = new StringWriter();
+        CsvReportWriter.WriteAccessReview(result, w);
+        var lines = w.ToString().TrimEnd('\n').Split('\n');
+        Assert.Equal("cloud,environment,account,principal_id,principal_name,principal_type,entitlement,scope,privileged,assignment_type,granted_via,created,last_used,last_used_source,days_since_last_use,mfa,credential_age_days,open_finding_ids,recommendation,recommendation_reason,decision,reviewer,decided_on,justification", lines[0]);
+        Assert.Equal(result.Entitlements.Count, lines.Length - 1);
+        Assert.All(lines.Skip(1), l => Assert.EndsWith(",,,,", l, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("legacy-admin", StringComparison.Ordinal) && l.Contains(",revoke,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("user/bob", StringComparison.Ordinal) && l.Contains("via", StringComparison.Ordinal) is false && l.Contains("group Admins", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("alice@example.com", StringComparison.Ordinal) && l.Contains("active JIT", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Html_report_is_self_contained_and_lists_each_finding_with_escaped_text()
+    {
+        var result = HostileScan();
+        var w = new StringWriter();
+        HtmlReportWriter.Write(result, w);
+        var doc = new HtmlParser().ParseDocument(w.ToString());
+        Assert.Empty(doc.QuerySelectorAll("link[href], script[src], img[src], iframe"));
+        Assert.DoesNotContain("http://", doc.Head!.InnerHtml, StringComparison.Ordinal);
+        Assert.Equal(result.Findings.Count, doc.QuerySelectorAll("table.findings tbody tr").Length);
+        Assert.NotNull(doc.QuerySelector("input#filter"));
+        Assert.Contains(doc.QuerySelectorAll("table.findings td"), td => td.TextContent.Contains("=HYPERLINK", StringComparison.Ordinal));
+        Assert.Empty(doc.QuerySelectorAll("a[href^='http://evil']"));
+    }
+
+    [Fact]
+    public void Html_report_stays_small_enough_for_tens_of_thousands_of_findings()
+    {
+        var h = new RuleHarness();
+        for (var i = 0; i < 20_000; i++)
+        {
+            h.Trail(Records.ConsoleLogin(Prod, "2026-11-18T10:00:00Z", Records.IamUser(Prod, $"user{i}")));
+        }
+
+        var result = h.RunAll();
+        Assert.True(result.Findings.Count >= 20_000);
+        var w = new StringWriter();
+        HtmlReportWriter.Write(result, w);
+        var html = w.ToString();
+        // Sections over 200 findings start collapsed, and each finding is one table row.
+        Assert.Contains("<details class=\"rule\"><summary><b>DS-ACC-001</b>", html, StringComparison.Ordinal);
+        Assert.True(html.Length < 1500 * result.Findings.Count, $"{html.Length} bytes for {result.Findings.Count} findings");
+    }
+
+    [Fact]
+    public void Summary_markdown_leads_with_totals_and_escapes_pipes()
+    {
+        var result = new RuleHarness().Trail(Records.ConsoleLogin(Prod, "2026-11-18T10:00:00Z", Records.IamUser(Prod, "a|b"))).Run([new DirectProductionLoginCheck()]);
+        Assert.Single(result);
+        var md = MarkdownSummaryWriter.Render(new RuleHarness().Trail(Records.ConsoleLogin(Prod, "2026-11-18T10:00:00Z", Records.IamUser(Prod, "a|b"))).RunAll());
+        Assert.Contains("**1 open findings**", md, StringComparison.Ordinal);
+        Assert.Contains("a\\|b", md, StringComparison.Ordinal);
+    }
+}
