@@ -40,14 +40,15 @@ public static class HtmlReportWriter
         w.Write("</section>\n");
 
         w.Write("<section><h2>Production changes</h2><p>Each deploy-class change in production and what justifies it.</p>");
-        Table(w, null, ["classification", "changes"], result.ProductionChanges.GroupBy(c => ChangeText.Of(c.Classification)).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new[] { g.Key, g.Count().ToString() }));
+        Table(w, null, ["classification", "changes"], result.ProductionChangeCounts.OrderBy(kv => kv.Key)
+            .Select(kv => new[] { ChangeText.Of(kv.Key), kv.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) }));
         Table(w, null, ["time", "environment", "action", "principal", "resource", "classification", "justified by"], result.ProductionChanges.Take(ChangeRowsShown)
             .Select(c => new[] { ReportFormat.Time(c.Time), c.Environment, c.Action, c.Principal, c.Resource ?? "", ChangeText.Of(c.Classification), c.Justification ?? "" }),
             rowClass: r => r[5] is "approved pipeline run" ? null : "gap");
-        if (result.ProductionChanges.Count > ChangeRowsShown)
+        var total = result.ProductionChangeCounts.Values.Sum();
+        if (total > ChangeRowsShown)
         {
-            w.Write($"<p>{result.ProductionChanges.Count - ChangeRowsShown:N0} more in findings.json.</p>");
+            w.Write($"<p>{total - ChangeRowsShown:N0} more; findings.json lists up to {Core.Rules.RuleContext.MaxProductionChangesKept:N0}.</p>");
         }
 
         w.Write("</section>\n");

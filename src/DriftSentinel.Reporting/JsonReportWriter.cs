@@ -44,6 +44,13 @@ public static class JsonReportWriter
         }
 
         w.WriteEndObject();
+        w.WriteStartObject("production_changes");
+        foreach (var (c, n) in result.ProductionChangeCounts.OrderBy(kv => kv.Key))
+        {
+            w.WriteNumber(ChangeText.Of(c), n);
+        }
+
+        w.WriteEndObject();
         w.WriteEndObject();
 
         w.WriteStartArray("coverage");

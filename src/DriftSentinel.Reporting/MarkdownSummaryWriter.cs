@@ -28,10 +28,10 @@ public static class MarkdownSummaryWriter
             sb.AppendLine();
         }
 
-        if (result.ProductionChanges.Count > 0)
+        if (result.ProductionChangeCounts.Count > 0)
         {
             sb.Append("Production changes: ");
-            sb.AppendLine(string.Join(", ", result.ProductionChanges.GroupBy(c => c.Classification).OrderBy(g => g.Key).Select(g => $"{g.Count()} {ChangeText.Of(g.Key)}")));
+            sb.AppendLine(string.Join(", ", result.ProductionChangeCounts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {ChangeText.Of(kv.Key)}")));
             sb.AppendLine();
         }
 

@@ -23,9 +23,9 @@ public static class ConsoleSummary
 
         w.WriteLine();
         w.WriteLine($"{active.Count} open findings ({string.Join(", ", Enum.GetValues<Severity>().Reverse().Select(s => $"{active.Count(f => f.Severity == s)} {s.ToText()}"))}), {result.Findings.Count(f => f.IsSuppressed)} suppressed.");
-        if (result.ProductionChanges.Count > 0)
+        if (result.ProductionChangeCounts.Count > 0)
         {
-            w.WriteLine("Production changes: " + string.Join(", ", result.ProductionChanges.GroupBy(c => c.Classification).OrderBy(g => g.Key).Select(g => $"{g.Count()} {ChangeText.Of(g.Key)}")));
+            w.WriteLine("Production changes: " + string.Join(", ", result.ProductionChangeCounts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {ChangeText.Of(kv.Key)}")));
         }
 
         var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();

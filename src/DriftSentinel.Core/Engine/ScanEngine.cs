@@ -12,6 +12,9 @@ public sealed class ScanResult
     public required IReadOnlyList<CoverageEntry> Coverage { get; init; }
     public required IReadOnlyList<Finding> Findings { get; init; }
     public required IReadOnlyList<ProductionChange> ProductionChanges { get; init; }
+
+    /// <summary>All production changes by classification; <see cref="ProductionChanges"/> lists at most the first 10,000.</summary>
+    public required IReadOnlyDictionary<ChangeClassification, long> ProductionChangeCounts { get; init; }
     public required OrganizationBaseline Baseline { get; init; }
     public required ScanInventory Inventory { get; init; }
     public required RuleCatalogue Catalogue { get; init; }
@@ -111,6 +114,8 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             Inventory = input.Inventory,
             Catalogue = catalogue,
             Entitlements = context.Entitlements,
+            ProductionChangeCounts = Enum.GetValues<ChangeClassification>().Where(c => context.ProductionChangeCounts.ContainsKey(c))
+                .ToDictionary(c => c, c => context.ProductionChangeCounts[c]),
         };
     }
 }

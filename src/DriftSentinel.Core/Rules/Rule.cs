@@ -37,7 +37,11 @@ public abstract class Rule
 /// <summary>What a rule sees: baseline, inventory, as-of time, its catalogue entry, and shared identity helpers.</summary>
 public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inventory, RuleCatalogue catalogue, DateTimeOffset asOf)
 {
+    /// <summary>Production changes kept in full for the report; beyond this only counts grow, so memory stays bounded.</summary>
+    public const int MaxProductionChangesKept = 10_000;
+
     private readonly List<ProductionChange> _changes = [];
+    private readonly Dictionary<ChangeClassification, long> _changeCounts = [];
 
     public OrganizationBaseline Baseline { get; } = baseline;
     public ScanInventory Inventory { get; } = inventory;
@@ -57,7 +61,19 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
 
     public IReadOnlyList<ProductionChange> ProductionChanges => _changes;
 
-    public void RecordProductionChange(ProductionChange change) => _changes.Add(change);
+    /// <summary>Every production change counted by classification, including those beyond <see cref="MaxProductionChangesKept"/>.</summary>
+    public IReadOnlyDictionary<ChangeClassification, long> ProductionChangeCounts => _changeCounts;
+
+    public void RecordProductionChange(ProductionChange change)
+    {
+        _changeCounts[change.Classification] = _changeCounts.GetValueOrDefault(change.Classification) + 1;
+
+        // Changes that need attention are kept first; approved ones are only counted once the list is full.
+        if (_changes.Count < MaxProductionChangesKept)
+        {
+            _changes.Add(change);
+        }
+    }
 
     public string Title(string ruleId) => Catalogue[ruleId].Title;
 

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Rules;
+using DriftSentinel.Reporting;
+using DriftSentinel.Worker;
+
+namespace DriftSentinel.Bench;
+
+/// <summary>
+/// Measures (1) the demo scan, end to end with reports, over repeated runs, and (2) peak memory of a scan over a
+/// generated CloudTrail folder of gzip log files in the S3 delivery layout. Usage:
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- demo [runs]
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- trail [events] [folder]
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var mode = args.FirstOrDefault() ?? "demo";
+        return mode switch
+        {
+            "demo" => Demo(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
+            "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null),
+            _ => Usage(),
+        };
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder]");
+        return 2;
+    }
+
+    private static int Demo(int runs)
+    {
+        var demo = DemoLocator.Find();
+        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
+        var outDir = Path.Combine(Path.GetTempPath(), "ds-bench-demo");
+        var times = new List<double>();
+        for (var i = 0; i < runs + 3; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var baseline = BaselineLoader.Load(Path.Combine(demo, "baseline.yaml"));
+            var result = ScanCommand.Scan(Path.Combine(demo, "snapshot"), baseline, catalogue, DemoLocator.AsOf(demo), "demo");
+            ReportSet.WriteAll(result, outDir);
+            sw.Stop();
+            if (i >= 3)
+            {
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        times.Sort();
+        Console.WriteLine($"demo scan (baseline + read + evaluate + 5 reports), {runs} runs after 3 warm-up: median {times[times.Count / 2]:0.0} ms, min {times[0]:0.0} ms, max {times[^1]:0.0} ms");
+        return 0;
+    }
+
+    private static int Trail(long events, string? folder)
+    {
+        var root = folder ?? Path.Combine(Path.GetTempPath(), $"ds-bench-trail-{events}");
+        var sw = Stopwatch.StartNew();
+        var (files, bytes) = Generate(root, events);
+        Console.WriteLine($"generated {events:N0} events in {files:N0} .json.gz files ({bytes / 1048576.0:0.0} MiB compressed) in {sw.Elapsed.TotalSeconds:0.0} s: {root}");
+
+        GC.Collect();
+        var before = Process.GetCurrentProcess().WorkingSet64;
+        var demo = DemoLocator.Find();
+        var baseline = BaselineLoader.Load(Path.Combine(demo, "baseline.yaml"));
+        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
+        sw.Restart();
+        var result = ScanCommand.Scan(root, baseline, catalogue, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
+        sw.Stop();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        Console.WriteLine($"scanned {result.Run.EventsRead:N0} events in {sw.Elapsed.TotalSeconds:0.0} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");
+        Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB (before scan {before / 1048576.0:0} MiB), GC heap after scan {GC.GetTotalMemory(false) / 1048576.0:0} MiB, allocated {GC.GetTotalAllocatedBytes() / 1048576.0:N0} MiB");
+        return 0;
+    }
+
+    /// <summary>Writes CloudTrail log files of 5,000 records each, the size CloudTrail delivers every few minutes for a busy account.</summary>
+    private static (int Files, long Bytes) Generate(string root, long events)
+    {
+        if (Directory.Exists(root))
+        {
+            var existing = Directory.EnumerateFiles(root, "*.json.gz", SearchOption.AllDirectories).ToList();
+            if (existing.Count > 0)
+            {
+                return (existing.Count, existing.Sum(f => new FileInfo(f).Length));
+            }
+        }
+
+        string[] accounts = ["111122223333", "444455556666", "777788889999"];
+        string[] reads = ["GetObject", "ListBuckets", "DescribeInstances", "Decrypt", "GetParameter", "HeadObject", "ListObjects"];
+        var random = new Random(42);
+        const int perFile = 5000;
+        var files = 0;
+        long bytes = 0;
+        var start = new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // A busy organization: most calls are reads by workload roles; a few writes, deploys and console logins.
+        string Identity(string account, out string name)
+        {
+            var roll = random.Next(100);
+            if (roll < 95)
+            {
+                var role = $"app-role-{random.Next(20)}";
+                name = reads[random.Next(reads.Length)];
+                if (roll >= 88)
+                {
+                    name = "PutObject";
+                }
+
+                return $$"""{"type":"AssumedRole","principalId":"AROAEXAMPLE{{role}}:i-0abc","arn":"arn:aws:sts::{{account}}:assumed-role/{{role}}/i-0abc{{random.Next(50)}}","accountId":"{{account}}","accessKeyId":"ASIA{{random.Next(1_000_000):D16}}","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE{{role}}","arn":"arn:aws:iam::{{account}}:role/{{role}}","accountId":"{{account}}","userName":"{{role}}"},"attributes":{"creationDate":"2026-10-01T00:00:00Z","mfaAuthenticated":"false"} } }""";
+            }
+
+            if (roll < 98)
+            {
+                name = "UpdateFunctionCode20150331v2";
+                return $$"""{"type":"AssumedRole","principalId":"AROAEXAMPLEDEPLOY:GitHubActions","arn":"arn:aws:sts::{{account}}:assumed-role/github-deploy/GitHubActions","accountId":"{{account}}","accessKeyId":"ASIAEXAMPLEDEPLOY0","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEDEPLOY","arn":"arn:aws:iam::{{account}}:role/github-deploy","accountId":"{{account}}","userName":"github-deploy"},"attributes":{"creationDate":"2026-10-01T00:00:00Z","mfaAuthenticated":"false"} } }""";
+            }
+
+            var user = $"user{random.Next(100)}";
+            name = random.Next(2) == 0 ? "ConsoleLogin" : reads[random.Next(reads.Length)];
+            return $$"""{"type":"IAMUser","principalId":"AIDA{{user}}","arn":"arn:aws:iam::{{account}}:user/{{user}}","accountId":"{{account}}","accessKeyId":"AKIAEXAMPLE{{user.PadLeft(9, '0')}}","userName":"{{user}}"}""";
+        }
+
+        for (long written = 0; written < events; files++)
+        {
+            var account = accounts[files % accounts.Length];
+            var time = start.AddSeconds(written * 4_000_000.0 / events);
+            var dir = Path.Combine(root, "aws", account, "cloudtrail", "AWSLogs", account, "CloudTrail", "us-east-1", time.ToString("yyyy/MM/dd", CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(dir);
+            var path = Path.Combine(dir, $"{account}_CloudTrail_us-east-1_{time:yyyyMMddTHHmm}Z_{files:x8}.json.gz");
+            using (var gz = new GZipStream(File.Create(path), CompressionLevel.Fastest))
+            using (var w = new StreamWriter(gz, new UTF8Encoding(false), 1 << 16))
+            {
+                w.Write("{\"Records\":[");
+                var n = (int)Math.Min(perFile, events - written);
+                for (var i = 0; i < n; i++)
+                {
+                    var t = time.AddMilliseconds(i * 50);
+                    var identity = Identity(account, out var name);
+                    var source = name.StartsWith("Update", StringComparison.Ordinal) ? "lambda" : name == "ConsoleLogin" ? "signin" : "s3";
+                    var readOnly = name is not ("PutObject" or "ConsoleLogin") && !name.StartsWith("Update", StringComparison.Ordinal);
+                    w.Write(i == 0 ? "" : ",");
+                    w.Write($$"""{"eventVersion":"1.08","userIdentity":{{identity}},"eventTime":"{{t:yyyy-MM-ddTHH:mm:ssZ}}","eventSource":"{{source}}.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.{{random.Next(255)}}","userAgent":"aws-cli/2.15.30 Python/3.11.8","requestParameters":{"bucketName":"bucket-{{random.Next(50)}}","key":"data/{{random.Next(1_000_000)}}.csv"},"responseElements":{{(name == "ConsoleLogin" ? "{\"ConsoleLogin\":\"Success\"}" : "null")}},"additionalEventData":{"MFAUsed":"Yes"},"requestID":"{{Guid.NewGuid()}}","eventID":"{{Guid.NewGuid()}}","readOnly":{{(readOnly ? "true" : "false")}},"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"{{account}}","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"s3.amazonaws.com"} }""");
+                }
+
+                w.Write("]}");
+                written += n;
+            }
+
+            bytes += new FileInfo(path).Length;
+        }
+
+        return (files, bytes);
+    }
+}
