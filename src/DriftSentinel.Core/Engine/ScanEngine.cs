@@ -42,6 +42,62 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
 {
     private readonly IReadOnlyList<Rule> _rules = rules ?? Rule.All();
 
+    private const int ReadAheadCapacity = 8192;
+
+    /// <summary>
+    /// Decompresses and parses on a second thread while the rules run on this one. One producer keeps the event order
+    /// (and so the findings) identical to a sequential read; the bounded queue keeps memory flat.
+    /// </summary>
+    private static IEnumerable<ActivityEvent> ReadAhead(ScanInput input)
+    {
+        using var queue = new System.Collections.Concurrent.BlockingCollection<ActivityEvent>(ReadAheadCapacity);
+        using var stop = new CancellationTokenSource();
+        Exception? fault = null;
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                foreach (var stream in input.Streams)
+                {
+                    foreach (var e in stream.Read(input.Coverage))
+                    {
+                        queue.Add(e, stop.Token);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception e)
+            {
+                fault = e;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        })
+        { IsBackground = true, Name = "driftsentinel-reader" };
+        producer.Start();
+        try
+        {
+            foreach (var e in queue.GetConsumingEnumerable())
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Join();
+        }
+
+        if (fault is not null)
+        {
+            throw new InvalidOperationException($"reading the audit trails failed: {fault.Message}", fault);
+        }
+    }
+
     public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, IProgress<long>? progress = null)
     {
         foreach (var rule in _rules)
@@ -56,27 +112,24 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         }
 
         long events = 0;
-        foreach (var stream in input.Streams)
+        foreach (var e in ReadAhead(input))
         {
-            foreach (var e in stream.Read(input.Coverage))
+            // Events after the as-of time are not yet "known" to a reproducible scan.
+            if (e.Time > asOf)
             {
-                // Events after the as-of time are not yet "known" to a reproducible scan.
-                if (e.Time > asOf)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                events++;
-                context.Activity.Observe(e);
-                foreach (var rule in _rules)
-                {
-                    rule.Observe(e, context);
-                }
+            events++;
+            context.Activity.Observe(e);
+            foreach (var rule in _rules)
+            {
+                rule.Observe(e, context);
+            }
 
-                if ((events & 0xFFFF) == 0)
-                {
-                    progress?.Report(events);
-                }
+            if ((events & 0xFFFF) == 0)
+            {
+                progress?.Report(events);
             }
         }
 

@@ -106,7 +106,8 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         Severity = severity,
         Cloud = Cloud.Aws,
         Environment = string.Join("+", u.Production.Keys.Order(StringComparer.Ordinal).Concat(u.NonProduction.Keys.Order(StringComparer.Ordinal))),
-        Account = null,
+        // The account the credential or identity belongs to, where its ARN says so.
+        Account = AccountOfArn(u.Principal),
         Principal = u.Principal,
         Resource = resource,
         FirstSeen = u.First,
