@@ -41,7 +41,7 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         }
         else if (failures.Count == 0)
         {
-            coverage.Read("aws.cloudtrail", accountId, total, $"{files.Count} files");
+            coverage.Read("aws.cloudtrail", accountId, total, files.Count == 1 ? "1 file" : $"{files.Count} files");
         }
         else
         {

@@ -35,9 +35,17 @@ public static class HtmlReportWriter
 
         var gaps = result.Coverage.Where(c => c.Status != CoverageStatus.Read).ToList();
         w.Write($"<section><h2>Coverage</h2><p>{result.Coverage.Count(c => c.Status == CoverageStatus.Read)} sources read, {gaps.Count(g => g.Status is CoverageStatus.Failed or CoverageStatus.Partial)} failed or partial, {gaps.Count(g => g.Status == CoverageStatus.Missing)} missing. Findings cannot appear for what was not read.</p>");
-        Table(w, null, ["status", "source", "scope", "records", "detail"], result.Coverage.OrderBy(c => c.Status == CoverageStatus.Read).ThenBy(c => c.Source, StringComparer.Ordinal)
-            .Select(c => new[] { c.Status.ToText(), c.Source, c.Scope, c.Items.ToString(), c.Detail ?? "" }), rowClass: r => r[0] is "failed" or "partial" ? "gap" : null);
-        w.Write("</section>\n");
+        static string[] Row(CoverageEntry c) => [c.Status.ToText(), c.Source, c.Scope, c.Items.ToString(), c.Detail ?? ""];
+        string[] headers = ["status", "source", "scope", "records", "detail"];
+        if (gaps.Count > 0)
+        {
+            Table(w, null, headers, gaps.OrderBy(c => c.Status == CoverageStatus.Missing).ThenBy(c => c.Source, StringComparer.Ordinal).Select(Row),
+                rowClass: r => r[0] is "failed" or "partial" ? "gap" : null);
+        }
+
+        w.Write($"<details><summary>All {result.Coverage.Count} sources</summary>");
+        Table(w, null, headers, result.Coverage.Select(Row), rowClass: r => r[0] is "failed" or "partial" ? "gap" : null);
+        w.Write("</details></section>\n");
 
         w.Write("<section><h2>Production changes</h2><p>Each deploy-class change in production and what justifies it.</p>");
         Table(w, null, ["classification", "changes"], result.ProductionChangeCounts.OrderBy(kv => kv.Key)
@@ -64,7 +72,7 @@ public static class HtmlReportWriter
                 w.Write($"<p class=\"why\">{E(def.Remediation)}</p>");
             }
 
-            w.Write("<table class=\"findings\"><thead><tr><th>severity</th><th>status</th><th>environment</th><th>principal</th><th>finding</th><th>seen</th><th>evidence</th></tr></thead><tbody>");
+            w.Write("<table class=\"findings\"><colgroup><col style=\"width:6%\"><col style=\"width:10%\"><col style=\"width:9%\"><col style=\"width:15%\"><col style=\"width:25%\"><col style=\"width:10%\"><col style=\"width:25%\"></colgroup><thead><tr><th>severity</th><th>status</th><th>environment</th><th>principal</th><th>finding</th><th>seen</th><th>evidence</th></tr></thead><tbody>");
             foreach (var f in group)
             {
                 WriteFinding(w, f);
@@ -139,8 +147,8 @@ public static class HtmlReportWriter
     private const string Css = """
         body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1400px;padding:1rem 2rem;color:#1b1f24}
         h1{font-size:1.6rem;margin:.2rem 0}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem;margin-top:2rem}
-        table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
-        th{background:#f6f8fa}tr.gap td{background:#fff8c5}.sub{color:#57606a;font-size:12px}.exc{font-size:12px;color:#57606a}
+        table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:break-word}th{white-space:nowrap}
+        th{background:#f6f8fa}table.findings{table-layout:fixed}tr.gap td{background:#fff8c5}.sub{color:#57606a;font-size:12px}.exc{font-size:12px;color:#57606a}
         .cards{display:flex;gap:.8rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.5rem 1rem;min-width:6rem}
         .card b{display:block;font-size:1.6rem}.sev-critical td:first-child,.card.sev-critical b{color:#a40e26}.sev-high td:first-child,.card.sev-high b{color:#bc4c00}
         .sev-medium td:first-child,.card.sev-medium b{color:#9a6700}tr.suppressed{opacity:.6}details.rule{margin:.6rem 0}summary{cursor:pointer;font-size:1.05rem}
