@@ -378,8 +378,10 @@ def activity(sub, seed, time, caller, idtyp, operation, resource, status="Succee
     if idtyp == "user":
         claims["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"] = caller
         claims["name"] = caller.split("@")[0]
+        claims["http://schemas.microsoft.com/identity/claims/objectidentifier"] = P.get(caller.split("@")[0], uid("oid" + caller))
     else:
         claims["appid"] = caller
+        claims["http://schemas.microsoft.com/identity/claims/objectidentifier"] = caller
     rid = f"/subscriptions/{sub}/resourceGroups/payments/providers/{resource}"
     return {"authorization": {"action": operation, "scope": rid}, "caller": caller, "channels": "Operation", "claims": claims,
             "correlationId": uid("corr" + seed), "description": "", "eventDataId": uid("ev" + seed),
@@ -409,7 +411,7 @@ write(f"azure/{SUB_NONPROD}/activity-log.json", [
 
 def signin(seed, time, upn, app, mfa, interactive=True, error=0):
     return {"id": uid("si" + seed), "createdDateTime": time, "userDisplayName": upn.split("@")[0].title(), "userPrincipalName": upn,
-            "userId": uid("user" + upn), "appId": uid("app" + app), "appDisplayName": app, "ipAddress": "203.0.113.90", "clientAppUsed": "Browser",
+            "userId": P.get(upn.split("@")[0], uid("user" + upn)), "appId": uid("app" + app), "appDisplayName": app, "ipAddress": "203.0.113.90", "clientAppUsed": "Browser",
             "correlationId": uid("sic" + seed), "conditionalAccessStatus": "success" if mfa else "notApplied", "isInteractive": interactive,
             "riskDetail": "none", "riskLevelAggregated": "none", "riskLevelDuringSignIn": "none", "riskState": "none", "riskEventTypes_v2": [],
             "resourceDisplayName": "Windows Azure Service Management API", "resourceId": "797f4846-ba00-4fd7-ba43-dac1f8f63013",

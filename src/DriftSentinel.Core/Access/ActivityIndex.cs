@@ -29,9 +29,9 @@ public sealed class ActivityIndex
             Touch(e.Actor.IssuerArn, e.Time, source);
         }
 
-        if (e.Actor.DisplayName is not null && e.Cloud != Cloud.Aws)
+        if (e.Actor.ObjectId is not null)
         {
-            Touch(e.Actor.DisplayName, e.Time, source);
+            Touch(e.Actor.ObjectId, e.Time, source);
         }
     }
 

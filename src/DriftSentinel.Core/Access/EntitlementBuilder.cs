@@ -69,6 +69,25 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                     yield return common with { Name = $"inline policy {p.Name}", Privileged = IsPrivileged(p.Document) };
                 }
 
+                // Credentials are entitlements a reviewer signs off too: who can sign in, who holds long-lived keys.
+                if (row is { PasswordEnabled: true })
+                {
+                    yield return common with { Name = "console password", LastUsed = row.PasswordLastUsed, LastUsedSource = row.PasswordLastUsed is null ? null : "credential-report password" };
+                }
+
+                foreach (var key in row?.AccessKeys.Where(k => k.Active) ?? [])
+                {
+                    yield return common with
+                    {
+                        Name = $"access key {key.Slot}",
+                        Created = key.LastRotated,
+                        CredentialCreated = key.LastRotated,
+                        LastUsed = key.LastUsed,
+                        LastUsedSource = key.LastUsed is null ? null : "credential-report access key",
+                        Source = $"{account.CredentialReportFile} line {row!.Line}",
+                    };
+                }
+
                 foreach (var groupName in user.Groups)
                 {
                     var group = account.FindGroup(groupName);

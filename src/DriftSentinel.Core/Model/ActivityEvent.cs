@@ -31,6 +31,9 @@ public sealed record Actor
 
     public string? DisplayName { get; init; }
 
+    /// <summary>Entra object id (sign-in userId, Activity Log objectidentifier claim): what role assignments name.</summary>
+    public string? ObjectId { get; init; }
+
     /// <summary>What the source itself says about the identity (userIdentity.type, idtyp claim).</summary>
     public PrincipalKind Kind { get; init; }
 

@@ -73,6 +73,30 @@ public class ReportTests
         Assert.Contains(lines, l => l.Contains("legacy-admin", StringComparison.Ordinal) && l.Contains(",revoke,", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("user/bob", StringComparison.Ordinal) && l.Contains("via", StringComparison.Ordinal) is false && l.Contains("group Admins", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("alice@example.com", StringComparison.Ordinal) && l.Contains("active JIT", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("user/bob,bob,human,console password,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("user/legacy-batch,legacy-batch,workload,access key 1,", StringComparison.Ordinal) && l.Contains(",537,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(",root,root,root user (unrestricted),", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Findings_json_carries_run_coverage_changes_and_findings_with_evidence()
+    {
+        var result = new RuleHarness().Trail(Records.ConsoleLogin(Prod, "2026-11-18T10:00:00Z", Records.IamUser(Prod, "bob"))).RunAll();
+        using var stream = new MemoryStream();
+        JsonReportWriter.Write(result, stream);
+        using var doc = System.Text.Json.JsonDocument.Parse(stream.ToArray());
+        var root = doc.RootElement;
+        Assert.Equal("2026-11-20T12:00:00Z", root.GetProperty("run").GetProperty("as_of").GetString());
+        Assert.Equal(64, root.GetProperty("run").GetProperty("baseline_sha256").GetString()!.Length);
+        Assert.Equal(13, root.GetProperty("run").GetProperty("rule_versions").EnumerateObject().Count());
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, root.GetProperty("coverage").ValueKind);
+        var f = root.GetProperty("findings").EnumerateArray().Single();
+        foreach (var field in new[] { "fingerprint", "rule_id", "severity", "status", "environment", "cloud", "account", "principal", "resource", "first_seen", "last_seen", "message" })
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.String, f.GetProperty(field).ValueKind);
+        }
+
+        Assert.StartsWith("test.json#record 0 eventId=", f.GetProperty("evidence")[0].GetProperty("reference").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

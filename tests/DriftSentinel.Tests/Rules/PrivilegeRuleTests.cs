@@ -40,6 +40,19 @@ public class StalePrivilegedAccessTests
     }
 
     [Fact]
+    public void Entra_sign_in_by_the_assignments_object_id_counts_as_use()
+    {
+        var findings = new RuleHarness()
+            .AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", "0d0d0d0d-0000-4000-8000-000000000001", "User", Owner, "2025-01-01T00:00:00Z")}}]}""")
+            .Event(SignIn("""
+                {"id":"s1","createdDateTime":"2026-11-19T10:00:00Z","userPrincipalName":"dan@example.com","userId":"0d0d0d0d-0000-4000-8000-000000000001",
+                 "appDisplayName":"Azure Portal","isInteractive":true,"authenticationRequirement":"multiFactorAuthentication","status":{"errorCode":0}}
+                """))
+            .Run<StalePrivilegedAccessCheck>();
+        Assert.Empty(findings);
+    }
+
+    [Fact]
     public void Flags_azure_owner_never_used_and_older_than_threshold()
     {
         var findings = new RuleHarness()
