@@ -6,16 +6,24 @@ namespace DriftSentinel.Aws;
 
 /// <summary>
 /// Streams every CloudTrail record under a folder: S3-delivered log files ({"Records":[...]}, .json or .json.gz)
-/// and LookupEvents output ({"Events":[{"CloudTrailEvent":"..."}]}). Digest files are skipped. A file that cannot be
+/// LookupEvents output ({"Events":[{"CloudTrailEvent":"..."}]}), JSON Lines or concatenated records (SIEM, lake and
+/// Firehose exports) and EventBridge events. Digest files are skipped. A file that cannot be
 /// read becomes a coverage entry naming it and the position; records before the fault are kept.
 /// </summary>
 public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, string accountId) : IActivityStream
 {
+    private static readonly string[] Extensions = [".json", ".json.gz", ".jsonl", ".jsonl.gz"];
+
+    // A first line holding one of these is a record on its own: the file is JSON Lines.
+    private static readonly string[] RecordProperties = ["eventName", "EventName", "detail-type", "eventVersion", "eventTime"];
+
+    private static readonly string[] ArrayProperties = ["Records", "Events"];
+
     public string Name => $"aws/{accountId}/cloudtrail";
 
     public IReadOnlyList<string> Files() =>
         Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => (f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase))
+            .Where(f => Extensions.Any(x => f.EndsWith(x, StringComparison.OrdinalIgnoreCase))
                         && !f.Contains("CloudTrail-Digest", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -54,8 +62,17 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
 
     private IEnumerable<ActivityEvent> Open(string file, string display)
     {
+        bool values;
+        using (var peek = JsonRecordStream.Open(file))
+        {
+            values = file.Contains(".jsonl", StringComparison.OrdinalIgnoreCase) || JsonRecordStream.StartsWithRecord(peek, RecordProperties, ArrayProperties);
+        }
+
         using var stream = JsonRecordStream.Open(file);
-        foreach (var e in JsonRecordStream.Read(stream, display, (el, i) => MapElement(el, i, display), "Records", "Events"))
+        var records = values
+            ? JsonRecordStream.ReadValues(stream, display, (el, i) => MapElement(el, i, display))
+            : JsonRecordStream.Read(stream, display, (el, i) => MapElement(el, i, display), ArrayProperties);
+        foreach (var e in records)
         {
             yield return e;
         }
@@ -64,6 +81,12 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
     private ActivityEvent? MapElement(JsonElement el, long index, string display)
     {
         var source = new SourceLocation(display, $"record {index}");
+
+        // EventBridge delivers the CloudTrail record under "detail".
+        if (el.Str("detail-type") is not null && el.Prop("detail") is { ValueKind: JsonValueKind.Object } detail)
+        {
+            return CloudTrailRecordMapper.Map(detail, accountId, source);
+        }
 
         // lookup-events wraps each record as a JSON string.
         if (el.Str("CloudTrailEvent") is { } inner)

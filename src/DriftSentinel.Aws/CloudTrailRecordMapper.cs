@@ -13,7 +13,7 @@ public static class CloudTrailRecordMapper
     /// <summary>Returns null for a record without the fields every CloudTrail record carries (eventTime, eventName).</summary>
     public static ActivityEvent? Map(JsonElement r, string fallbackAccount, SourceLocation source)
     {
-        var time = r.Time("eventTime");
+        var time = r.Time("eventTime", "@timestamp");
         var name = r.Str("eventName");
         if (time is null || name is null)
         {

@@ -19,6 +19,7 @@ public static class JsonRecordStream
         SkipValue,
         ExpectArray,
         InArray,
+        Values,
         Done,
     }
 
@@ -34,13 +35,73 @@ public static class JsonRecordStream
     /// Throws <see cref="InputFormatException"/> naming the record index, line and byte when the JSON is malformed or truncated.
     /// </summary>
     public static IEnumerable<T> Read<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map, params string[] arrayProperties)
+        where T : class => Read(stream, displayName, map, values: false, arrayProperties);
+
+    /// <summary>
+    /// Maps each top-level value of a stream of JSON values: JSON Lines, or values simply concatenated as Kinesis
+    /// Firehose delivers them.
+    /// </summary>
+    public static IEnumerable<T> ReadValues<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map)
+        where T : class => Read(stream, displayName, map, values: true, []);
+
+    /// <summary>
+    /// True when the first top-level object is itself a record (it has one of <paramref name="recordProperties"/>
+    /// before any of <paramref name="arrayProperties"/>), so the file is a stream of records, not one document.
+    /// Looks at the first 1 MiB at most.
+    /// </summary>
+    public static bool StartsWithRecord(Stream stream, string[] recordProperties, string[] arrayProperties)
+    {
+        var buffer = new byte[1 << 20];
+        var length = 0;
+        int n;
+        while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += n;
+        }
+
+        var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: length < buffer.Length, new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = true }));
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                if (arrayProperties.Contains(name))
+                {
+                    return false;
+                }
+
+                if (recordProperties.Contains(name))
+                {
+                    return true;
+                }
+
+                if (!reader.TrySkip())
+                {
+                    return false;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed: let the full read report where.
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<T> Read<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map, bool values, string[] arrayProperties)
         where T : class
     {
         var buffer = new byte[InitialBuffer];
         var length = 0;
         var final = false;
-        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-        var phase = Phase.Start;
+        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowMultipleValues = values });
+        var phase = values ? Phase.Values : Phase.Start;
         long index = 0;
         var batch = new List<T>();
 
@@ -74,7 +135,12 @@ public static class JsonRecordStream
                 yield break;
             }
 
-            if (final && consumed == length)
+            if (final && phase == Phase.Values && buffer.AsSpan(consumed, length - consumed).Trim(" \t\r\n"u8).IsEmpty)
+            {
+                yield break;
+            }
+
+            if (final && (consumed == length || consumed == 0))
             {
                 throw new InputFormatException(displayName, $"record {index}", phase == Phase.InObject
                     ? $"no array found; expected a top-level array or a property named {string.Join(" or ", arrayProperties)}"
@@ -180,11 +246,16 @@ public static class JsonRecordStream
 
                     phase = Phase.InArray;
                     break;
-                case Phase.InArray:
-                    if (reader.TokenType == JsonTokenType.EndArray)
+                case Phase.InArray or Phase.Values:
+                    if (reader.TokenType == JsonTokenType.EndArray && phase == Phase.InArray)
                     {
                         phase = Phase.Done;
                         break;
+                    }
+
+                    if (phase == Phase.Values && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+                    {
+                        throw new JsonException($"expected a JSON object, found {reader.TokenType}");
                     }
 
                     if (!JsonDocument.TryParseValue(ref reader, out var doc))

@@ -66,6 +66,45 @@ public class JsonRecordStreamTests
         Assert.Contains("Records or Events", e.Problem, StringComparison.Ordinal);
     }
 
+    private static List<string> ReadValues(string json)
+    {
+        using var s = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        return JsonRecordStream.ReadValues(s, "f.json", (e, i) => $"{i}:{e.GetProperty("n").GetRawText()}").ToList();
+    }
+
+    [Fact]
+    public void Reads_json_lines_and_concatenated_values()
+    {
+        Assert.Equal(["0:1", "1:2", "2:3"], ReadValues("{\"n\":1}\n{\"n\":2}\r\n\n{\"n\":3}\n"));
+        Assert.Equal(["0:1", "1:2"], ReadValues("{\"n\":1}{\"n\":2}"));
+    }
+
+    [Fact]
+    public void Truncated_value_stream_is_an_error_after_the_complete_values()
+    {
+        using var s = new MemoryStream(Encoding.UTF8.GetBytes("{\"n\":1}\n{\"n\":"));
+        var seen = new List<long>();
+        var e = Assert.Throws<InputFormatException>(() =>
+        {
+            foreach (var x in JsonRecordStream.ReadValues(s, "f.json", (el, i) => (object)i))
+            {
+                seen.Add((long)x);
+            }
+        });
+        Assert.Equal([0L], seen);
+        Assert.Contains("record 1", e.Position, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"eventVersion\":\"1.08\",\"eventName\":\"X\"}\n{\"eventName\":\"Y\"}", true)]
+    [InlineData("{\"Records\":[{\"eventName\":\"X\"}]}", false)]
+    [InlineData("[{\"eventName\":\"X\"}]", false)]
+    public void Tells_a_record_stream_from_a_document(string json, bool expected)
+    {
+        using var s = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        Assert.Equal(expected, JsonRecordStream.StartsWithRecord(s, ["eventName", "eventVersion"], ["Records"]));
+    }
+
     [Fact]
     public void Elements_are_real_json_values()
     {

@@ -66,6 +66,41 @@ public class CloudTrailReaderTests
     }
 
     [Fact]
+    public void Reads_json_lines_exports_named_json()
+    {
+        using var t = new TempFolder();
+        t.Copy(TestPaths.Public("otrf-ec2-proxy-s3-exfiltration.json"), "aws/123456789123/cloudtrail/otrf.json");
+        var coverage = new CoverageLog();
+        var events = ReadFolder(t, coverage, "123456789123");
+        Assert.Equal(103, events.Count);
+        Assert.Contains(events, e => e.Actor.Id == "arn:aws:iam::123456789123:user/pedro");
+        Assert.Equal(CoverageStatus.Read, Assert.Single(coverage.Entries).Status);
+    }
+
+    [Fact]
+    public void Unwraps_concatenated_eventbridge_events()
+    {
+        using var t = new TempFolder();
+        t.Copy(TestPaths.Public("stackstate-eventbridge.json.gz"), "aws/120431062118/cloudtrail/eb.json.gz");
+        // Firehose concatenates the events with no separator.
+        var events = ReadFolder(t, new CoverageLog(), "120431062118");
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal("AssumedRole", e.Actor.Type));
+        Assert.All(events, e => Assert.Equal("120431062118", e.AccountId));
+    }
+
+    [Fact]
+    public void Malformed_json_line_names_its_line()
+    {
+        using var t = new TempFolder();
+        var good = Records.Call("111122223333", "2026-11-18T10:00:00Z", "s3.amazonaws.com", "GetObject", Records.IamUser("111122223333", "u"), true).ReplaceLineEndings(" ");
+        t.Write("aws/111122223333/cloudtrail/x.jsonl", good + "\n" + good + "\n{\"eventName\": broken\n");
+        var coverage = new CoverageLog();
+        Assert.Equal(2, ReadFolder(t, coverage).Count);
+        Assert.Contains("record 2, line 3", Assert.Single(coverage.Entries).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Truncated_gzip_is_a_partial_coverage_entry_and_other_files_are_still_read()
     {
         using var t = new TempFolder();
