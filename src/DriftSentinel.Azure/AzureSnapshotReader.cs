@@ -49,7 +49,11 @@ public sealed class AzureSnapshotReader : ISnapshotReader
             {
                 input.InputsRead.Add(SnapshotFiles.Relative(root, activity));
                 input.Streams.Add(new JsonFileActivityStream(root, activity, "azure.activity-log", sub,
-                    (el, loc) => AzureActivityMapper.MapActivity(el, sub, loc), "value"));
+                    (el, loc) => AzureActivityMapper.MapActivity(el, sub, loc), "value")
+                {
+                    // Event-per-line exports (Log Analytics, event hubs) are read as well as az/ARM lists.
+                    RecordProperties = ["eventDataId", "event_data_id", "operationName", "operation_name", "authorization"],
+                });
             }
             else
             {
@@ -75,7 +79,10 @@ public sealed class AzureSnapshotReader : ISnapshotReader
             {
                 input.InputsRead.Add(SnapshotFiles.Relative(root, file));
                 input.Streams.Add(new JsonFileActivityStream(root, file, "entra.sign-ins", tenant,
-                    (el, loc) => AzureActivityMapper.MapSignIn(el, tenant, loc), "value"));
+                    (el, loc) => AzureActivityMapper.MapSignIn(el, tenant, loc), "value")
+                {
+                    RecordProperties = ["createdDateTime", "userPrincipalName"],
+                });
             }
             else
             {

@@ -41,6 +41,21 @@ public class AzureReaderTests
     }
 
     [Fact]
+    public void Reads_an_activity_log_exported_one_event_per_line()
+    {
+        using var t = new TempFolder();
+        const string sub = "00000000-0000-0000-0000-00000000a001";
+        t.Copy(TestPaths.Public("plaso-azure-activity-log.jsonl"), $"azure/{sub}/activity-log.json");
+        var input = new ScanInput();
+        new AzureSnapshotReader().Read(t.Path, input);
+        var events = input.Streams.Single().Read(input.Coverage).ToList();
+        Assert.Equal(4, events.Count);
+        Assert.All(events, e => Assert.Equal(Cloud.Azure, e.Cloud));
+        Assert.Contains(events, e => e.Action == "Microsoft.Compute/disks/delete");
+        Assert.Contains(input.Coverage.Entries, c => c.Source == "azure.activity-log" && c.Status == CoverageStatus.Read && c.Items == 4);
+    }
+
+    [Fact]
     public void Maps_az_cli_snake_case_activity_events()
     {
         using var doc = System.Text.Json.JsonDocument.Parse("""
