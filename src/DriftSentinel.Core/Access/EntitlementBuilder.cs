@@ -7,7 +7,7 @@ namespace DriftSentinel.Core.Access;
 /// <summary>Flattens IAM and Azure RBAC/PIM inventory into entitlements, with last use from the credential report, RoleLastUsed and the trails.</summary>
 public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInventory inventory, ActivityIndex activity)
 {
-    private readonly IdentityClassifier _identities = new(baseline);
+    private readonly IdentityClassifier _identities = new(baseline, inventory);
 
     public IReadOnlyList<Entitlement> Build() => [.. Aws(), .. Azure()];
 

@@ -7,8 +7,13 @@ namespace DriftSentinel.Core.Rules;
 /// Decides whether an identity is a person, a workload or root, combining what the source says with what the
 /// baseline declares (deployers and workloads are machines; people, break-glass and human_access are persons).
 /// </summary>
-public sealed class IdentityClassifier(OrganizationBaseline baseline)
+public sealed class IdentityClassifier(OrganizationBaseline baseline, ScanInventory? inventory = null)
 {
+    // IAM users the credential report shows without a console password: keys only, so a program, not a person.
+    private readonly HashSet<string> _keyOnlyUsers = inventory is null
+        ? []
+        : inventory.AwsAccounts.Values.SelectMany(a => a.CredentialReport).Where(r => !r.IsRoot && !r.PasswordEnabled).Select(r => r.Arn).ToHashSet(StringComparer.Ordinal);
+
     public PrincipalKind KindOf(Actor actor, Cloud cloud)
     {
         if (actor.Kind == PrincipalKind.Root || actor.Type == "Root")
@@ -27,6 +32,11 @@ public sealed class IdentityClassifier(OrganizationBaseline baseline)
             if (baseline.PersonOf(Cloud.Aws, actor.Id) is not null || baseline.BreakGlass.IsAws(id) || baseline.HumanAccess.MatchesAws(id))
             {
                 return PrincipalKind.Human;
+            }
+
+            if (actor.Type == "IAMUser" && _keyOnlyUsers.Contains(actor.Id))
+            {
+                return PrincipalKind.Workload;
             }
 
             return actor.Type switch

@@ -47,7 +47,7 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     public ScanInventory Inventory { get; } = inventory;
     public RuleCatalogue Catalogue { get; } = catalogue;
     public DateTimeOffset AsOf { get; } = asOf;
-    public IdentityClassifier Identities { get; } = new(baseline);
+    public IdentityClassifier Identities { get; } = new(baseline, inventory);
 
     /// <summary>Last activity per identity, complete once the stream has been read (use it in Complete).</summary>
     public ActivityIndex Activity { get; } = new();

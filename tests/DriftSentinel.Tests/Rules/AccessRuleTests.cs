@@ -55,6 +55,19 @@ public class DirectProductionLoginTests
     }
 
     [Fact]
+    public void Treats_an_iam_user_with_keys_but_no_console_password_as_a_workload()
+    {
+        const string Row = "{0},arn:aws:iam::111122223333:user/{0},2025-01-01T00:00:00+00:00,{1},N/A,N/A,N/A,false,true,2026-11-01T00:00:00+00:00,2026-11-18T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A";
+        var findings = new RuleHarness()
+            .CredentialReport(Prod, Row.Replace("{0}", "batch", StringComparison.Ordinal).Replace("{1}", "false", StringComparison.Ordinal),
+                                    Row.Replace("{0}", "carol", StringComparison.Ordinal).Replace("{1}", "true", StringComparison.Ordinal))
+            .Trail(Records.Call(Prod, "2026-11-18T10:00:00Z", "s3.amazonaws.com", "PutObject", Records.IamUser(Prod, "batch", "AKIAEXAMPLEBATCH001"), false))
+            .Trail(Records.Call(Prod, "2026-11-18T10:00:00Z", "s3.amazonaws.com", "PutObject", Records.IamUser(Prod, "carol", "AKIAEXAMPLECAROL001"), false))
+            .Run<DirectProductionLoginCheck>();
+        Assert.Equal("arn:aws:iam::111122223333:user/carol", Assert.Single(findings).Principal);
+    }
+
+    [Fact]
     public void Flags_azure_user_write_in_prod_subscription_but_not_service_principal()
     {
         var findings = new RuleHarness()
