@@ -38,35 +38,15 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                     (row?.PasswordLastUsed, "credential-report password"),
                     (row?.AccessKeys.Max(k => k.LastUsed), "credential-report access key"),
                     Trail(user.Arn));
-                var common = new Entitlement
+                var common = AwsPrincipal(account, env, user.Arn, user.Name, user.CreateDate ?? row?.UserCreationTime, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} UserDetailList {user.Name}") with
                 {
-                    Cloud = Cloud.Aws,
-                    Account = account.AccountId,
-                    Environment = env,
-                    PrincipalId = user.Arn,
-                    PrincipalName = user.Name,
-                    Kind = _identities.KindOfAwsArn(user.Arn),
-                    Name = "",
-                    Scope = $"account {account.AccountId}",
-                    Privileged = false,
-                    AssignmentType = "standing",
-                    GrantedVia = "direct",
-                    Created = user.CreateDate ?? row?.UserCreationTime,
-                    LastUsed = lastUsed,
-                    LastUsedSource = lastSource,
                     Mfa = row?.MfaActive,
                     CredentialCreated = row?.AccessKeys.Where(k => k.Active).Min(k => k.LastRotated),
-                    Source = $"{account.AuthorizationDetailsFile} UserDetailList {user.Name}",
                 };
 
-                foreach (var p in user.AttachedPolicies)
+                foreach (var e in Policies(account, common, user.AttachedPolicies, user.InlinePolicies))
                 {
-                    yield return common with { Name = $"policy {p.Name}", Privileged = IsPrivileged(account, p) };
-                }
-
-                foreach (var p in user.InlinePolicies)
-                {
-                    yield return common with { Name = $"inline policy {p.Name}", Privileged = IsPrivileged(p.Document) };
+                    yield return e;
                 }
 
                 // Credentials are entitlements a reviewer signs off too: who can sign in, who holds long-lived keys.
@@ -96,14 +76,9 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                         continue;
                     }
 
-                    foreach (var p in group.AttachedPolicies)
+                    foreach (var e in Policies(account, common with { GrantedVia = $"group {group.Name}" }, group.AttachedPolicies, group.InlinePolicies))
                     {
-                        yield return common with { Name = $"policy {p.Name}", Privileged = IsPrivileged(account, p), GrantedVia = $"group {group.Name}" };
-                    }
-
-                    foreach (var p in group.InlinePolicies)
-                    {
-                        yield return common with { Name = $"inline policy {p.Name}", Privileged = IsPrivileged(p.Document), GrantedVia = $"group {group.Name}" };
+                        yield return e;
                     }
                 }
             }
@@ -117,33 +92,10 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 }
 
                 var (lastUsed, lastSource) = Latest((role.LastUsed, "RoleLastUsed"), Trail(role.Arn));
-                var common = new Entitlement
+                var common = AwsPrincipal(account, env, role.Arn, role.Name, role.CreateDate, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} RoleDetailList {role.Name}");
+                foreach (var e in Policies(account, common, role.AttachedPolicies, role.InlinePolicies))
                 {
-                    Cloud = Cloud.Aws,
-                    Account = account.AccountId,
-                    Environment = env,
-                    PrincipalId = role.Arn,
-                    PrincipalName = role.Name,
-                    Kind = _identities.KindOfAwsArn(role.Arn),
-                    Name = "",
-                    Scope = $"account {account.AccountId}",
-                    Privileged = false,
-                    AssignmentType = "standing",
-                    GrantedVia = "direct",
-                    Created = role.CreateDate,
-                    LastUsed = lastUsed,
-                    LastUsedSource = lastSource,
-                    Source = $"{account.AuthorizationDetailsFile} RoleDetailList {role.Name}",
-                };
-
-                foreach (var p in role.AttachedPolicies)
-                {
-                    yield return common with { Name = $"policy {p.Name}", Privileged = IsPrivileged(account, p) };
-                }
-
-                foreach (var p in role.InlinePolicies)
-                {
-                    yield return common with { Name = $"inline policy {p.Name}", Privileged = IsPrivileged(p.Document) };
+                    yield return e;
                 }
             }
 
@@ -177,6 +129,30 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
             }
         }
     }
+
+    /// <summary>The fields every entitlement of one AWS principal shares.</summary>
+    private Entitlement AwsPrincipal(AwsAccountInventory account, string? env, string arn, string name, DateTimeOffset? created, DateTimeOffset? lastUsed, string? lastSource, string source) => new()
+    {
+        Cloud = Cloud.Aws,
+        Account = account.AccountId,
+        Environment = env,
+        PrincipalId = arn,
+        PrincipalName = name,
+        Kind = _identities.KindOfAwsArn(arn),
+        Name = "",
+        Scope = $"account {account.AccountId}",
+        Privileged = false,
+        AssignmentType = "standing",
+        GrantedVia = "direct",
+        Created = created,
+        LastUsed = lastUsed,
+        LastUsedSource = lastSource,
+        Source = source,
+    };
+
+    private IEnumerable<Entitlement> Policies(AwsAccountInventory account, Entitlement common, IEnumerable<AttachedPolicy> attached, IEnumerable<InlinePolicy> inline) =>
+        attached.Select(p => common with { Name = $"policy {p.Name}", Privileged = IsPrivileged(account, p) })
+            .Concat(inline.Select(p => common with { Name = $"inline policy {p.Name}", Privileged = IsPrivileged(p.Document) }));
 
     private IEnumerable<Entitlement> Azure()
     {
