@@ -14,6 +14,7 @@ namespace DriftSentinel.Bench;
 /// generated CloudTrail folder of gzip log files in the S3 delivery layout. Usage:
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- demo [runs]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- trail [events] [folder]
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- findings [count]   (report writing at scale)
 /// </summary>
 internal static class Program
 {
@@ -24,13 +25,14 @@ internal static class Program
         {
             "demo" => Demo(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
             "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null),
+            "findings" => ManyFindings(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000),
             _ => Usage(),
         };
     }
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count]");
         return 2;
     }
 
@@ -77,6 +79,36 @@ internal static class Program
         process.Refresh();
         Console.WriteLine($"scanned {result.Run.EventsRead:N0} events in {sw.Elapsed.TotalSeconds:0.0} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");
         Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB (before scan {before / 1048576.0:0} MiB), GC heap after scan {GC.GetTotalMemory(false) / 1048576.0:0} MiB, allocated {GC.GetTotalAllocatedBytes() / 1048576.0:N0} MiB");
+        return 0;
+    }
+
+    /// <summary>A scan with one DS-ACC-001 finding per distinct IAM user signing in to production, to time the reports.</summary>
+    private static int ManyFindings(int count)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"ds-bench-findings-{count}");
+        var dir = Path.Combine(root, "aws", "111122223333", "cloudtrail");
+        Directory.CreateDirectory(dir);
+        using (var w = new StreamWriter(Path.Combine(dir, "logins.json"), false, new UTF8Encoding(false)))
+        {
+            w.Write("{\"Records\":[");
+            for (var i = 0; i < count; i++)
+            {
+                w.Write(i == 0 ? "" : ",");
+                w.Write($$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA{{i}}","arn":"arn:aws:iam::111122223333:user/person{{i}}","accountId":"111122223333","userName":"person{{i}}"},"eventTime":"2026-11-18T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"Mozilla/5.0","requestParameters":null,"responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"Yes"},"eventID":"{{Guid.NewGuid()}}","readOnly":false,"eventType":"AwsConsoleSignIn","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}""");
+            }
+
+            w.Write("]}");
+        }
+
+        var demo = DemoLocator.Find();
+        var result = ScanCommand.Scan(root, BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")), RuleCatalogue.Load(RuleCatalogue.LocateFolder()),
+            new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
+        var outDir = Path.Combine(root, "out");
+        var sw = Stopwatch.StartNew();
+        ReportSet.WriteAll(result, outDir);
+        sw.Stop();
+        Console.WriteLine($"{result.Findings.Count:N0} findings: 5 reports written in {sw.Elapsed.TotalSeconds:0.00} s; " +
+            string.Join(", ", ReportSet.FileNames.Select(f => $"{f} {new FileInfo(Path.Combine(outDir, f)).Length / 1048576.0:0.0} MiB")));
         return 0;
     }
 
