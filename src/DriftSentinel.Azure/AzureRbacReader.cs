@@ -26,7 +26,7 @@ public static class AzureRbacReader
     /// <summary>ARM puts fields under "properties"; the az CLI flattens them.</summary>
     private static JsonElement Props(JsonElement item) => item.Prop("properties") ?? item;
 
-    public static int ReadAssignments(string path, string displayName, AzureSubscriptionInventory into)
+    public static int ReadAssignments(string path, string displayName, AzureSubscriptionInventory into, ScanInventory? directory = null)
     {
         using var doc = Json.ParseFile(path, displayName);
         var n = 0;
@@ -46,6 +46,7 @@ public static class AzureRbacReader
                 CreatedOn = p.Time("createdOn"),
                 Source = new SourceLocation(displayName, $"item {i}"),
             });
+            directory?.NamePrincipal(into.Assignments[^1].PrincipalId, into.Assignments[^1].PrincipalName);
             n++;
         }
 
@@ -72,7 +73,7 @@ public static class AzureRbacReader
         return n;
     }
 
-    public static int ReadScheduleInstances(string path, string displayName, AzureSubscriptionInventory into, bool eligibility = false)
+    public static int ReadScheduleInstances(string path, string displayName, AzureSubscriptionInventory into, bool eligibility = false, ScanInventory? directory = null)
     {
         using var doc = Json.ParseFile(path, displayName);
         var n = 0;
@@ -97,6 +98,8 @@ public static class AzureRbacReader
                 Justification = null,
                 Source = new SourceLocation(displayName, $"item {i}, id {item.Str("name") ?? item.Str("id")}"),
             });
+            var added = (eligibility ? into.PimEligibilities : into.PimInstances)[^1];
+            directory?.NamePrincipal(added.PrincipalId, added.PrincipalName);
             n++;
         }
 

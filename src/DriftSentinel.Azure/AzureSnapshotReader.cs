@@ -36,11 +36,11 @@ public sealed class AzureSnapshotReader : ISnapshotReader
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-definitions.json"), "azure.role-definitions", sub, input,
                 (p, d) => AzureRbacReader.ReadDefinitions(p, d, inv), optional: true);
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignments.json"), "azure.role-assignments", sub, input,
-                (p, d) => AzureRbacReader.ReadAssignments(p, d, inv));
+                (p, d) => AzureRbacReader.ReadAssignments(p, d, inv, input.Inventory));
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignment-schedule-instances.json"), "azure.pim.schedule-instances", sub, input,
-                (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv));
+                (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv, directory: input.Inventory));
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-eligibility-schedule-instances.json"), "azure.pim.eligibility-instances", sub, input,
-                (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv, eligibility: true), optional: true);
+                (p, d) => AzureRbacReader.ReadScheduleInstances(p, d, inv, eligibility: true, directory: input.Inventory), optional: true);
             SnapshotFiles.Read(root, Path.Combine(subDir, "role-assignment-schedule-requests.json"), "azure.pim.schedule-requests", sub, input,
                 (p, d) => AzureRbacReader.ReadScheduleRequests(p, d, inv), optional: true);
 

@@ -9,6 +9,10 @@ namespace DriftSentinel.Core.Access;
 public sealed class ActivityIndex
 {
     private readonly Dictionary<string, (DateTimeOffset Time, string Source)> _last = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The name (UPN) a sign-in or Activity Log event gave an Entra object id, if any.</summary>
+    public string? NameOf(string objectId) => _names.GetValueOrDefault(objectId);
 
     public void Observe(ActivityEvent e)
     {
@@ -32,6 +36,10 @@ public sealed class ActivityIndex
         if (e.Actor.ObjectId is not null)
         {
             Touch(e.Actor.ObjectId, e.Time, source);
+            if (!e.Actor.Id.Equals(e.Actor.ObjectId, StringComparison.OrdinalIgnoreCase))
+            {
+                _names.TryAdd(e.Actor.ObjectId, e.Actor.Id);
+            }
         }
     }
 

@@ -166,15 +166,15 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
             {
                 var role = sub.ResolveRoleName(a.RoleDefinitionId, a.RoleName);
                 activated.TryGetValue(a.Id, out var jit);
-                var (lastUsed, lastSource) = Latest(Trail(a.PrincipalId), Trail(a.PrincipalName));
+                var (lastUsed, lastSource) = Latest(Trail(a.PrincipalId), Trail(a.PrincipalName ?? NameOf(a.PrincipalId)));
                 yield return new Entitlement
                 {
                     Cloud = Cloud.Azure,
                     Account = sub.SubscriptionId,
                     Environment = env,
                     PrincipalId = a.PrincipalId,
-                    PrincipalName = a.PrincipalName ?? jit?.PrincipalName ?? a.PrincipalId,
-                    Kind = _identities.KindOfAzure(a.PrincipalId, a.PrincipalName ?? jit?.PrincipalName, a.PrincipalType),
+                    PrincipalName = a.PrincipalName ?? jit?.PrincipalName ?? NameOf(a.PrincipalId),
+                    Kind = _identities.KindOfAzure(a.PrincipalId, a.PrincipalName ?? jit?.PrincipalName ?? NameOf(a.PrincipalId), a.PrincipalType),
                     Name = $"role {role}",
                     Scope = a.Scope,
                     Privileged = IsPrivilegedAzureRole(sub, a.RoleDefinitionId, role),
@@ -217,6 +217,8 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
             }
         }
     }
+
+    private string NameOf(string objectId) => inventory.PrincipalNames.GetValueOrDefault(objectId) ?? activity.NameOf(objectId) ?? objectId;
 
     private static bool IsInherited(string scope) =>
         scope == "/" || scope.StartsWith("/providers/Microsoft.Management/managementGroups", StringComparison.OrdinalIgnoreCase);

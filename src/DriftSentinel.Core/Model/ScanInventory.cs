@@ -7,6 +7,17 @@ public sealed class ScanInventory
     public Dictionary<string, AzureSubscriptionInventory> AzureSubscriptions { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, PipelineRepositoryInventory> Repositories { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Entra object id → user principal name or display name, from whatever export names the principal.</summary>
+    public Dictionary<string, string> PrincipalNames { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public void NamePrincipal(string objectId, string? name)
+    {
+        if (!string.IsNullOrEmpty(name) && !name.Equals(objectId, StringComparison.OrdinalIgnoreCase))
+        {
+            PrincipalNames.TryAdd(objectId, name);
+        }
+    }
+
     public AwsAccountInventory Aws(string accountId)
     {
         if (!AwsAccounts.TryGetValue(accountId, out var inv))

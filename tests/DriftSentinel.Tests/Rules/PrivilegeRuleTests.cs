@@ -53,6 +53,21 @@ public class StalePrivilegedAccessTests
     }
 
     [Fact]
+    public void Names_an_arm_assignment_principal_from_its_sign_ins()
+    {
+        var result = new RuleHarness()
+            .AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", "0d0d0d0d-0000-4000-8000-000000000002", "User", Reader, "2026-01-01T00:00:00Z")}}]}""")
+            .Event(SignIn("""
+                {"id":"s1","createdDateTime":"2026-11-19T10:00:00Z","userPrincipalName":"erin@example.com","userId":"0d0d0d0d-0000-4000-8000-000000000002",
+                 "appDisplayName":"Azure Portal","isInteractive":true,"authenticationRequirement":"multiFactorAuthentication","status":{"errorCode":0}}
+                """))
+            .RunAll();
+        var row = Assert.Single(result.Entitlements);
+        Assert.Equal("erin@example.com", row.PrincipalName);
+        Assert.Equal("entra-sign-in", row.LastUsedSource);
+    }
+
+    [Fact]
     public void Flags_azure_owner_never_used_and_older_than_threshold()
     {
         var findings = new RuleHarness()

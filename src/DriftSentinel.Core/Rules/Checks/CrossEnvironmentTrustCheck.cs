@@ -68,6 +68,7 @@ public sealed class CrossEnvironmentTrustCheck : Rule
                 }
 
                 var role = sub.ResolveRoleName(a.RoleDefinitionId, a.RoleName);
+                var name = a.PrincipalName ?? context.Inventory.PrincipalNames.GetValueOrDefault(a.PrincipalId);
                 yield return new Finding
                 {
                     Fingerprint = Finding.MakeFingerprint(Id, sub.SubscriptionId, a.Id),
@@ -81,7 +82,7 @@ public sealed class CrossEnvironmentTrustCheck : Rule
                     Resource = a.Scope,
                     FirstSeen = a.CreatedOn,
                     LastSeen = a.CreatedOn,
-                    Message = $"{a.PrincipalName ?? a.PrincipalId}, an identity of {home.Name}, holds {role} on production scope {a.Scope}",
+                    Message = $"{(name is null ? a.PrincipalId : $"{name} ({a.PrincipalId})")}, an identity of {home.Name}, holds {role} on production scope {a.Scope}",
                     Evidence = [new EvidenceRef("role-assignment", $"{a.Source} {a.Id}", role)],
                 };
             }

@@ -134,7 +134,7 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                 continue;
             }
 
-            var name = g.Select(x => x.a.PrincipalName).FirstOrDefault(n => n is not null) ?? g.Key;
+            var name = g.Select(x => x.a.PrincipalName).FirstOrDefault(n => n is not null) ?? context.Inventory.PrincipalNames.GetValueOrDefault(g.Key) ?? g.Key;
             yield return new Finding
             {
                 Fingerprint = Finding.MakeFingerprint("DS-SEP-001", "azure-principal", g.Key),
