@@ -58,7 +58,7 @@ public class OutOfBandDeployTests
         Assert.DoesNotContain(result.Findings, f => f.RuleId == "DS-DEP-001");
         var change = Assert.Single(result.ProductionChanges);
         Assert.Equal(ChangeClassification.ApprovedPipelineRun, change.Classification);
-        Assert.Contains("deployment 1 (run 500)", change.Justification, StringComparison.Ordinal);
+        Assert.Equal("example/payments deployment 1 (run 500, no approval: see DS-DEP-002)", change.Justification);
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed class OutOfBandDeployCheck : Rule
         {
             var match = MatchDeployment(context, env, deployer, e.Time);
             classification = match is null ? ChangeClassification.PipelineIdentityOutsideRun : ChangeClassification.ApprovedPipelineRun;
-            justification = match is null ? null : $"{match.Value.Repository} deployment {match.Value.Deployment.Id}{(match.Value.Deployment.RunId is { } run ? $" (run {run})" : "")}";
+            justification = match is null ? null : Justification(context, match.Value.Deployment, match.Value.Repository);
         }
         else
         {
@@ -118,6 +118,23 @@ public sealed class OutOfBandDeployCheck : Rule
             .OrderBy(x => (x.Deployment.CreatedAt - time).Duration())
             .Cast<(PipelineDeployment, string)?>()
             .FirstOrDefault();
+    }
+
+    /// <summary>Which deployment and run explain the change, and who approved it (an unapproved one is DS-DEP-002's finding).</summary>
+    private static string Justification(RuleContext context, PipelineDeployment d, string repository)
+    {
+        var text = $"{repository} deployment {d.Id}";
+        if (d.RunId is not { } run)
+        {
+            return text;
+        }
+
+        var approvers = context.Inventory.Repositories.TryGetValue(repository, out var repo) && repo.Approvals.TryGetValue(run, out var list)
+            ? list.Where(a => a.State == "approved" && a.Environments.Contains(d.Environment, StringComparer.OrdinalIgnoreCase)).Select(a => a.User).Distinct().ToList()
+            : [];
+        return approvers.Count > 0
+            ? $"{text} (run {run}, approved by {string.Join(", ", approvers)})"
+            : $"{text} (run {run}, no approval: see DS-DEP-002)";
     }
 
     public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
