@@ -34,7 +34,7 @@ public sealed class AwsSnapshotReader : ISnapshotReader
             if (Directory.Exists(trailDir))
             {
                 var stream = new CloudTrailFolderStream(snapshotRoot, trailDir, account);
-                input.InputsRead.AddRange(stream.Files().Select(f => Rel(snapshotRoot, f)));
+                input.InputsRead.AddRange(stream.Files().Select(f => SnapshotFiles.Relative(snapshotRoot, f)));
                 input.Streams.Add(stream);
             }
             else
@@ -43,6 +43,4 @@ public sealed class AwsSnapshotReader : ISnapshotReader
             }
         }
     }
-
-    private static string Rel(string root, string path) => SnapshotFiles.Relative(root, path);
 }

@@ -60,23 +60,8 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         }
     }
 
-    private IEnumerable<ActivityEvent> Open(string file, string display)
-    {
-        bool values;
-        using (var peek = JsonRecordStream.Open(file))
-        {
-            values = file.Contains(".jsonl", StringComparison.OrdinalIgnoreCase) || JsonRecordStream.StartsWithRecord(peek, RecordProperties, ArrayProperties);
-        }
-
-        using var stream = JsonRecordStream.Open(file);
-        var records = values
-            ? JsonRecordStream.ReadValues(stream, display, (el, i) => MapElement(el, i, display))
-            : JsonRecordStream.Read(stream, display, (el, i) => MapElement(el, i, display), ArrayProperties);
-        foreach (var e in records)
-        {
-            yield return e;
-        }
-    }
+    private IEnumerable<ActivityEvent> Open(string file, string display) =>
+        JsonRecordStream.ReadFile(file, display, (el, i) => MapElement(el, i, display), RecordProperties, ArrayProperties);
 
     private ActivityEvent? MapElement(JsonElement el, long index, string display)
     {

@@ -23,17 +23,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         {
             return ExecuteChecked(options);
         }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (BaselineException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is UsageException or BaselineException or InvalidDataException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;

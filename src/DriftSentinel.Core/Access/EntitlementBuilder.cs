@@ -5,9 +5,9 @@ using DriftSentinel.Core.Rules;
 namespace DriftSentinel.Core.Access;
 
 /// <summary>Flattens IAM and Azure RBAC/PIM inventory into entitlements, with last use from the credential report, RoleLastUsed and the trails.</summary>
-public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInventory inventory, ActivityIndex activity)
+public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInventory inventory, ActivityIndex activity, IdentityClassifier identities)
 {
-    private readonly IdentityClassifier _identities = new(baseline, inventory);
+    private readonly IdentityClassifier _identities = identities;
 
     public IReadOnlyList<Entitlement> Build() => [.. Aws(), .. Azure()];
 

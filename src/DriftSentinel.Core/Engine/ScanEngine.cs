@@ -167,8 +167,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             Inventory = input.Inventory,
             Catalogue = catalogue,
             Entitlements = context.Entitlements,
-            ProductionChangeCounts = Enum.GetValues<ChangeClassification>().Where(c => context.ProductionChangeCounts.ContainsKey(c))
-                .ToDictionary(c => c, c => context.ProductionChangeCounts[c]),
+            ProductionChangeCounts = context.ProductionChangeCounts.ToDictionary(),
         };
     }
 }

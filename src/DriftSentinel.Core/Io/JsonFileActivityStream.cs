@@ -14,6 +14,9 @@ public sealed class JsonFileActivityStream(
 {
     public string Name => SnapshotFiles.Relative(snapshotRoot, path);
 
+    /// <summary>Top-level properties that mark a file as a stream of records (JSON Lines) rather than one document.</summary>
+    public IReadOnlyList<string> RecordProperties { get; init; } = [];
+
     public IEnumerable<ActivityEvent> Read(CoverageLog coverage)
     {
         var display = Name;
@@ -35,25 +38,6 @@ public sealed class JsonFileActivityStream(
         }
     }
 
-    /// <summary>Top-level properties that mark a file as a stream of records (JSON Lines) rather than one document.</summary>
-    public IReadOnlyList<string> RecordProperties { get; init; } = [];
-
-    private IEnumerable<ActivityEvent> Open(string display)
-    {
-        var values = false;
-        if (RecordProperties.Count > 0)
-        {
-            using var peek = JsonRecordStream.Open(path);
-            values = JsonRecordStream.StartsWithRecord(peek, [.. RecordProperties], arrayProperties);
-        }
-
-        using var stream = JsonRecordStream.Open(path);
-        var records = values
-            ? JsonRecordStream.ReadValues(stream, display, (el, i) => map(el, new SourceLocation(display, $"record {i}")))
-            : JsonRecordStream.Read(stream, display, (el, i) => map(el, new SourceLocation(display, $"record {i}")), arrayProperties);
-        foreach (var e in records)
-        {
-            yield return e;
-        }
-    }
+    private IEnumerable<ActivityEvent> Open(string display) =>
+        JsonRecordStream.ReadFile(path, display, (el, i) => map(el, new SourceLocation(display, $"record {i}")), [.. RecordProperties], arrayProperties);
 }

@@ -31,6 +31,28 @@ public static class JsonRecordStream
     }
 
     /// <summary>
+    /// Reads the records of a file whatever its framing: an array (top level or under one of
+    /// <paramref name="arrayProperties"/>), or a stream of records (JSON Lines, or values concatenated as Firehose
+    /// delivers them), recognised by a .jsonl name or by a first object carrying one of <paramref name="recordProperties"/>.
+    /// </summary>
+    public static IEnumerable<T> ReadFile<T>(string path, string displayName, Func<JsonElement, long, T?> map, string[] recordProperties, params string[] arrayProperties)
+        where T : class
+    {
+        bool values;
+        using (var peek = Open(path))
+        {
+            values = path.Contains(".jsonl", StringComparison.OrdinalIgnoreCase)
+                || (recordProperties.Length > 0 && StartsWithRecord(peek, recordProperties, arrayProperties));
+        }
+
+        using var stream = Open(path);
+        foreach (var item in Read(stream, displayName, map, values, arrayProperties))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>
     /// Maps each array element to a value (null to skip it). <paramref name="displayName"/> names the file in errors.
     /// Throws <see cref="InputFormatException"/> naming the record index, line and byte when the JSON is malformed or truncated.
     /// </summary>
@@ -130,6 +152,7 @@ public static class JsonRecordStream
             {
                 throw fault;
             }
+
             if (phase == Phase.Done)
             {
                 yield break;

@@ -73,6 +73,22 @@ public sealed record CredentialReportRow
 /// <summary>Access key slot 1 or 2 of a credential-report row.</summary>
 public sealed record AccessKeyState(int Slot, bool Active, DateTimeOffset? LastRotated, DateTimeOffset? LastUsed, string? LastUsedService);
 
+/// <summary>Helpers for AWS ARNs.</summary>
+public static class AwsArn
+{
+    /// <summary>The 12-digit account in arn:partition:service:region:account:resource, or null.</summary>
+    public static string? AccountOf(string? arn)
+    {
+        if (arn is null || !arn.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = arn.Split(':');
+        return parts.Length > 4 && parts[4].Length == 12 ? parts[4] : null;
+    }
+}
+
 /// <summary>What one AWS account's IAM export holds.</summary>
 public sealed class AwsAccountInventory(string accountId)
 {

@@ -79,9 +79,14 @@ public sealed class IdentityClassifier(OrganizationBaseline baseline, ScanInvent
             return kind;
         }
 
-        if (principalName is not null && (baseline.PersonOf(Cloud.Azure, principalName) is not null || baseline.AzureDeployer(principalName) is not null))
+        // The baseline may name the principal by UPN or display name rather than object id.
+        if (principalName is not null)
         {
-            return baseline.AzureDeployer(principalName) is not null ? PrincipalKind.Workload : PrincipalKind.Human;
+            kind = KindOf(new Actor { Type = principalType, Id = principalName, DisplayName = principalName, Kind = PrincipalKind.Unknown }, Cloud.Azure);
+            if (kind != PrincipalKind.Unknown)
+            {
+                return kind;
+            }
         }
 
         return principalType switch

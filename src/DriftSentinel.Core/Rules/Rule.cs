@@ -52,12 +52,14 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     /// <summary>Last activity per identity, complete once the stream has been read (use it in Complete).</summary>
     public ActivityIndex Activity { get; } = new();
 
+    private EntitlementBuilder? _privilege;
     private IReadOnlyList<Entitlement>? _entitlements;
 
-    /// <summary>All entitlements with last use; built on first use after the stream.</summary>
-    public IReadOnlyList<Entitlement> Entitlements => _entitlements ??= new EntitlementBuilder(Baseline, Inventory, Activity).Build();
+    /// <summary>What counts as privileged, and the entitlements; shares this scan's classifier and activity index.</summary>
+    public EntitlementBuilder Privilege => _privilege ??= new EntitlementBuilder(Baseline, Inventory, Activity, Identities);
 
-    public EntitlementBuilder Privilege => new(Baseline, Inventory, Activity);
+    /// <summary>All entitlements with last use; built on first use after the stream.</summary>
+    public IReadOnlyList<Entitlement> Entitlements => _entitlements ??= Privilege.Build();
 
     public IReadOnlyList<ProductionChange> ProductionChanges => _changes;
 
@@ -68,7 +70,7 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     {
         _changeCounts[change.Classification] = _changeCounts.GetValueOrDefault(change.Classification) + 1;
 
-        // Changes that need attention are kept first; approved ones are only counted once the list is full.
+        // The first changes are kept in full for the report; after that only the counts grow.
         if (_changes.Count < MaxProductionChangesKept)
         {
             _changes.Add(change);
@@ -80,8 +82,6 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     public Severity Severity(string ruleId) => Catalogue[ruleId].DefaultSeverity;
 
     public EnvironmentDeclaration? EnvironmentOf(ActivityEvent e) => Baseline.EnvironmentOf(e.Cloud, e.AccountId);
-
-    public bool IsProduction(ActivityEvent e) => EnvironmentOf(e)?.IsProduction == true;
 }
 
 /// <summary>How a production change was justified, for DS-DEP-001 and the report.</summary>

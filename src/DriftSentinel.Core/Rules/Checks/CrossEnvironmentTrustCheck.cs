@@ -103,7 +103,7 @@ public sealed class CrossEnvironmentTrustCheck : Rule
         }
 
         var account = principal.Length == 12 && principal.All(char.IsAsciiDigit) ? principal
-            : principal.StartsWith("arn:", StringComparison.Ordinal) ? principal.Split(':').ElementAtOrDefault(4) : null;
+            : AwsArn.AccountOf(principal);
         var env = context.Baseline.EnvironmentOfAwsAccount(account);
         return env is { IsProduction: false } ? $"a principal of non-production account {account} ({env.Name})" : null;
     }

@@ -36,7 +36,7 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                 return;
             }
 
-            var env = context.Baseline.EnvironmentOfAwsAccount(AccountOfArn(target) ?? e.AccountId);
+            var env = context.Baseline.EnvironmentOfAwsAccount(AwsArn.AccountOf(target) ?? e.AccountId);
             if (env is not null)
             {
                 Track(_assumers, e.Actor.EffectiveId, env.Name, env.IsProduction, e, e.Actor.EffectiveId);
@@ -60,12 +60,6 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         {
             bucket[env] = EventFindingAccumulator.Evidence(e);
         }
-    }
-
-    private static string? AccountOfArn(string arn)
-    {
-        var parts = arn.Split(':');
-        return parts.Length > 4 && parts[4].Length == 12 ? parts[4] : null;
     }
 
     public override IEnumerable<Finding> Complete(RuleContext context)
@@ -107,7 +101,7 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         Cloud = Cloud.Aws,
         Environment = string.Join("+", u.Production.Keys.Order(StringComparer.Ordinal).Concat(u.NonProduction.Keys.Order(StringComparer.Ordinal))),
         // The account the credential or identity belongs to, where its ARN says so.
-        Account = AccountOfArn(u.Principal),
+        Account = AwsArn.AccountOf(u.Principal),
         Principal = u.Principal,
         Resource = resource,
         FirstSeen = u.First,
