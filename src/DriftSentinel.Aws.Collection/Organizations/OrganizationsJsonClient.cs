@@ -1,0 +1,44 @@
+using System.Text.Json;
+using DriftSentinel.Aws.Collection.Http;
+
+namespace DriftSentinel.Aws.Collection.Organizations;
+
+/// <summary>An account of the organization (ListAccounts).</summary>
+public sealed record OrganizationAccount(string Id, string? Name, string? Status);
+
+/// <summary>One page of ListAccounts.</summary>
+public sealed record ListAccountsResponse(IReadOnlyList<OrganizationAccount> Accounts, string? NextToken);
+
+/// <summary>The Organizations call the collector makes, shaped like AWSSDK.Organizations' client.</summary>
+public interface IOrganizationsClient
+{
+    Task<ListAccountsResponse> ListAccountsAsync(string? nextToken, CancellationToken cancellationToken);
+}
+
+/// <summary>Organizations over JSON 1.1 (X-Amz-Target AWSOrganizationsV20161128.*), SigV4 service "organizations".</summary>
+public sealed class OrganizationsJsonClient(AwsHttpClient http, ServiceTarget target) : IOrganizationsClient
+{
+    private sealed record ListAccountsRequest(string? NextToken, int MaxResults);
+
+    public async Task<ListAccountsResponse> ListAccountsAsync(string? nextToken, CancellationToken cancellationToken)
+    {
+        using var doc = await http.JsonAsync(target, "AWSOrganizationsV20161128.ListAccounts", new ListAccountsRequest(nextToken, 20), cancellationToken).ConfigureAwait(false);
+        var accounts = new List<OrganizationAccount>();
+        if (doc.RootElement.TryGetProperty("Accounts", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var a in list.EnumerateArray())
+            {
+                if (a.TryGetProperty("Id", out var id) && id.GetString() is { } accountId)
+                {
+                    accounts.Add(new OrganizationAccount(
+                        accountId,
+                        a.TryGetProperty("Name", out var n) ? n.GetString() : null,
+                        a.TryGetProperty("Status", out var s) ? s.GetString() : null));
+                }
+            }
+        }
+
+        var next = doc.RootElement.TryGetProperty("NextToken", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        return new ListAccountsResponse(accounts, next);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Io;
+
+/// <summary>
+/// collection.json at the root of a collected snapshot: when it was collected and what could not be (an account
+/// that denied AssumeRole has no folder at all, so only this file can say it is missing).
+/// </summary>
+public sealed record CollectionManifest
+{
+    public const string FileName = "collection.json";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+    public required IReadOnlyList<CoverageEntry> Coverage { get; init; }
+
+    /// <summary>Counters of the run (requests, throttles, events...), for the record.</summary>
+    public IReadOnlyDictionary<string, long> Metrics { get; init; } = new Dictionary<string, long>();
+
+    public void Write(string snapshotRoot)
+    {
+        Directory.CreateDirectory(snapshotRoot);
+        File.WriteAllText(Path.Combine(snapshotRoot, FileName), JsonSerializer.Serialize(this, Options));
+    }
+
+    /// <summary>The manifest of a snapshot, or null when it was exported by hand.</summary>
+    public static CollectionManifest? Read(string snapshotRoot)
+    {
+        var path = Path.Combine(snapshotRoot, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<CollectionManifest>(File.ReadAllText(path), Options)
+                ?? throw new InputFormatException(FileName, "root", "expected an object");
+        }
+        catch (JsonException e)
+        {
+            throw new InputFormatException(FileName, $"line {e.LineNumber + 1}", e.Message, e);
+        }
+    }
+}
+
+/// <summary>Adds the collection's own coverage entries (what the live collector could not read) to a scan.</summary>
+public sealed class CollectionManifestReader : ISnapshotReader
+{
+    public void Read(string snapshotRoot, ScanInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CollectionManifest? manifest;
+        try
+        {
+            manifest = CollectionManifest.Read(snapshotRoot);
+        }
+        catch (InputFormatException e)
+        {
+            input.Coverage.Failed("collection", "*", 0, e.Message);
+            return;
+        }
+
+        if (manifest is null)
+        {
+            return;
+        }
+
+        input.InputsRead.Add(CollectionManifest.FileName);
+        foreach (var entry in manifest.Coverage)
+        {
+            input.Coverage.Add(entry);
+        }
+    }
+}
