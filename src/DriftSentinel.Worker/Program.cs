@@ -8,32 +8,52 @@ public static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error, TimeProvider.System);
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock) => Run(args, stdout, stderr, clock, null);
+
+    /// <summary>Runs the command line; <paramref name="awsCredentials"/> replaces the default AWS credential chain (tests).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, Func<Amazon.Runtime.AWSCredentials>? awsCredentials)
     {
         var snapshot = new Option<string?>("--snapshot") { Description = "Snapshot folder (aws/, azure/, entra/, github/ exports); see docs/snapshot-format.md" };
         var baseline = new Option<string?>("--baseline") { Description = "Baseline YAML declaring environments, deployers, break-glass, thresholds and exceptions" };
         var demo = new Option<bool>("--demo") { Description = "Scan the bundled demo organization (demo/snapshot with demo/baseline.yaml)" };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this time (ISO 8601, default: now; the demo's own date with --demo)" };
-        var output = new Option<string>("--out") { Description = "Folder for findings.json, findings.csv, access-review.csv, report.html, summary.md", DefaultValueFactory = _ => "driftsentinel-out" };
+        var output = new Option<string?>("--out") { Description = "Folder for findings.json, findings.csv, access-review.csv, report.html, summary.md (default driftsentinel-out, or DriftSentinel:Out with --config)" };
+        var config = new Option<string?>("--config") { Description = "Collect live from the clouds as this JSON configuration says (see docs/configuration.md), then scan" };
+        var sets = new Option<string[]>("--set") { Description = "Override a configuration key, e.g. --set Aws:Regions:0=eu-west-1 (repeatable)", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+        var full = new Option<bool>("--full") { Description = "Ignore the CloudTrail watermarks and read the whole configured lookback again" };
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 when an unsuppressed finding at or above this severity exists (critical, high, medium, low, info)" };
         var allowGaps = new Option<bool>("--allow-gaps") { Description = "Do not exit 2 when an input file could not be read (it is still reported as a coverage gap)" };
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full })
         {
             scan.Options.Add(o);
         }
 
+        var snapshotConfig = new Option<string>("--config") { Description = "JSON configuration of what to collect (see docs/configuration.md)", Required = true };
+        var snapshotOut = new Option<string>("--out") { Description = "Folder to write the snapshot to (must be empty or absent); scan it later with scan --snapshot", Required = true };
+        var collect = new Command("snapshot", "Collect a snapshot live from AWS into the layout scan --snapshot reads");
+        foreach (var o in new Option[] { snapshotConfig, snapshotOut, sets, full, allowGaps })
+        {
+            collect.Options.Add(o);
+        }
+
+        collect.SetAction(parse => RunSnapshot(stdout, stderr, clock, awsCredentials, parse.GetValue(snapshotConfig)!, parse.GetValue(snapshotOut)!, parse.GetValue(sets) ?? [], parse.GetValue(full), parse.GetValue(allowGaps)));
+
         var root = new RootCommand("DriftSentinel: does our cloud and delivery setup still match what we declared?");
         root.Subcommands.Add(scan);
-        scan.SetAction(parse => new ScanCommand(stdout, stderr, clock).Execute(new ScanOptions
+        root.Subcommands.Add(collect);
+        scan.SetAction(parse => new ScanCommand(stdout, stderr, clock) { BaseCredentials = awsCredentials }.Execute(new ScanOptions
         {
             Snapshot = parse.GetValue(snapshot),
             Baseline = parse.GetValue(baseline),
             Demo = parse.GetValue(demo),
             AsOf = parse.GetValue(asOf),
-            Out = parse.GetValue(output)!,
+            Out = parse.GetValue(output),
+            Config = parse.GetValue(config),
+            Sets = parse.GetValue(sets) ?? [],
+            Full = parse.GetValue(full),
             FailOn = parse.GetValue(failOn),
             AllowGaps = parse.GetValue(allowGaps),
             Rules = parse.GetValue(rules),
@@ -53,6 +73,30 @@ public static class Program
 
         return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
+
+    private static int RunSnapshot(TextWriter stdout, TextWriter stderr, TimeProvider clock, Func<Amazon.Runtime.AWSCredentials>? awsCredentials, string configFile, string outDir, IReadOnlyList<string> sets, bool full, bool allowGaps)
+    {
+        try
+        {
+            var settings = LiveSettings.Load(configFile, sets);
+            var outcome = CollectCommand.Create(stdout, stderr, clock, awsCredentials).Collect(settings, outDir, full);
+            outcome.Store.Save(outcome.Watermarks);
+            var gaps = outcome.Manifest.Coverage.Count(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial);
+            stdout.WriteLine($"Snapshot written to {outDir}; scan it with: driftsentinel scan --snapshot {outDir} --baseline <baseline.yaml>");
+            if (gaps > 0 && !allowGaps)
+            {
+                stderr.WriteLine($"{gaps} source(s) could not be collected completely; they are listed in {Path.Combine(outDir, "collection.json")} and will appear as coverage gaps (--allow-gaps to exit 0).");
+                return ExitCodes.Usage;
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is UsageException or InvalidDataException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
 }
 
 /// <summary>Process exit codes.</summary>
@@ -70,7 +114,10 @@ public sealed record ScanOptions
     public string? Baseline { get; init; }
     public bool Demo { get; init; }
     public string? AsOf { get; init; }
-    public required string Out { get; init; }
+    public string? Out { get; init; }
+    public string? Config { get; init; }
+    public IReadOnlyList<string> Sets { get; init; } = [];
+    public bool Full { get; init; }
     public string? FailOn { get; init; }
     public bool AllowGaps { get; init; }
     public string? Rules { get; init; }

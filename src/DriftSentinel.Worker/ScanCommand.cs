@@ -4,6 +4,7 @@ using DriftSentinel.Aws;
 using DriftSentinel.Azure;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Rules;
 using DriftSentinel.GitHub;
@@ -14,8 +15,11 @@ namespace DriftSentinel.Worker;
 /// <summary>Runs one scan: load baseline and rules, read the snapshot, evaluate, write the reports, print a summary.</summary>
 public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvider clock)
 {
+    /// <summary>Starting AWS credentials for live scans (tests point them at a fake); default: AWSSDK.Core's chain.</summary>
+    public Func<Amazon.Runtime.AWSCredentials>? BaseCredentials { get; init; }
+
     /// <summary>The adapters that read a snapshot folder; the worker is the only place that knows them all.</summary>
-    public static IReadOnlyList<ISnapshotReader> SnapshotReaders { get; } = [new AwsSnapshotReader(), new AzureSnapshotReader(), new GitHubSnapshotReader()];
+    public static IReadOnlyList<ISnapshotReader> SnapshotReaders { get; } = [new CollectionManifestReader(), new AwsSnapshotReader(), new AzureSnapshotReader(), new GitHubSnapshotReader()];
 
     public int Execute(ScanOptions options)
     {
@@ -23,7 +27,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         {
             return ExecuteChecked(options);
         }
-        catch (Exception e) when (e is UsageException or BaselineException or InvalidDataException)
+        catch (Exception e) when (e is UsageException or BaselineException or InvalidDataException or InputFormatException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
@@ -35,7 +39,29 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         string snapshotDir;
         string baselineFile;
         DateTimeOffset asOf;
-        if (options.Demo)
+        var outDir = options.Out ?? "driftsentinel-out";
+        CollectCommand.Outcome? collected = null;
+        if (options.Config is not null || options.Sets.Count > 0)
+        {
+            if (options.Demo || options.Snapshot is not null)
+            {
+                throw new UsageException("--config collects a live snapshot; do not combine it with --demo or --snapshot");
+            }
+
+            var settings = LiveSettings.Load(options.Config, options.Sets);
+            outDir = options.Out ?? settings.Resolve(settings.Out);
+            baselineFile = options.Baseline ?? (settings.Baseline is { } b ? settings.Resolve(b) : throw new UsageException("no baseline: set DriftSentinel:Baseline in the configuration or pass --baseline FILE"));
+            BaselineLoader.Load(baselineFile); // a bad baseline fails before minutes of collection
+            snapshotDir = Path.Combine(outDir, "snapshot");
+            if (Directory.Exists(snapshotDir))
+            {
+                Directory.Delete(snapshotDir, recursive: true); // our own previous collection; the reports beside it are rewritten too
+            }
+
+            collected = CollectCommand.Create(stdout, stderr, clock, BaseCredentials).Collect(settings, snapshotDir, options.Full);
+            asOf = collected.Manifest.FinishedAt;
+        }
+        else if (options.Demo)
         {
             if (options.Snapshot is not null || options.Baseline is not null)
             {
@@ -69,10 +95,12 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var baseline = BaselineLoader.Load(baselineFile);
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var result = Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)));
-        ReportSet.WriteAll(result, options.Out);
+        ReportSet.WriteAll(result, outDir);
         stopwatch.Stop();
 
-        ConsoleSummary.Print(stdout, result, options.Out, stopwatch.Elapsed);
+        // Only now that the reports exist may the next scan skip what this one read.
+        collected?.Store.Save(collected.Watermarks);
+        ConsoleSummary.Print(stdout, result, outDir, stopwatch.Elapsed);
 
         var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
         if (gaps.Count > 0 && !options.AllowGaps)

@@ -1,0 +1,133 @@
+using DriftSentinel.Aws.Collection.Collection;
+using Microsoft.Extensions.Configuration;
+
+namespace DriftSentinel.Worker;
+
+/// <summary>The DriftSentinel configuration section (see docs/configuration.md, "Live collection").</summary>
+public sealed class LiveSettings
+{
+    public const string Section = "DriftSentinel";
+
+    /// <summary>Baseline YAML; relative paths are resolved against the configuration file's folder.</summary>
+    public string? Baseline { get; set; }
+
+    /// <summary>Report folder of `scan --config`; the collected snapshot is kept in its snapshot/ subfolder.</summary>
+    public string Out { get; set; } = "driftsentinel-out";
+
+    /// <summary>Where the CloudTrail watermarks are kept between scans.</summary>
+    public string StateDirectory { get; set; } = "driftsentinel-state";
+
+    /// <summary>Print a progress line this often during collection.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    public AwsCollectionOptions? Aws { get; set; }
+
+    /// <summary>
+    /// Reads, in increasing precedence: appsettings.json in the working folder, the --config file, environment
+    /// variables DRIFTSENTINEL__..., and --set KEY=VALUE overrides. Unknown keys and unconvertible values are errors,
+    /// and so is every invalid setting, all reported at once.
+    /// </summary>
+    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null)
+    {
+        var builder = new ConfigurationBuilder();
+        var baseFolder = Directory.GetCurrentDirectory();
+        var defaults = Path.Combine(baseFolder, "appsettings.json");
+        if (File.Exists(defaults))
+        {
+            builder.AddJsonFile(defaults, optional: true);
+        }
+
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new UsageException($"configuration file '{configFile}' does not exist");
+            }
+
+            builder.AddJsonFile(full, optional: false);
+            baseFolder = Path.GetDirectoryName(full)!;
+        }
+
+        if (environment is null)
+        {
+            builder.AddEnvironmentVariables("DRIFTSENTINEL__");
+        }
+        else
+        {
+            builder.AddInMemoryCollection(environment
+                .Where(kv => kv.Key.StartsWith("DRIFTSENTINEL__", StringComparison.OrdinalIgnoreCase))
+                .Select(kv => KeyValuePair.Create(kv.Key["DRIFTSENTINEL__".Length..].Replace("__", ":", StringComparison.Ordinal), kv.Value)));
+        }
+
+        var sets = new List<KeyValuePair<string, string?>>();
+        foreach (var o in overrides)
+        {
+            var eq = o.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new UsageException($"--set '{o}': expected KEY=VALUE, e.g. Aws:Regions:0=eu-west-1");
+            }
+
+            var key = o[..eq].Trim();
+            sets.Add(KeyValuePair.Create<string, string?>(key.StartsWith(Section + ":", StringComparison.OrdinalIgnoreCase) ? key[(Section.Length + 1)..] : key, o[(eq + 1)..]));
+        }
+
+        builder.AddInMemoryCollection(sets);
+
+        IConfigurationRoot root;
+        try
+        {
+            root = builder.Build();
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new UsageException($"configuration: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : string.Empty)}");
+        }
+
+        // Environment variables and --set address keys below the DriftSentinel section; a file may wrap them in it.
+        var merged = new ConfigurationBuilder()
+            .AddConfiguration(root.GetSection(Section))
+            .AddInMemoryCollection(root.AsEnumerable(makePathsRelative: true)
+                .Where(kv => !kv.Key.StartsWith(Section, StringComparison.OrdinalIgnoreCase) && kv.Value is not null))
+            .Build();
+
+        LiveSettings settings;
+        try
+        {
+            settings = merged.Get<LiveSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new LiveSettings();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException($"configuration: {e.Message}{(e.InnerException is { } inner ? " (" + inner.Message + ")" : string.Empty)}");
+        }
+
+        var errors = new List<string>();
+        if (settings.Aws is null)
+        {
+            errors.Add($"{Section}:Aws: nothing to collect; add an Aws section (see docs/configuration.md)");
+        }
+        else
+        {
+            errors.AddRange(settings.Aws.Validate($"{Section}:Aws"));
+        }
+
+        if (settings.ProgressInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{Section}:ProgressInterval: must be positive");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new UsageException("invalid configuration:\n  " + string.Join("\n  ", errors));
+        }
+
+        settings.ConfigFolder = baseFolder;
+        return settings;
+    }
+
+    /// <summary>Folder relative paths in the configuration are resolved against.</summary>
+    public string ConfigFolder { get; private set; } = Directory.GetCurrentDirectory();
+
+    public string Resolve(string path) => Path.GetFullPath(path, ConfigFolder);
+}
