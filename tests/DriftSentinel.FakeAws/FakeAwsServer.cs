@@ -38,7 +38,7 @@ public enum CredentialReportScenario
 }
 
 /// <summary>A request the fake answered, as the scanner sent it.</summary>
-public sealed record RecordedRequest(DateTime ReceivedAt, string Service, string Region, string Account, string Operation, string Authorization, int Status);
+public sealed record RecordedRequest(DateTime ReceivedAt, string Service, string Region, string Account, string Operation, string Path, string Authorization, int Status);
 
 /// <summary>
 /// A WireMock server that plays an AWS organization over the real wire protocols: STS AssumeRole (Query/XML), IAM
@@ -60,7 +60,7 @@ public sealed class FakeAwsServer : IDisposable
     private readonly ConcurrentDictionary<string, (string Secret, string Account)> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _callCounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _reportGenerations = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (byte[] Body, DateTimeOffset Modified)> _objects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (byte[] Body, DateTimeOffset Modified, int Records)> _objects = new(StringComparer.Ordinal);
     private int _sessions;
 
     public FakeAwsServer(FakeOrganizationData data, Func<DateTimeOffset> now)
@@ -113,6 +113,10 @@ public sealed class FakeAwsServer : IDisposable
 
     public IEnumerable<string> ObjectKeys => _objects.Keys.Order(StringComparer.Ordinal);
 
+    /// <summary>Log files delivered by <paramref name="time"/> (CloudTrail delivers about every five minutes, here hourly).</summary>
+    public IReadOnlyList<(string Key, int Records)> DeliveredBy(DateTimeOffset time) =>
+        _objects.Where(o => o.Value.Modified <= time).Select(o => (o.Key, o.Value.Records)).ToList();
+
     /// <summary>Adds log files for these events, one per account, region and hour, delivered five minutes after the hour.</summary>
     public IReadOnlyList<string> AddTrailObjects(string account, IEnumerable<FakeEvent> events, DateTimeOffset? deliveredAt = null)
     {
@@ -129,7 +133,7 @@ public sealed class FakeAwsServer : IDisposable
                 gz.Write(Encoding.UTF8.GetBytes(new JsonObject { ["Records"] = records }.ToJsonString()));
             }
 
-            _objects[key] = (buffer.ToArray(), deliveredAt ?? hour.AddMinutes(65));
+            _objects[key] = (buffer.ToArray(), deliveredAt ?? hour.AddMinutes(65), group.Count());
             keys.Add(key);
         }
 
@@ -198,7 +202,7 @@ public sealed class FakeAwsServer : IDisposable
             };
         }
 
-        Requests.Enqueue(new RecordedRequest(received, service, region, account, operation, auth, Convert.ToInt32(response.StatusCode, CultureInfo.InvariantCulture)));
+        Requests.Enqueue(new RecordedRequest(received, service, region, account, operation, Uri.UnescapeDataString(request.Path), auth, Convert.ToInt32(response.StatusCode, CultureInfo.InvariantCulture)));
         return response;
     }
 

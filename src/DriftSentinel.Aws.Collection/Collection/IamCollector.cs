@@ -74,7 +74,7 @@ public sealed class IamCollector(CredentialReportOptions reportOptions, TimeProv
     {
         const string Source = "aws.iam.get-credential-report";
         var deadline = clock.GetUtcNow() + reportOptions.MaxWait;
-        var requested = false;
+        DateTimeOffset? requestedAt = null;
         var lastState = "not requested";
         try
         {
@@ -92,13 +92,15 @@ public sealed class IamCollector(CredentialReportOptions reportOptions, TimeProv
 
                 if (report is not null)
                 {
-                    var age = report.GeneratedTime is { } generated ? clock.GetUtcNow() - new DateTimeOffset(generated, TimeSpan.Zero) : TimeSpan.MaxValue;
-                    if (requested || age <= reportOptions.MaxAge)
+                    // A stale report may still be served while the new one is generated: wait for a fresh one.
+                    var generatedAt = report.GeneratedTime is { } generated ? new DateTimeOffset(generated, TimeSpan.Zero) : DateTimeOffset.MinValue;
+                    var fresh = clock.GetUtcNow() - generatedAt <= reportOptions.MaxAge;
+                    if (fresh)
                     {
                         Directory.CreateDirectory(iamFolder);
                         await File.WriteAllBytesAsync(Path.Combine(iamFolder, "credential-report.csv"), report.Content, ct).ConfigureAwait(false);
                         var rows = Math.Max(0, report.Content.Count(b => b == (byte)'\n') + (report.Content.Length > 0 && report.Content[^1] != (byte)'\n' ? 1 : 0) - 1);
-                        coverage.Read(Source, account, rows, $"generated {report.GeneratedTime:yyyy-MM-ddTHH:mm:ssZ}{(requested ? string.Empty : " (reused)")}");
+                        coverage.Read(Source, account, rows, $"generated {report.GeneratedTime:yyyy-MM-ddTHH:mm:ssZ}{(requestedAt is null ? " (reused)" : string.Empty)}");
                         return;
                     }
 
@@ -106,7 +108,7 @@ public sealed class IamCollector(CredentialReportOptions reportOptions, TimeProv
                 }
 
                 var generation = await iam.GenerateCredentialReportAsync(ct).ConfigureAwait(false);
-                requested = true;
+                requestedAt ??= clock.GetUtcNow();
                 lastState = generation.State ?? "unknown";
                 if (string.Equals(generation.State, "COMPLETE", StringComparison.OrdinalIgnoreCase))
                 {
