@@ -30,10 +30,9 @@ public sealed class OrganizationsJsonClient(AwsHttpClient http, ServiceTarget ta
             {
                 if (a.TryGetProperty("Id", out var id) && id.GetString() is { } accountId)
                 {
-                    accounts.Add(new OrganizationAccount(
-                        accountId,
-                        a.TryGetProperty("Name", out var n) ? n.GetString() : null,
-                        a.TryGetProperty("Status", out var s) ? s.GetString() : null));
+                    // Organizations added "State" (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED...) beside the older "Status".
+                    var state = a.TryGetProperty("State", out var st) ? st.GetString() : a.TryGetProperty("Status", out var s) ? s.GetString() : null;
+                    accounts.Add(new OrganizationAccount(accountId, a.TryGetProperty("Name", out var n) ? n.GetString() : null, state));
                 }
             }
         }

@@ -37,6 +37,7 @@ public sealed class LiveCommandTests
         using var temp = new TempFolder();
         using var org = new LiveCollectionHarness(temp.Path, Path.Combine(DemoFolder, "snapshot"), accounts: 4, DemoAsOf);
         org.Server.DeniedAccounts.Add("210000000000");
+        org.Server.SuspendedAccounts.Add("299999999999");
         var config = WriteConfig(temp, org, """ "Accounts": [], "DiscoverAccounts": true """);
 
         var (exit, stdout, stderr) = Run(org, "scan", "--config", config);
@@ -49,7 +50,19 @@ public sealed class LiveCommandTests
         Assert.Contains(coverage, c => c.GetProperty("source").GetString() == "aws.sts.assume-role" && c.GetProperty("scope").GetString() == "210000000000" && c.GetProperty("status").GetString() == "failed");
         Assert.Contains(coverage, c => c.GetProperty("source").GetString() == "aws.cloudtrail.lookup-events" && c.GetProperty("scope").GetString() == "111122223333/eu-west-1");
         Assert.Contains("210000000000", File.ReadAllText(Path.Combine(temp.Path, "out", "report.html")), StringComparison.Ordinal);
+        Assert.DoesNotContain(coverage, c => c.GetProperty("scope").GetString()!.StartsWith("299999999999", StringComparison.Ordinal)); // suspended: not scanned
         Assert.NotEmpty(findings.RootElement.GetProperty("findings").EnumerateArray());
+
+        // Keys, session tokens and signatures reach no output.
+        var outputs = new[] { stdout, stderr }.Concat(Directory.EnumerateFiles(Path.Combine(temp.Path, "out"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".gz", StringComparison.Ordinal)).Select(File.ReadAllText));
+        Assert.All(outputs, text =>
+        {
+            foreach (var secret in new[] { FakeAwsServer.BaseSecretKey, "session-secret-", "fake-session-token", "Signature=", "ASIA2100" })
+            {
+                Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            }
+        });
     }
 
     [Fact]
