@@ -15,6 +15,9 @@ namespace DriftSentinel.Bench;
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- demo [runs]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- trail [events] [folder]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- findings [count]   (report writing at scale)
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live [accounts] [events-per-region] [lookup|s3]
+///     (driftsentinel snapshot, as a separate process, against a WireMock organization that throttles every
+///      operation once per account and region; compares the findings with the hand-made snapshot's)
 /// </summary>
 internal static class Program
 {
@@ -26,13 +29,17 @@ internal static class Program
             "demo" => Demo(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
             "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null),
             "findings" => ManyFindings(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000),
+            "live" => LiveCollectionBench.Run(
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60,
+                args.Length > 3 ? args[3] : "lookup"),
             _ => Usage(),
         };
     }
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3]");
         return 2;
     }
 

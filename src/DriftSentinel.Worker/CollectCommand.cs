@@ -48,7 +48,7 @@ public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimePro
         var started = clock.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
         using var clients = new AwsClients(aws, baseCredentials, new AwsRetryPolicy(aws.Retry, metrics, clock), clock);
-        var collector = new AwsCollector(aws, clients, metrics, clock, line => stderr.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {line}"));
+        using var collector = new AwsCollector(aws, clients, metrics, clock, line => stderr.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {line}"));
         using (clock.CreateTimer(_ => stderr.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {metrics}"), null, settings.ProgressInterval, settings.ProgressInterval))
         {
             Directory.CreateDirectory(snapshotDir);

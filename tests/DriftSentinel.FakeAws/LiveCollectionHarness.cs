@@ -60,7 +60,8 @@ public sealed class LiveCollectionHarness : IDisposable
         var metrics = new CollectionMetrics();
         var coverage = new CoverageLog();
         using var clients = new AwsClients(options, BaseCredentials, new AwsRetryPolicy(options.Retry, metrics, Clock), Clock);
-        var result = new AwsCollector(options, clients, metrics, Clock).CollectAsync(snapshot, previous ?? new WatermarkState(), coverage, CancellationToken.None).GetAwaiter().GetResult();
+        using var collector = new AwsCollector(options, clients, metrics, Clock);
+        var result = collector.CollectAsync(snapshot, previous ?? new WatermarkState(), coverage, CancellationToken.None).GetAwaiter().GetResult();
         new DriftSentinel.Core.Io.CollectionManifest { StartedAt = Clock.GetUtcNow(), FinishedAt = Clock.GetUtcNow(), Coverage = coverage.Entries }.Write(snapshot);
         return (snapshot, coverage.Entries, result.Watermarks, metrics);
     }

@@ -38,7 +38,7 @@ public sealed class AwsCollectionOptions
     /// <summary>Regions to read CloudTrail in; empty for every region enabled in each account.</summary>
     public List<string> Regions { get; set; } = [];
 
-    public int MaxParallelAccounts { get; set; } = 4;
+    public int MaxParallelAccounts { get; set; } = 8;
 
     public CloudTrailOptions CloudTrail { get; set; } = new();
 
@@ -154,7 +154,7 @@ public sealed class CloudTrailOptions
     public double LookupEventsRequestsPerSecond { get; set; } = 1;
 
     /// <summary>Length of the time windows a LookupEvents range is split into; the watermark advances window by window.</summary>
-    public TimeSpan LookupWindow { get; set; } = TimeSpan.FromHours(6);
+    public TimeSpan LookupWindow { get; set; } = TimeSpan.FromDays(1);
 
     public TrailBucketOptions S3 { get; set; } = new();
 
@@ -214,7 +214,7 @@ public sealed class TrailBucketOptions
     /// <summary>Account (e.g. log archive) whose role reads the bucket; empty for the starting credentials.</summary>
     public string? ReadFromAccount { get; set; }
 
-    public int MaxParallelDownloads { get; set; } = 8;
+    public int MaxParallelDownloads { get; set; } = 16;
 
     internal IEnumerable<string> Validate(string prefix)
     {

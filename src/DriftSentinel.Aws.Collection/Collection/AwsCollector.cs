@@ -13,7 +13,7 @@ public sealed record AwsCollectionResult(IReadOnlyList<string> Accounts, Waterma
 /// (aws/&lt;account&gt;/iam, aws/&lt;account&gt;/cloudtrail). An account, region or file that fails becomes a coverage
 /// entry; the rest of the collection carries on.
 /// </summary>
-public sealed class AwsCollector(AwsCollectionOptions options, AwsClients clients, CollectionMetrics metrics, TimeProvider clock, Action<string>? log = null)
+public sealed class AwsCollector(AwsCollectionOptions options, AwsClients clients, CollectionMetrics metrics, TimeProvider clock, Action<string>? log = null) : IDisposable
 {
     private readonly IamCollector _iam = new(options.CredentialReport, clock);
     private readonly LookupEventsCollector _lookup = new(options.CloudTrail, metrics);
@@ -159,6 +159,8 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
             return [options.EffectiveHomeRegion];
         }
     }
+
+    public void Dispose() => _s3.Dispose();
 
     private static bool IsServiceFault(Exception e, CancellationToken ct) =>
         e is AwsServiceException or AmazonServiceException or AmazonClientException or HttpRequestException or IOException

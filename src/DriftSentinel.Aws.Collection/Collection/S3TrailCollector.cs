@@ -14,8 +14,11 @@ namespace DriftSentinel.Aws.Collection.Collection;
 /// (AWSLogs/[o-org/]account/CloudTrail/region/YYYY/MM/DD/), fetches the objects not read before with a bounded
 /// number of parallel GETs, and gunzips and parses each as a stream into the snapshot. Digest files are skipped.
 /// </summary>
-public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy retry, CollectionMetrics metrics)
+public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy retry, CollectionMetrics metrics) : IDisposable
 {
+    // One bound for the whole collection, however many accounts and regions are read at once.
+    private readonly SemaphoreSlim _downloads = new(options.S3.MaxParallelDownloads, options.S3.MaxParallelDownloads);
+
     public const string Source = "aws.s3.cloudtrail-logs";
 
     public string DayPrefix(string account, string region, DateOnly day)
@@ -67,7 +70,18 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
         await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = options.S3.MaxParallelDownloads, CancellationToken = ct }, async (obj, c) =>
         {
             var target = Path.Combine(outputFolder, region, Path.Combine(obj.Key!.Split('/')[^4..]));
-            var (count, error, permanent) = await ReadObjectAsync(s3, bucket, obj, target, c).ConfigureAwait(false);
+            await _downloads.WaitAsync(c).ConfigureAwait(false);
+            (long Count, string? Error, bool Permanent) outcome;
+            try
+            {
+                outcome = await ReadObjectAsync(s3, bucket, obj, target, c).ConfigureAwait(false);
+            }
+            finally
+            {
+                _downloads.Release();
+            }
+
+            var (count, error, permanent) = outcome;
             Interlocked.Add(ref events, count);
             if (error is not null)
             {
@@ -177,6 +191,8 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
 
         return (count, null, false);
     }
+
+    public void Dispose() => _downloads.Dispose();
 
     private static DateTimeOffset Modified(S3Object o) => o.LastModified is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : DateTimeOffset.MinValue;
 

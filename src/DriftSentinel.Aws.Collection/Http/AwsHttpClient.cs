@@ -81,11 +81,6 @@ public sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimePro
 
     private async Task<HttpResponseMessage> SendAsync(ServiceTarget target, byte[] body, string contentType, string? amzTarget, CancellationToken ct)
     {
-        if (target.Gate is { } gate)
-        {
-            await gate(ct).ConfigureAwait(false);
-        }
-
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Endpoint);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
@@ -95,6 +90,13 @@ public sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimePro
         }
 
         var credentials = await target.Credentials.GetCredentialsAsync().ConfigureAwait(false);
+
+        // The rate gate is passed last, just before sending, so the spacing it enforces is the spacing the service sees.
+        if (target.Gate is { } gate)
+        {
+            await gate(ct).ConfigureAwait(false);
+        }
+
         AwsRequestSigner.Sign(request, body, credentials, target.SigningService, target.SigningRegion, clock.GetUtcNow());
         return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
     }
