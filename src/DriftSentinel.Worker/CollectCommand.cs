@@ -47,9 +47,10 @@ public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimePro
         var coverage = new CoverageLog();
         var started = clock.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
+        var progress = TextWriter.Synchronized(stderr); // the progress timer writes from another thread
         using var clients = new AwsClients(aws, baseCredentials, new AwsRetryPolicy(aws.Retry, metrics, clock), clock);
-        using var collector = new AwsCollector(aws, clients, metrics, clock, line => stderr.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {line}"));
-        using (clock.CreateTimer(_ => stderr.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {metrics}"), null, settings.ProgressInterval, settings.ProgressInterval))
+        using var collector = new AwsCollector(aws, clients, metrics, clock, line => progress.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {line}"));
+        using (clock.CreateTimer(_ => progress.WriteLine($"[{stopwatch.Elapsed:hh\\:mm\\:ss}] {metrics}"), null, settings.ProgressInterval, settings.ProgressInterval))
         {
             Directory.CreateDirectory(snapshotDir);
             var result = collector.CollectAsync(snapshotDir, previous, coverage, CancellationToken.None).GetAwaiter().GetResult();

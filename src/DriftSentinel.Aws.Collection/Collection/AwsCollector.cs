@@ -38,7 +38,18 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
 
         await Parallel.ForEachAsync(accounts, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelAccounts, CancellationToken = ct }, async (account, c) =>
         {
-            var marks = await CollectAccountAsync(account, snapshotRoot, until, previous, bucketReader, coverage, c).ConfigureAwait(false);
+            List<(string Key, TrailWatermark Mark)> marks;
+            try
+            {
+                marks = await CollectAccountAsync(account, snapshotRoot, until, previous, bucketReader, coverage, c).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!c.IsCancellationRequested)
+            {
+                // Whatever went wrong (a full disk, a response we do not understand), it costs this account, not the scan.
+                coverage.Failed("aws.collect", account, 0, $"collection of account {account} stopped: {AwsErrors.Describe(e)}");
+                marks = [];
+            }
+
             lock (gate)
             {
                 foreach (var (key, mark) in marks)

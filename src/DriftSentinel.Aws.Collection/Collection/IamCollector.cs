@@ -142,7 +142,7 @@ public static class AwsErrors
 {
     public static string Describe(Exception e) => e switch
     {
-        AwsServiceException a => $"{a.ErrorCode} (HTTP {(int)a.Status}): {a.Message[(a.Message.IndexOf("): ", StringComparison.Ordinal) is var i and >= 0 ? i + 3 : 0)..]}",
+        AwsServiceException a => $"{a.ErrorCode} (HTTP {(int)a.Status}): {a.ServiceMessage}",
         Amazon.Runtime.AmazonServiceException s => $"{s.ErrorCode} (HTTP {(int)s.StatusCode}): {s.Message}",
         TaskCanceledException => "timed out",
         _ => e.Message,

@@ -40,8 +40,12 @@ public sealed class LookupEventsCollector(CloudTrailOptions options, CollectionM
             json.WriteStartArray("Events");
             try
             {
+                // Start and end times are both inclusive, so an event on a window boundary comes back in both windows.
+                var onBoundary = new HashSet<string>(StringComparer.Ordinal);
                 for (var windowStart = from; windowStart < until; windowStart += options.LookupWindow)
                 {
+                    var previousBoundary = onBoundary;
+                    onBoundary = new HashSet<string>(StringComparer.Ordinal);
                     var windowEnd = windowStart + options.LookupWindow < until ? windowStart + options.LookupWindow : until;
                     string? token = null;
                     do
@@ -64,6 +68,16 @@ public sealed class LookupEventsCollector(CloudTrailOptions options, CollectionM
                             var time = e.EventTime is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : windowEnd;
                             if (e.EventId is { } id)
                             {
+                                if (time >= windowEnd)
+                                {
+                                    onBoundary.Add(id);
+                                }
+
+                                if (time <= windowStart && previousBoundary.Contains(id))
+                                {
+                                    continue;
+                                }
+
                                 seenThisRun.Add((id, time));
                                 if (alreadySeen.Contains(id))
                                 {

@@ -43,7 +43,7 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
                 var request = new ListObjectsV2Request { BucketName = bucket, Prefix = DayPrefix(account, region, day) };
                 do
                 {
-                    var page = await retry.ExecuteAsync("s3:ListObjectsV2", c => s3.ListObjectsV2Async(request, c), ct).ConfigureAwait(false);
+                    var page = await retry.ExecuteAsync(c => s3.ListObjectsV2Async(request, c), ct).ConfigureAwait(false);
                     listed.AddRange(page.S3Objects ?? []);
                     request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
                 }
@@ -134,7 +134,7 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
         GetObjectResponse response;
         try
         {
-            response = await retry.ExecuteAsync("s3:GetObject", c => s3.GetObjectAsync(bucket, obj.Key, c), ct).ConfigureAwait(false);
+            response = await retry.ExecuteAsync(c => s3.GetObjectAsync(bucket, obj.Key, c), ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
         {
@@ -175,9 +175,15 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
                     }
                 }, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is InputFormatException or InvalidDataException or IOException)
+            catch (Exception e) when (e is InputFormatException or InvalidDataException)
             {
+                // Corrupt or truncated content: reading it again gives the same bytes.
                 return (count, $"{display}: {e.Message} ({count} record(s) before the fault were kept)", true);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                // The connection failed mid-download: the object is fetched again by the next scan.
+                return (count, $"{display}: download interrupted: {e.Message} ({count} record(s) before the fault were kept)", false);
             }
             finally
             {

@@ -35,7 +35,7 @@ public sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimePro
         }
 
         var body = Encoding.UTF8.GetBytes(form.ToString());
-        return retry.ExecuteAsync(action, async ct =>
+        return retry.ExecuteAsync(async ct =>
         {
             using var response = await SendAsync(target, body, QueryContentType, null, ct).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -59,7 +59,7 @@ public sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimePro
     public Task<JsonDocument> JsonAsync(ServiceTarget target, string targetHeader, object request, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, request.GetType(), AwsJson.Options);
-        return retry.ExecuteAsync(targetHeader, async ct =>
+        return retry.ExecuteAsync(async ct =>
         {
             using var response = await SendAsync(target, body, Json11ContentType, targetHeader, ct).ConfigureAwait(false);
             var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);

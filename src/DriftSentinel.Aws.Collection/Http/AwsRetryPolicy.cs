@@ -37,7 +37,7 @@ public sealed class AwsRetryPolicy(RetrySettings settings, CollectionMetrics met
 
     public RetrySettings Settings => settings;
 
-    public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attempt);
         for (var n = 1; ; n++)
@@ -69,7 +69,6 @@ public sealed class AwsRetryPolicy(RetrySettings settings, CollectionMetrics met
 
                 metrics.AddWaited(delay);
                 await Task.Delay(delay, clock, cancellationToken).ConfigureAwait(false);
-                _ = operation;
             }
         }
     }

@@ -11,6 +11,9 @@ public sealed class AwsServiceException(string service, string errorCode, HttpSt
     public HttpStatusCode Status { get; } = status;
     public string? RequestId { get; } = requestId;
 
+    /// <summary>The service's own message, without the code and status prefix.</summary>
+    public string ServiceMessage { get; } = message;
+
     /// <summary>The wait the service asked for with Retry-After, if it sent one.</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }

@@ -112,7 +112,7 @@ public sealed class AwsClients : IDisposable
 
     private async Task<(ImmutableCredentials Credentials, DateTime Expiration)> AssumeAsync(string roleArn, CancellationToken ct)
     {
-        var response = await Retry.ExecuteAsync("sts:AssumeRole", c => _sts.AssumeRoleAsync(new AssumeRoleRequest
+        var response = await Retry.ExecuteAsync(c => _sts.AssumeRoleAsync(new AssumeRoleRequest
         {
             RoleArn = roleArn,
             RoleSessionName = "DriftSentinel",

@@ -29,6 +29,7 @@ public sealed class AwsOrganizationCollectionTests
         // Authorization details and credential report per account, LookupEvents per account and region, AssumeRole once.
         Assert.Equal((20 * 2) + 40 + 1, metrics.Throttles);
         Assert.DoesNotContain(org.Server.Requests, r => r.Status == 403);
+        Assert.Equal(20, org.Server.Requests.Count(r => r.Operation == "AssumeRole" && r.Status == 200)); // one session per account, reused
 
         var baseline = BaselineLoader.Load(Path.Combine(TestPaths.RepositoryRoot, "demo", "baseline.yaml"));
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
