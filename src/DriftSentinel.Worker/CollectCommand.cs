@@ -4,6 +4,7 @@ using Amazon.Runtime.Credentials;
 using DriftSentinel.Aws.Collection.Collection;
 using DriftSentinel.Aws.Collection.Http;
 using DriftSentinel.Aws.Collection.Sessions;
+using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using DriftSentinel.Aws;
 using DriftSentinel.Azure;
 using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using DriftSentinel.Aws.Collection.Collection;
 using DriftSentinel.Aws.Collection.Http;
 using DriftSentinel.Aws.Collection.Sessions;
+using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.FakeAws;
@@ -62,7 +63,7 @@ public sealed class LiveCollectionHarness : IDisposable
         using var clients = new AwsClients(options, BaseCredentials, new AwsRetryPolicy(options.Retry, metrics, Clock), Clock);
         using var collector = new AwsCollector(options, clients, metrics, Clock);
         var result = collector.CollectAsync(snapshot, previous ?? new WatermarkState(), coverage, CancellationToken.None).GetAwaiter().GetResult();
-        new DriftSentinel.Core.Io.CollectionManifest { StartedAt = Clock.GetUtcNow(), FinishedAt = Clock.GetUtcNow(), Coverage = coverage.Entries }.Write(snapshot);
+        new CollectionManifest { StartedAt = Clock.GetUtcNow(), FinishedAt = Clock.GetUtcNow(), Coverage = coverage.Entries }.Write(snapshot);
         return (snapshot, coverage.Entries, result.Watermarks, metrics);
     }
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.IO.Compression;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 
 namespace DriftSentinel.FakeAws;
 

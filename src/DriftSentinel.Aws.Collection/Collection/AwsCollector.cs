@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using DriftSentinel.Aws.Collection.Http;
 using DriftSentinel.Aws.Collection.Sessions;
+using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Aws.Collection.Collection;
@@ -18,7 +19,7 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
     private readonly IamCollector _iam = new(options.CredentialReport, clock);
     private readonly LookupEventsCollector _lookup = new(options.CloudTrail, metrics);
     private readonly S3TrailCollector _s3 = new(options.CloudTrail, clients.Retry, metrics);
-    private readonly CloudTrail.RequestRateLimiter _lookupRate = new(options.CloudTrail.LookupEventsRequestsPerSecond, clock);
+    private readonly RequestRateLimiter _lookupRate = new(options.CloudTrail.LookupEventsRequestsPerSecond, clock);
 
     public async Task<AwsCollectionResult> CollectAsync(string snapshotRoot, WatermarkState previous, CoverageLog coverage, CancellationToken ct)
     {

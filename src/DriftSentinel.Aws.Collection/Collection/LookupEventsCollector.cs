@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DriftSentinel.Aws.Collection.CloudTrail;
 using DriftSentinel.Aws.Collection.Http;
+using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Aws.Collection.Collection;

@@ -3,8 +3,9 @@ using System.IO.Compression;
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
-using DriftSentinel.Core.Io;
 using DriftSentinel.Aws.Collection.Http;
+using DriftSentinel.Core.Collection;
+using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Aws.Collection.Collection;

@@ -1,5 +1,6 @@
 using System.Net;
 using Amazon.Runtime;
+using DriftSentinel.Core.Collection;
 
 namespace DriftSentinel.Aws.Collection.Http;
 

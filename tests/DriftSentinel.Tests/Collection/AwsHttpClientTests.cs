@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using DriftSentinel.Aws.Collection.CloudTrail;
 using DriftSentinel.Aws.Collection.Http;
 using DriftSentinel.Aws.Collection.Iam;
+using DriftSentinel.Core.Collection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;

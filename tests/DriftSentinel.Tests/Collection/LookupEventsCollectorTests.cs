@@ -2,6 +2,7 @@ using System.Text.Json;
 using DriftSentinel.Aws.Collection.CloudTrail;
 using DriftSentinel.Aws.Collection.Collection;
 using DriftSentinel.Aws.Collection.Http;
+using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Tests.Support;
 

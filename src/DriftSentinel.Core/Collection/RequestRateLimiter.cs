@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using DriftSentinel.Core.Collection;
 
-namespace DriftSentinel.Aws.Collection.CloudTrail;
+namespace DriftSentinel.Core.Collection;
 
 /// <summary>
 /// Spaces requests with the same key (account and region) at least 1/rate seconds apart, counted from when each

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using DriftSentinel.Core.Collection;
 
-namespace DriftSentinel.Aws.Collection.Collection;
+namespace DriftSentinel.Core.Collection;
 
 /// <summary>How far one CloudTrail source (account × region × LookupEvents or S3) has been read.</summary>
 public sealed class TrailWatermark

@@ -1,4 +1,6 @@
-namespace DriftSentinel.Aws.Collection.Http;
+using DriftSentinel.Core.Collection;
+
+namespace DriftSentinel.Core.Collection;
 
 /// <summary>Counters a long collection shows as progress and reports at the end. Thread-safe.</summary>
 public sealed class CollectionMetrics

@@ -1,8 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using DriftSentinel.Core.Collection;
+using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 
-namespace DriftSentinel.Core.Io;
+namespace DriftSentinel.Core.Collection;
 
 /// <summary>
 /// collection.json at the root of a collected snapshot: when it was collected and what could not be (an account

@@ -1,0 +1,1 @@
+namespace DriftSentinel.Azure.Collection; internal static class Probe { }
