@@ -28,7 +28,7 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
         var until = clock.GetUtcNow();
         var accounts = await AccountsAsync(coverage, ct).ConfigureAwait(false);
         metrics.AccountsTotal = accounts.Count;
-        var next = new WatermarkState { Sources = new Dictionary<string, TrailWatermark>(previous.Sources, StringComparer.Ordinal) };
+        var next = new WatermarkState { Sources = new Dictionary<string, SourceWatermark>(previous.Sources, StringComparer.Ordinal) };
         var gate = new Lock();
 
         AWSCredentials? bucketReader = null;
@@ -39,7 +39,7 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
 
         await Parallel.ForEachAsync(accounts, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelAccounts, CancellationToken = ct }, async (account, c) =>
         {
-            List<(string Key, TrailWatermark Mark)> marks;
+            List<(string Key, SourceWatermark Mark)> marks;
             try
             {
                 marks = await CollectAccountAsync(account, snapshotRoot, until, previous, bucketReader, coverage, c).ConfigureAwait(false);
@@ -102,9 +102,9 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
         return [.. accounts];
     }
 
-    private async Task<List<(string Key, TrailWatermark Mark)>> CollectAccountAsync(string account, string snapshotRoot, DateTimeOffset until, WatermarkState previous, AWSCredentials? bucketReader, CoverageLog coverage, CancellationToken ct)
+    private async Task<List<(string Key, SourceWatermark Mark)>> CollectAccountAsync(string account, string snapshotRoot, DateTimeOffset until, WatermarkState previous, AWSCredentials? bucketReader, CoverageLog coverage, CancellationToken ct)
     {
-        var marks = new List<(string, TrailWatermark)>();
+        var marks = new List<(string, SourceWatermark)>();
         var session = clients.Session(account);
         try
         {

@@ -15,7 +15,7 @@ public sealed class LookupEventsCollector(CloudTrailOptions options, CollectionM
     public const string Source = "aws.cloudtrail.lookup-events";
 
     /// <returns>The new watermark, or the old one when nothing could be read.</returns>
-    public async Task<TrailWatermark?> CollectAsync(ICloudTrailClient client, string account, string region, DateTimeOffset until, TrailWatermark? previous, string outputFile, CoverageLog coverage, CancellationToken ct)
+    public async Task<SourceWatermark?> CollectAsync(ICloudTrailClient client, string account, string region, DateTimeOffset until, SourceWatermark? previous, string outputFile, CoverageLog coverage, CancellationToken ct)
     {
         var scope = $"{account}/{region}";
         var from = previous is null ? until - options.Lookback : previous.ReadUntil - options.Overlap;
@@ -120,7 +120,7 @@ public sealed class LookupEventsCollector(CloudTrailOptions options, CollectionM
         }
 
         var keepFrom = readUntil - options.Overlap;
-        return new TrailWatermark
+        return new SourceWatermark
         {
             ReadUntil = readUntil,
             // Ids read earlier than that are re-listed by the next overlap only if they fall inside it, and then they are in seenThisRun.

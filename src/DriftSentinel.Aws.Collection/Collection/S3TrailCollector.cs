@@ -29,7 +29,7 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
         return string.Create(CultureInfo.InvariantCulture, $"{prefix}AWSLogs/{org}{account}/CloudTrail/{region}/{day:yyyy/MM/dd}/");
     }
 
-    public async Task<TrailWatermark?> CollectAsync(IAmazonS3 s3, string account, string region, DateTimeOffset until, TrailWatermark? previous, string outputFolder, CoverageLog coverage, CancellationToken ct)
+    public async Task<SourceWatermark?> CollectAsync(IAmazonS3 s3, string account, string region, DateTimeOffset until, SourceWatermark? previous, string outputFolder, CoverageLog coverage, CancellationToken ct)
     {
         var scope = $"{account}/{region}";
         var bucket = options.S3.Bucket!;
@@ -106,7 +106,7 @@ public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy r
         var newest = candidates.Where(o => read.ContainsKey(o.Key!) || seenBefore.Contains(o.Key!)).Select(Modified).DefaultIfEmpty(previous?.ReadUntil ?? from).Max();
         var readUntil = failedAt.IsEmpty ? Max(newest, previous?.ReadUntil ?? from) : Min(newest, failedAt.Min().AddTicks(-1));
         var keepFrom = readUntil - options.Overlap;
-        var watermark = new TrailWatermark
+        var watermark = new SourceWatermark
         {
             ReadUntil = readUntil,
             SeenKeys = candidates.Where(o => (read.ContainsKey(o.Key!) || seenBefore.Contains(o.Key!)) && Modified(o) >= keepFrom).Select(o => o.Key!).Order(StringComparer.Ordinal).ToList(),

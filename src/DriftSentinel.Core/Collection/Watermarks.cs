@@ -3,8 +3,8 @@ using DriftSentinel.Core.Collection;
 
 namespace DriftSentinel.Core.Collection;
 
-/// <summary>How far one CloudTrail source (account × region × LookupEvents or S3) has been read.</summary>
-public sealed class TrailWatermark
+/// <summary>How far one incremental source (CloudTrail per account and region, an Activity Log, sign-ins) has been read.</summary>
+public sealed class SourceWatermark
 {
     /// <summary>Events (LookupEvents) or objects (S3, by LastModified) up to this time have been read.</summary>
     public DateTimeOffset ReadUntil { get; set; }
@@ -16,10 +16,10 @@ public sealed class TrailWatermark
     public List<string> SeenKeys { get; set; } = [];
 }
 
-/// <summary>Watermarks of every CloudTrail source, keyed "account/region/source".</summary>
+/// <summary>Watermarks of every incremental source, keyed e.g. "account/region/source".</summary>
 public sealed class WatermarkState
 {
-    public Dictionary<string, TrailWatermark> Sources { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, SourceWatermark> Sources { get; set; } = new(StringComparer.Ordinal);
 
     public static string Key(string account, string region, string source) => $"{account}/{region}/{source}";
 }
@@ -50,7 +50,7 @@ public sealed class FileWatermarkStore(string path) : IWatermarkStore
         try
         {
             var state = JsonSerializer.Deserialize<WatermarkState>(File.ReadAllText(Path), Options) ?? new WatermarkState();
-            state.Sources = new Dictionary<string, TrailWatermark>(state.Sources, StringComparer.Ordinal);
+            state.Sources = new Dictionary<string, SourceWatermark>(state.Sources, StringComparer.Ordinal);
             return state;
         }
         catch (JsonException e)

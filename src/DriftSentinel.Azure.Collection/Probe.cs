@@ -1,1 +1,0 @@
-namespace DriftSentinel.Azure.Collection; internal static class Probe { }
