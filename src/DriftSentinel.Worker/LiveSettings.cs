@@ -22,6 +22,8 @@ public sealed class LiveSettings
 
     public AwsCollectionOptions? Aws { get; set; }
 
+    public DriftSentinel.Azure.Collection.AzureCollectionOptions? Azure { get; set; }
+
     /// <summary>
     /// Reads, in increasing precedence: appsettings.json in the working folder, the --config file, environment
     /// variables DRIFTSENTINEL__..., and --set KEY=VALUE overrides. Unknown keys and unconvertible values are errors,
@@ -103,14 +105,13 @@ public sealed class LiveSettings
         }
 
         var errors = new List<string>();
-        if (settings.Aws is null)
+        if (settings.Aws is null && settings.Azure is null)
         {
-            errors.Add($"{Section}:Aws: nothing to collect; add an Aws section (see docs/configuration.md)");
+            errors.Add($"{Section}: nothing to collect; add an Aws or Azure section (see docs/configuration.md)");
         }
-        else
-        {
-            errors.AddRange(settings.Aws.Validate($"{Section}:Aws"));
-        }
+
+        errors.AddRange(settings.Aws?.Validate($"{Section}:Aws") ?? []);
+        errors.AddRange(settings.Azure?.Validate($"{Section}:Azure") ?? []);
 
         if (settings.ProgressInterval <= TimeSpan.Zero)
         {

@@ -10,8 +10,8 @@ public static class Program
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock) => Run(args, stdout, stderr, clock, null);
 
-    /// <summary>Runs the command line; <paramref name="awsCredentials"/> replaces the default AWS credential chain (tests).</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, Func<Amazon.Runtime.AWSCredentials>? awsCredentials)
+    /// <summary>Runs the command line; <paramref name="connections"/> replaces the clouds' default credentials and transport (tests).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections)
     {
         var snapshot = new Option<string?>("--snapshot") { Description = "Snapshot folder (aws/, azure/, entra/, github/ exports); see docs/snapshot-format.md" };
         var baseline = new Option<string?>("--baseline") { Description = "Baseline YAML declaring environments, deployers, break-glass, thresholds and exceptions" };
@@ -33,18 +33,18 @@ public static class Program
 
         var snapshotConfig = new Option<string>("--config") { Description = "JSON configuration of what to collect (see docs/configuration.md)", Required = true };
         var snapshotOut = new Option<string>("--out") { Description = "Folder to write the snapshot to (must be empty or absent); scan it later with scan --snapshot", Required = true };
-        var collect = new Command("snapshot", "Collect a snapshot live from AWS into the layout scan --snapshot reads");
+        var collect = new Command("snapshot", "Collect a snapshot live from AWS and Azure into the layout scan --snapshot reads");
         foreach (var o in new Option[] { snapshotConfig, snapshotOut, sets, full, allowGaps })
         {
             collect.Options.Add(o);
         }
 
-        collect.SetAction(parse => RunSnapshot(stdout, stderr, clock, awsCredentials, parse.GetValue(snapshotConfig)!, parse.GetValue(snapshotOut)!, parse.GetValue(sets) ?? [], parse.GetValue(full), parse.GetValue(allowGaps)));
+        collect.SetAction(parse => RunSnapshot(stdout, stderr, clock, connections, parse.GetValue(snapshotConfig)!, parse.GetValue(snapshotOut)!, parse.GetValue(sets) ?? [], parse.GetValue(full), parse.GetValue(allowGaps)));
 
         var root = new RootCommand("DriftSentinel: does our cloud and delivery setup still match what we declared?");
         root.Subcommands.Add(scan);
         root.Subcommands.Add(collect);
-        scan.SetAction(parse => new ScanCommand(stdout, stderr, clock) { BaseCredentials = awsCredentials }.Execute(new ScanOptions
+        scan.SetAction(parse => new ScanCommand(stdout, stderr, clock) { Connections = connections }.Execute(new ScanOptions
         {
             Snapshot = parse.GetValue(snapshot),
             Baseline = parse.GetValue(baseline),
@@ -74,13 +74,13 @@ public static class Program
         return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 
-    private static int RunSnapshot(TextWriter stdout, TextWriter stderr, TimeProvider clock, Func<Amazon.Runtime.AWSCredentials>? awsCredentials, string configFile, string outDir, IReadOnlyList<string> sets, bool full, bool allowGaps)
+    private static int RunSnapshot(TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections, string configFile, string outDir, IReadOnlyList<string> sets, bool full, bool allowGaps)
     {
         try
         {
             var settings = LiveSettings.Load(configFile, sets);
-            var outcome = CollectCommand.Create(stdout, stderr, clock, awsCredentials).Collect(settings, outDir, full);
-            outcome.Store.Save(outcome.Watermarks);
+            var outcome = new CollectCommand(stdout, stderr, clock, connections).Collect(settings, outDir, full);
+            outcome.Commit();
             var gaps = outcome.Manifest.Coverage.Count(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial);
             stdout.WriteLine($"Snapshot written to {outDir}; scan it with: driftsentinel scan --snapshot {outDir} --baseline <baseline.yaml>");
             if (gaps > 0 && !allowGaps)

@@ -16,8 +16,8 @@ namespace DriftSentinel.Worker;
 /// <summary>Runs one scan: load baseline and rules, read the snapshot, evaluate, write the reports, print a summary.</summary>
 public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvider clock)
 {
-    /// <summary>Starting AWS credentials for live scans (tests point them at a fake); default: AWSSDK.Core's chain.</summary>
-    public Func<Amazon.Runtime.AWSCredentials>? BaseCredentials { get; init; }
+    /// <summary>What live scans start from (tests point it at fakes); default: the SDKs' credential chains.</summary>
+    public LiveConnections? Connections { get; init; }
 
     /// <summary>The adapters that read a snapshot folder; the worker is the only place that knows them all.</summary>
     public static IReadOnlyList<ISnapshotReader> SnapshotReaders { get; } = [new CollectionManifestReader(), new AwsSnapshotReader(), new AzureSnapshotReader(), new GitHubSnapshotReader()];
@@ -59,7 +59,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 Directory.Delete(snapshotDir, recursive: true); // our own previous collection; the reports beside it are rewritten too
             }
 
-            collected = CollectCommand.Create(stdout, stderr, clock, BaseCredentials).Collect(settings, snapshotDir, options.Full);
+            collected = new CollectCommand(stdout, stderr, clock, Connections).Collect(settings, snapshotDir, options.Full);
             asOf = collected.Manifest.FinishedAt;
         }
         else if (options.Demo)
@@ -100,7 +100,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         stopwatch.Stop();
 
         // Only now that the reports exist may the next scan skip what this one read.
-        collected?.Store.Save(collected.Watermarks);
+        collected?.Commit();
         ConsoleSummary.Print(stdout, result, outDir, stopwatch.Elapsed);
 
         var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();

@@ -22,7 +22,7 @@ public sealed class LiveCommandTests
         var (exit, stdout, stderr) = Run(org, "snapshot", "--config", config, "--out", outDir, "--set", "Aws:Accounts:2=777788889999");
 
         Assert.True(exit == 0, stderr);
-        Assert.Contains("AWS collection: accounts 3/3", stdout, StringComparison.Ordinal);
+        Assert.Contains("Collection: accounts 3/3", stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(outDir, "collection.json")));
         Assert.True(File.Exists(Path.Combine(outDir, "aws", "777788889999", "iam", "authorization-details.json")));
         Assert.True(File.Exists(Path.Combine(temp.Path, "state", "aws-watermarks.json")));
@@ -77,7 +77,7 @@ public sealed class LiveCommandTests
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = Program.Run(["snapshot", "--config", config, "--out", Path.Combine(temp.Path, "o")], stdout, stderr, TimeProvider.System, () => LiveCollectionHarness.BaseCredentials);
+        var exit = Program.Run(["snapshot", "--config", config, "--out", Path.Combine(temp.Path, "o")], stdout, stderr, TimeProvider.System, new LiveConnections { AwsCredentials = () => LiveCollectionHarness.BaseCredentials });
 
         Assert.Equal(ExitCodes.Usage, exit);
         var text = stderr.ToString();
@@ -141,7 +141,7 @@ public sealed class LiveCommandTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = Program.Run(args, stdout, stderr, org.Clock, () => LiveCollectionHarness.BaseCredentials);
+        var exit = Program.Run(args, stdout, stderr, org.Clock, new LiveConnections { AwsCredentials = () => LiveCollectionHarness.BaseCredentials });
         return (exit, stdout.ToString(), stderr.ToString());
     }
 }
