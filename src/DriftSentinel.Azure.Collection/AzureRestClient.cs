@@ -29,6 +29,10 @@ public sealed class AzureRestClientOptions : ClientOptions
 /// </summary>
 public sealed class AzureRestClient(HttpPipeline pipeline, Uri endpoint)
 {
+    /// <summary>A gate for Graph that spaces only the sign-in log reads (auditLogs has the tight limit).</summary>
+    public static Func<Uri, CancellationToken, Task> SignInGate(RequestRateLimiter limiter) =>
+        (uri, ct) => uri.AbsolutePath.Contains("/auditLogs/", StringComparison.OrdinalIgnoreCase) ? limiter.WaitAsync(uri.Host, ct) : Task.CompletedTask;
+
     /// <summary>Builds the pipeline the SDK clients use, for one audience (ARM or Graph).</summary>
     public static HttpPipeline Pipeline(TokenCredential credential, string scope, AzureCollectionOptions options, HttpPipelinePolicy observer, HttpPipelineTransport? transport)
     {
@@ -139,9 +143,9 @@ public sealed class AzureRestClient(HttpPipeline pipeline, Uri endpoint)
 }
 
 /// <summary>
-/// Per attempt: passes the rate gate (Graph), pauses when ARM reports few reads left, and counts requests and 429s.
+/// Per attempt: passes the rate gate (Graph sign-in logs), pauses when ARM reports few reads left, and counts requests and 429s.
 /// </summary>
-public sealed class ThrottleObserverPolicy(CollectionMetrics metrics, TimeProvider clock, int lowWater, TimeSpan lowWaterPause, Func<CancellationToken, Task>? gate) : HttpPipelinePolicy
+public sealed class ThrottleObserverPolicy(CollectionMetrics metrics, TimeProvider clock, int lowWater, TimeSpan lowWaterPause, Func<Uri, CancellationToken, Task>? gate) : HttpPipelinePolicy
 {
     private int _remainingReads = int.MaxValue;
 
@@ -150,7 +154,7 @@ public sealed class ThrottleObserverPolicy(CollectionMetrics metrics, TimeProvid
         ArgumentNullException.ThrowIfNull(message);
         if (gate is not null)
         {
-            await gate(message.CancellationToken).ConfigureAwait(false);
+            await gate(message.Request.Uri.ToUri(), message.CancellationToken).ConfigureAwait(false);
         }
 
         if (Volatile.Read(ref _remainingReads) <= lowWater)

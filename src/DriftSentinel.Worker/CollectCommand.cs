@@ -126,7 +126,7 @@ public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimePro
         var armPipeline = AzureRestClient.Pipeline(credential, new Uri(arm, "/.default").ToString(), azure,
             new ThrottleObserverPolicy(metrics, clock, azure.ArmReadsLowWater, azure.ArmLowWaterPause, null), _connections.AzureTransport);
         var graphPipeline = AzureRestClient.Pipeline(credential, new Uri(graph, "/.default").ToString(), azure,
-            new ThrottleObserverPolicy(metrics, clock, -1, TimeSpan.Zero, c => graphRate.WaitAsync(graph.Host, c)), _connections.AzureTransport);
+            new ThrottleObserverPolicy(metrics, clock, -1, TimeSpan.Zero, AzureRestClient.SignInGate(graphRate)), _connections.AzureTransport);
         var collector = new AzureCollector(azure, new AzureClients(new AzureRestClient(armPipeline, arm), new AzureRestClient(graphPipeline, graph)), metrics, clock, log);
         var next = collector.CollectAsync(snapshotDir, previous, coverage, CancellationToken.None).GetAwaiter().GetResult();
         return () => store.Save(next);
