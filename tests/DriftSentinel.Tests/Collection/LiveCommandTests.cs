@@ -66,6 +66,53 @@ public sealed class LiveCommandTests
     }
 
     [Fact]
+    public void Scan_with_config_collects_aws_and_azure_into_one_snapshot()
+    {
+        using var temp = new TempFolder();
+        using var org = new LiveCollectionHarness(temp.Path, Path.Combine(DemoFolder, "snapshot"), accounts: 3, DemoAsOf);
+        using var tenant = new AzureTenantHarness(temp.Path, Path.Combine(DemoFolder, "snapshot"), subscriptions: 2, DemoAsOf);
+        var config = WriteConfig(temp, org, """ "Accounts": ["111122223333", "444455556666", "777788889999"] """, $$"""
+            "Azure": {
+              "TenantId": "{{AzureTenantHarness.Tenant}}",
+              "ActivityLog": { "Lookback": "6.00:00:00" },
+              "SignIns": { "Lookback": "6.00:00:00", "RequestsPer10Seconds": 5 },
+              "Retry": { "Delay": "00:00:00.050" },
+              "Endpoints": { "ResourceManager": "{{tenant.Server.Url}}", "Graph": "{{tenant.Server.Url}}" }
+            }
+            """);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var connections = new LiveConnections { AwsCredentials = () => LiveCollectionHarness.BaseCredentials, AzureCredential = _ => tenant.Credential, AzureTransport = tenant.Transport };
+
+        var exit = Program.Run(["scan", "--config", config, "--as-of", "2026-11-20T12:00:00Z"], stdout, stderr, org.Clock, connections);
+
+        Assert.True(exit == 0, stderr.ToString() + stdout);
+        var output = Path.Combine(temp.Path, "out");
+        Assert.True(File.Exists(Path.Combine(output, "snapshot", "azure", "00000000-0000-0000-0000-00000000a001", "role-assignments.json")));
+        Assert.True(File.Exists(Path.Combine(output, "snapshot", "entra", AzureTenantHarness.Tenant, "sign-ins.json")));
+        Assert.True(File.Exists(Path.Combine(output, "snapshot", "aws", "111122223333", "iam", "credential-report.csv")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "state", "azure-watermarks.json")));
+
+        // Collected live from both fakes, the demo's AWS, Azure and Entra data scan to the demo's own findings for them.
+        var handMade = Path.Combine(temp.Path, "demo-without-github");
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(DemoFolder, "snapshot"), "*", SearchOption.AllDirectories).Where(f => !f.Contains("/github/", StringComparison.Ordinal)))
+        {
+            var target = Path.Combine(handMade, Path.GetRelativePath(Path.Combine(DemoFolder, "snapshot"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var baseline = DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(DemoFolder, "baseline.yaml"));
+        var catalogue = DriftSentinel.Core.Rules.RuleCatalogue.Load(DriftSentinel.Core.Rules.RuleCatalogue.LocateFolder());
+        var expected = ScanCommand.Scan(handMade, baseline, catalogue, DemoAsOf, "demo").Findings.Select(f => f.Fingerprint).Order(StringComparer.Ordinal).ToList();
+        using var findings = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "findings.json")));
+        var actual = findings.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("fingerprint").GetString()!).Order(StringComparer.Ordinal).ToList();
+        Assert.True(expected.Count > 10, $"{expected.Count} findings");
+        Assert.Equal(expected, actual);
+        Assert.DoesNotContain("fake-azure-token", stdout + stderr.ToString() + File.ReadAllText(Path.Combine(output, "findings.json")) + File.ReadAllText(Path.Combine(output, "snapshot", "collection.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invalid_configuration_is_refused_before_collecting_with_every_key_named()
     {
         using var temp = new TempFolder();
@@ -118,7 +165,7 @@ public sealed class LiveCommandTests
         Assert.Equal("arn:aws:iam::111122223333:role/FromSet", settings.Aws.RoleArn("111122223333"));
     }
 
-    private static string WriteConfig(TempFolder temp, LiveCollectionHarness org, string accounts) => temp.Write("driftsentinel.json", $$"""
+    private static string WriteConfig(TempFolder temp, LiveCollectionHarness org, string accounts, string? azure = null) => temp.Write("driftsentinel.json", $$"""
         {
           "DriftSentinel": {
             "Baseline": "{{Path.Combine(DemoFolder, "baseline.yaml").Replace("\\", "\\\\", StringComparison.Ordinal)}}",
@@ -132,7 +179,7 @@ public sealed class LiveCommandTests
               "CloudTrail": { "Lookback": "6.00:00:00", "LookupWindow": "6.00:00:00" },
               "Retry": { "BaseDelay": "00:00:00.020", "MaxDelay": "00:00:00.200" },
               "Endpoints": { "Sts": "{{org.Server.Url}}", "Iam": "{{org.Server.Url}}", "Ec2": "{{org.Server.Url}}", "CloudTrail": "{{org.Server.Url}}", "Organizations": "{{org.Server.Url}}" }
-            }
+            }{{(azure is null ? string.Empty : ",\n" + azure)}}
           }
         }
         """);
