@@ -16,7 +16,8 @@ namespace DriftSentinel.Bench;
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- trail [events] [folder]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- findings [count]   (report writing at scale)
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live [accounts] [events-per-region] [lookup|s3]
-///     (driftsentinel snapshot, as a separate process, against a WireMock organization that throttles every
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live-azure [subscriptions]
+///     (live AWS: driftsentinel snapshot, as a separate process, against a WireMock organization that throttles every
 ///      operation once per account and region; compares the findings with the hand-made snapshot's)
 /// </summary>
 internal static class Program
@@ -33,13 +34,14 @@ internal static class Program
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20,
                 args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60,
                 args.Length > 3 ? args[3] : "lookup"),
+            "live-azure" => LiveAzureBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
             _ => Usage(),
         };
     }
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions]");
         return 2;
     }
 
