@@ -59,6 +59,26 @@ public sealed class AzureTenantCollectionTests
     }
 
     [Fact]
+    public void Pauses_when_arm_says_few_reads_remain()
+    {
+        using var temp = new TempFolder();
+        using var tenant = new AzureTenantHarness(temp.Path, DemoSnapshot, subscriptions: 2, DemoAsOf);
+        tenant.Server.RemainingReads = 10;
+        var options = tenant.Options();
+        options.Subscriptions = ["00000000-0000-0000-0000-00000000a001"];
+        options.SignIns.Enabled = false;
+        options.ArmLowWaterPause = TimeSpan.FromMilliseconds(300);
+
+        var (_, coverage, _, metrics) = tenant.Collect(options);
+
+        Assert.DoesNotContain(coverage, c => c.Status != CoverageStatus.Read);
+        var arm = tenant.Server.Requests.Where(r => r.Api == "arm").Select(r => r.ReceivedAt).Order().ToList();
+        Assert.True(arm.Count >= 6);
+        Assert.All(arm.Zip(arm.Skip(1), (a, b) => (b - a).TotalMilliseconds), gap => Assert.True(gap >= 280, $"{gap:F0} ms"));
+        Assert.True(metrics.Waited >= TimeSpan.FromMilliseconds(300 * (arm.Count - 1)));
+    }
+
+    [Fact]
     public void A_forbidden_subscription_and_a_tenant_without_p1_are_gaps_and_the_rest_is_collected()
     {
         using var temp = new TempFolder();
@@ -119,6 +139,54 @@ public sealed class AzureTenantCollectionTests
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(second.Snapshot, "azure", "00000000-0000-0000-0000-0000000c0002", "activity-log.json")));
         Assert.Empty(doc.RootElement.GetProperty("value").EnumerateArray());
         Assert.True(second.Watermarks.Sources[AzureWatermarkKey("00000000-0000-0000-0000-0000000c0002")].ReadUntil > first.Watermarks.Sources[AzureWatermarkKey("00000000-0000-0000-0000-0000000c0002")].ReadUntil);
+    }
+
+    [Fact]
+    public void Real_arm_role_assignments_and_pim_examples_give_the_same_access_review_collected_or_exported()
+    {
+        using var temp = new TempFolder();
+        const string Subscription = "ea42f556-5106-4743-99b0-c129bfa71a47"; // the subscription of Cloud Custodian's recorded responses
+        var handMade = Path.Combine(temp.Path, "public-hand-made");
+        var folder = Directory.CreateDirectory(Path.Combine(handMade, "azure", Subscription)).FullName;
+        File.Copy(TestPaths.Public("custodian-role-assignments.json"), Path.Combine(folder, "role-assignments.json"));
+        File.Copy(TestPaths.Public("custodian-role-definitions.json"), Path.Combine(folder, "role-definitions.json"));
+        File.Copy(TestPaths.Public("pim-GetRoleAssignmentScheduleInstancesByScope.json"), Path.Combine(folder, "role-assignment-schedule-instances.json"));
+        File.Copy(TestPaths.Public("pim-GetRoleEligibilityScheduleInstancesByScope.json"), Path.Combine(folder, "role-eligibility-schedule-instances.json"));
+        File.WriteAllText(Path.Combine(folder, "activity-log.json"), "[]");
+        using var server = new FakeAzureServer(handMade) { PageSize = 10 };
+        using var tenant = new AzureTenantHarness(temp.Path, DemoSnapshot, subscriptions: 2, DemoAsOf);
+        var options = tenant.Options();
+        options.Subscriptions = [Subscription];
+        options.SignIns.Enabled = false;
+        options.Endpoints = new DriftSentinel.Azure.Collection.AzureEndpointOptions { ResourceManager = server.Url, Graph = server.Url };
+
+        var collected = CollectFrom(server, tenant, options);
+
+        var assignments = collected.Coverage.Single(c => c.Source == "azure.arm.role-assignments");
+        Assert.Equal(74, assignments.Items);
+        Assert.Contains("8 page(s)", assignments.Detail, StringComparison.Ordinal);
+        var baseline = BaselineLoader.Load(Path.Combine(TestPaths.RepositoryRoot, "demo", "baseline.yaml"));
+        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
+        static IEnumerable<string> Rows(ScanResultView r) => r.Entitlements.Select(e => $"{e.PrincipalId} {e.Name} {e.Scope} {e.Privileged}").Order(StringComparer.Ordinal);
+        var expected = new ScanResultView(ScanCommand.Scan(handMade, baseline, catalogue, DemoAsOf, "exported").Entitlements.Where(e => e.Cloud == Cloud.Azure).ToList());
+        var actual = new ScanResultView(ScanCommand.Scan(collected.Snapshot, baseline, catalogue, DemoAsOf, "collected").Entitlements.Where(e => e.Cloud == Cloud.Azure).ToList());
+        Assert.True(expected.Entitlements.Count >= 74, $"{expected.Entitlements.Count} entitlements");
+        Assert.Equal(Rows(expected), Rows(actual));
+    }
+
+    private sealed record ScanResultView(IReadOnlyList<DriftSentinel.Core.Access.Entitlement> Entitlements);
+
+    private static (string Snapshot, IReadOnlyList<CoverageEntry> Coverage) CollectFrom(FakeAzureServer server, AzureTenantHarness tenant, DriftSentinel.Azure.Collection.AzureCollectionOptions options)
+    {
+        var snapshot = Path.Combine(tenant.WorkFolder, "collected-public");
+        var metrics = new CollectionMetrics();
+        var coverage = new CoverageLog();
+        var transport = new global::Azure.Core.Pipeline.HttpClientTransport(server.TrustingHandler());
+        var observer = new DriftSentinel.Azure.Collection.ThrottleObserverPolicy(metrics, tenant.Clock, 0, TimeSpan.Zero, null);
+        var arm = new DriftSentinel.Azure.Collection.AzureRestClient(DriftSentinel.Azure.Collection.AzureRestClient.Pipeline(tenant.Credential, "https://management.azure.com/.default", options, observer, transport), new Uri(server.Url));
+        var graph = new DriftSentinel.Azure.Collection.AzureRestClient(DriftSentinel.Azure.Collection.AzureRestClient.Pipeline(tenant.Credential, "https://graph.microsoft.com/.default", options, observer, transport), new Uri(server.Url));
+        new DriftSentinel.Azure.Collection.AzureCollector(options, new DriftSentinel.Azure.Collection.AzureClients(arm, graph), metrics, tenant.Clock).CollectAsync(snapshot, new WatermarkState(), coverage, CancellationToken.None).GetAwaiter().GetResult();
+        return (snapshot, coverage.Entries);
     }
 
     private static string AzureWatermarkKey(string subscription) => DriftSentinel.Azure.Collection.AzureCollector.ActivityKey(subscription);
