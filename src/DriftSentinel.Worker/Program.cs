@@ -21,12 +21,14 @@ public static class Program
         var config = new Option<string?>("--config") { Description = "Collect live from the clouds as this JSON configuration says (see docs/configuration.md), then scan" };
         var sets = new Option<string[]>("--set") { Description = "Override a configuration key, e.g. --set Aws:Regions:0=eu-west-1 (repeatable)", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
         var full = new Option<bool>("--full") { Description = "Ignore the CloudTrail watermarks and read the whole configured lookback again" };
+        var history = new Option<string?>("--history") { Description = "Record the run and each finding's lifecycle in this store: a SQLite file, or a PostgreSQL connection string (Host=...)" };
+        var profile = new Option<string?>("--profile") { Description = "Name of the scan profile recorded with the run (default cli)" };
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 when an unsuppressed finding at or above this severity exists (critical, high, medium, low, info)" };
         var allowGaps = new Option<bool>("--allow-gaps") { Description = "Do not exit 2 when an input file could not be read (it is still reported as a coverage gap)" };
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile })
         {
             scan.Options.Add(o);
         }
@@ -44,6 +46,11 @@ public static class Program
         var root = new RootCommand("DriftSentinel: does our cloud and delivery setup still match what we declared?");
         root.Subcommands.Add(scan);
         root.Subcommands.Add(collect);
+        foreach (var command in HistoryCommands.Build(stdout, stderr, clock))
+        {
+            root.Subcommands.Add(command);
+        }
+
         scan.SetAction(parse => new ScanCommand(stdout, stderr, clock) { Connections = connections }.Execute(new ScanOptions
         {
             Snapshot = parse.GetValue(snapshot),
@@ -54,6 +61,8 @@ public static class Program
             Config = parse.GetValue(config),
             Sets = parse.GetValue(sets) ?? [],
             Full = parse.GetValue(full),
+            History = parse.GetValue(history),
+            Profile = parse.GetValue(profile),
             FailOn = parse.GetValue(failOn),
             AllowGaps = parse.GetValue(allowGaps),
             Rules = parse.GetValue(rules),
@@ -118,6 +127,8 @@ public sealed record ScanOptions
     public string? Config { get; init; }
     public IReadOnlyList<string> Sets { get; init; } = [];
     public bool Full { get; init; }
+    public string? History { get; init; }
+    public string? Profile { get; init; }
     public string? FailOn { get; init; }
     public bool AllowGaps { get; init; }
     public string? Rules { get; init; }

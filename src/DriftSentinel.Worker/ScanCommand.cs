@@ -102,6 +102,13 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         // Only now that the reports exist may the next scan skip what this one read.
         collected?.Commit();
         ConsoleSummary.Print(stdout, result, outDir, stopwatch.Elapsed);
+        if (options.History is { } history)
+        {
+            using var store = DriftSentinel.History.SqlHistoryStore.Open(history);
+            store.Migrate();
+            var (run, update) = Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow());
+            stdout.WriteLine($"History: run #{run.Id}: {update.Appeared.Count} new, {update.Reopened.Count} reopened, {update.Resolved.Count} resolved, {update.BackFromAcceptance.Count} back after an exception or acceptance expired.");
+        }
 
         var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
         if (gaps.Count > 0 && !options.AllowGaps)

@@ -1,0 +1,55 @@
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.History;
+
+/// <summary>A recorded scan run.</summary>
+public sealed record HistoryRun
+{
+    public long Id { get; init; }
+    public required string Profile { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public required DateTimeOffset AsOf { get; init; }
+    public required string Snapshot { get; init; }
+    public int Findings { get; init; }
+    public int Active { get; init; }
+    public int Gaps { get; init; }
+    public IReadOnlyList<CoverageEntry> Coverage { get; init; } = [];
+}
+
+/// <summary>Filters of `findings list`.</summary>
+public sealed record FindingQuery
+{
+    public FindingStatus? Status { get; init; }
+    public Severity? MinimumSeverity { get; init; }
+    public string? RuleId { get; init; }
+    public string? Environment { get; init; }
+    public DateTimeOffset? Since { get; init; }
+}
+
+/// <summary>What changed between two runs.</summary>
+public sealed record RunDiff(IReadOnlyList<string> Appeared, IReadOnlyList<string> Resolved, IReadOnlyList<string> StillOpen);
+
+/// <summary>DriftSentinel's own state: runs, finding lifecycles, triage decisions. SQLite or PostgreSQL.</summary>
+public interface IHistoryStore : IDisposable
+{
+    /// <summary>Creates or upgrades the schema to the version this build needs.</summary>
+    int Migrate();
+
+    long BeginRun(HistoryRun run);
+
+    IReadOnlyDictionary<string, FindingState> LoadStates();
+
+    IReadOnlyDictionary<string, TriageDecision> LoadTriage();
+
+    /// <summary>Stores the run's outcome and the findings' new states in one transaction.</summary>
+    void CompleteRun(HistoryRun run, LifecycleUpdate update);
+
+    void RecordTriage(TriageDecision decision);
+
+    IReadOnlyList<HistoryRun> ListRuns(int limit);
+
+    IReadOnlyList<FindingState> ListFindings(FindingQuery query);
+
+    RunDiff Diff(long from, long to);
+}

@@ -1,0 +1,341 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using DriftSentinel.Core.History;
+using DriftSentinel.Core.Model;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace DriftSentinel.History;
+
+/// <summary>Which database a history store talks to.</summary>
+public enum HistoryDialect
+{
+    Sqlite,
+    PostgreSql,
+}
+
+/// <summary>
+/// The history store over ADO.NET: a SQLite file by default, PostgreSQL when several workers share state. Times are
+/// stored as ISO 8601 UTC text (sortable, identical in both), and each run is written in one transaction.
+/// </summary>
+public sealed class SqlHistoryStore : IHistoryStore
+{
+    /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
+    public const int SchemaVersion = 1;
+
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    private readonly DbConnection _connection;
+
+    private SqlHistoryStore(DbConnection connection, HistoryDialect dialect)
+    {
+        _connection = connection;
+        Dialect = dialect;
+        _connection.Open();
+        if (dialect == HistoryDialect.Sqlite)
+        {
+            Execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;");
+        }
+    }
+
+    public HistoryDialect Dialect { get; }
+
+    /// <summary>
+    /// Opens "Host=…" (or "postgres://…") as PostgreSQL; anything else is a SQLite file path or "Data Source=…".
+    /// </summary>
+    public static SqlHistoryStore Open(string connection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        if (connection.StartsWith("Host=", StringComparison.OrdinalIgnoreCase) || connection.StartsWith("Server=", StringComparison.OrdinalIgnoreCase) || connection.Contains("Username=", StringComparison.OrdinalIgnoreCase))
+        {
+            return new SqlHistoryStore(new NpgsqlConnection(connection), HistoryDialect.PostgreSql);
+        }
+
+        var source = connection.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase) ? connection : $"Data Source={connection}";
+        var file = new SqliteConnectionStringBuilder(source).DataSource;
+        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        return new SqlHistoryStore(new SqliteConnection(source), HistoryDialect.Sqlite);
+    }
+
+    public int Migrate()
+    {
+        var id = Dialect == HistoryDialect.Sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+        if (Dialect == HistoryDialect.PostgreSql)
+        {
+            // Several workers may start at once: one migrates, the others wait for it.
+            Execute("SELECT pg_advisory_lock(727301)");
+        }
+
+        try
+        {
+            Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            var current = Convert.ToInt32(Scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"), CultureInfo.InvariantCulture);
+            if (current > SchemaVersion)
+            {
+                throw new InvalidOperationException($"the history database is at schema version {current}, newer than this build's {SchemaVersion}; upgrade DriftSentinel");
+            }
+
+            if (current < 1)
+            {
+                using var tx = _connection.BeginTransaction();
+                Execute($"""
+                    CREATE TABLE runs (
+                      id {id}, profile TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, as_of TEXT NOT NULL,
+                      snapshot TEXT NOT NULL, findings INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 0,
+                      gaps INTEGER NOT NULL DEFAULT 0, coverage TEXT NOT NULL DEFAULT '[]')
+                    """, tx);
+                Execute("""
+                    CREATE TABLE findings (
+                      fingerprint TEXT PRIMARY KEY, rule_id TEXT NOT NULL, title TEXT NOT NULL, severity TEXT NOT NULL,
+                      environment TEXT, scope TEXT, status TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+                      times_seen INTEGER NOT NULL, resolved_at TEXT, acceptance_expired INTEGER NOT NULL, last_run_id BIGINT NOT NULL)
+                    """, tx);
+                Execute("CREATE TABLE run_findings (run_id BIGINT NOT NULL, fingerprint TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (run_id, fingerprint))", tx);
+                Execute("CREATE TABLE triage (fingerprint TEXT PRIMARY KEY, reason TEXT NOT NULL, until_at TEXT NOT NULL, decided_by TEXT NOT NULL, decided_at TEXT NOT NULL, ticket TEXT)", tx);
+                Execute("CREATE INDEX findings_status ON findings (status)", tx);
+                Execute("INSERT INTO schema_version (version) VALUES (1)", tx);
+                tx.Commit();
+            }
+
+            return SchemaVersion;
+        }
+        finally
+        {
+            if (Dialect == HistoryDialect.PostgreSql)
+            {
+                Execute("SELECT pg_advisory_unlock(727301)");
+            }
+        }
+    }
+
+    public long BeginRun(HistoryRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        using var command = Command("INSERT INTO runs (profile, started_at, as_of, snapshot) VALUES (@profile, @started, @asof, @snapshot) RETURNING id", null,
+            ("profile", run.Profile), ("started", Iso(run.StartedAt)), ("asof", Iso(run.AsOf)), ("snapshot", run.Snapshot));
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    public IReadOnlyDictionary<string, FindingState> LoadStates() =>
+        QueryFindings("SELECT * FROM findings", []).ToDictionary(f => f.Fingerprint, StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, TriageDecision> LoadTriage()
+    {
+        using var command = Command("SELECT fingerprint, reason, until_at, decided_by, decided_at, ticket FROM triage", null);
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<string, TriageDecision>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = new TriageDecision(reader.GetString(0), reader.GetString(1), Time(reader.GetString(2)), reader.GetString(3), Time(reader.GetString(4)), reader.IsDBNull(5) ? null : reader.GetString(5));
+        }
+
+        return result;
+    }
+
+    public void CompleteRun(HistoryRun run, LifecycleUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(update);
+        using var tx = _connection.BeginTransaction();
+        foreach (var s in update.States)
+        {
+            using var upsert = Command("""
+                INSERT INTO findings (fingerprint, rule_id, title, severity, environment, scope, status, first_seen, last_seen, times_seen, resolved_at, acceptance_expired, last_run_id)
+                VALUES (@fp, @rule, @title, @severity, @env, @scope, @status, @first, @last, @times, @resolved, @expired, @run)
+                ON CONFLICT (fingerprint) DO UPDATE SET rule_id = excluded.rule_id, title = excluded.title, severity = excluded.severity,
+                  environment = excluded.environment, scope = excluded.scope, status = excluded.status, first_seen = excluded.first_seen,
+                  last_seen = excluded.last_seen, times_seen = excluded.times_seen, resolved_at = excluded.resolved_at,
+                  acceptance_expired = excluded.acceptance_expired, last_run_id = excluded.last_run_id
+                """, tx,
+                ("fp", s.Fingerprint), ("rule", s.RuleId), ("title", s.Title), ("severity", s.Severity.ToText()), ("env", s.Environment), ("scope", s.Scope),
+                ("status", s.Status.ToString()), ("first", Iso(s.FirstSeen)), ("last", Iso(s.LastSeen)), ("times", s.TimesSeen),
+                ("resolved", s.ResolvedAt is { } r ? Iso(r) : null), ("expired", s.AcceptanceExpired ? 1 : 0), ("run", run.Id));
+            upsert.ExecuteNonQuery();
+        }
+
+        foreach (var (fingerprint, status) in update.Present.Concat(update.Resolved.Select(r => (r.Fingerprint, FindingStatus.Resolved))))
+        {
+            using var row = Command("INSERT INTO run_findings (run_id, fingerprint, status) VALUES (@run, @fp, @status) ON CONFLICT (run_id, fingerprint) DO NOTHING", tx,
+                ("run", run.Id), ("fp", fingerprint), ("status", status.ToString()));
+            row.ExecuteNonQuery();
+        }
+
+        using (var finish = Command("UPDATE runs SET finished_at = @finished, findings = @findings, active = @active, gaps = @gaps, coverage = @coverage WHERE id = @id", tx,
+            ("finished", Iso(run.FinishedAt ?? run.StartedAt)), ("findings", run.Findings), ("active", run.Active), ("gaps", run.Gaps),
+            ("coverage", JsonSerializer.Serialize(run.Coverage, Json)), ("id", run.Id)))
+        {
+            finish.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    public void RecordTriage(TriageDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        using var command = Command("""
+            INSERT INTO triage (fingerprint, reason, until_at, decided_by, decided_at, ticket) VALUES (@fp, @reason, @until, @by, @at, @ticket)
+            ON CONFLICT (fingerprint) DO UPDATE SET reason = excluded.reason, until_at = excluded.until_at, decided_by = excluded.decided_by, decided_at = excluded.decided_at, ticket = excluded.ticket
+            """, null, ("fp", decision.Fingerprint), ("reason", decision.Reason), ("until", Iso(decision.Until)), ("by", decision.DecidedBy), ("at", Iso(decision.DecidedAt)), ("ticket", decision.Ticket));
+        command.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<HistoryRun> ListRuns(int limit)
+    {
+        using var command = Command("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs ORDER BY id DESC LIMIT @limit", null, ("limit", limit));
+        using var reader = command.ExecuteReader();
+        var runs = new List<HistoryRun>();
+        while (reader.Read())
+        {
+            runs.Add(new HistoryRun
+            {
+                Id = reader.GetInt64(0),
+                Profile = reader.GetString(1),
+                StartedAt = Time(reader.GetString(2)),
+                FinishedAt = reader.IsDBNull(3) ? null : Time(reader.GetString(3)),
+                AsOf = Time(reader.GetString(4)),
+                Snapshot = reader.GetString(5),
+                Findings = reader.GetInt32(6),
+                Active = reader.GetInt32(7),
+                Gaps = reader.GetInt32(8),
+                Coverage = JsonSerializer.Deserialize<List<CoverageEntry>>(reader.GetString(9), Json) ?? [],
+            });
+        }
+
+        return runs;
+    }
+
+    public IReadOnlyList<FindingState> ListFindings(FindingQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.Status is { } status)
+        {
+            where.Add("status = @status");
+            parameters.Add(("status", status.ToString()));
+        }
+
+        if (query.RuleId is { } rule)
+        {
+            where.Add("rule_id = @rule");
+            parameters.Add(("rule", rule));
+        }
+
+        if (query.Environment is { } environment)
+        {
+            where.Add("environment = @env");
+            parameters.Add(("env", environment));
+        }
+
+        if (query.Since is { } since)
+        {
+            where.Add("last_seen >= @since");
+            parameters.Add(("since", Iso(since)));
+        }
+
+        var sql = "SELECT * FROM findings" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty);
+        return QueryFindings(sql, parameters)
+            .Where(f => query.MinimumSeverity is null || f.Severity >= query.MinimumSeverity)
+            .OrderByDescending(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal).ThenBy(f => f.Fingerprint, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public RunDiff Diff(long from, long to)
+    {
+        HashSet<string> Seen(long run)
+        {
+            using var command = Command("SELECT fingerprint FROM run_findings WHERE run_id = @run AND status <> 'Resolved'", null, ("run", run));
+            using var reader = command.ExecuteReader();
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                set.Add(reader.GetString(0));
+            }
+
+            return set;
+        }
+
+        var a = Seen(from);
+        var b = Seen(to);
+        using var resolvedCommand = Command("SELECT DISTINCT fingerprint FROM run_findings WHERE run_id > @from AND run_id <= @to AND status = 'Resolved'", null, ("from", from), ("to", to));
+        using var reader = resolvedCommand.ExecuteReader();
+        var resolved = new List<string>();
+        while (reader.Read())
+        {
+            resolved.Add(reader.GetString(0));
+        }
+
+        return new RunDiff(
+            b.Except(a).Order(StringComparer.Ordinal).ToList(),
+            resolved.Where(a.Contains).Where(f => !b.Contains(f)).Order(StringComparer.Ordinal).ToList(),
+            a.Intersect(b).Order(StringComparer.Ordinal).ToList());
+    }
+
+    private List<FindingState> QueryFindings(string sql, IEnumerable<(string, object?)> parameters)
+    {
+        using var command = Command(sql, null, [.. parameters]);
+        using var reader = command.ExecuteReader();
+        var list = new List<FindingState>();
+        while (reader.Read())
+        {
+            string? Text(string column) => reader[column] is string s ? s : null;
+            list.Add(new FindingState
+            {
+                Fingerprint = Text("fingerprint")!,
+                RuleId = Text("rule_id")!,
+                Title = Text("title")!,
+                Severity = EnumText.TryParseSeverity(Text("severity")!, out var severity) ? severity : Severity.Info,
+                Environment = Text("environment"),
+                Scope = Text("scope"),
+                Status = Enum.Parse<FindingStatus>(Text("status")!),
+                FirstSeen = Time(Text("first_seen")!),
+                LastSeen = Time(Text("last_seen")!),
+                TimesSeen = Convert.ToInt32(reader["times_seen"], CultureInfo.InvariantCulture),
+                ResolvedAt = Text("resolved_at") is { } r ? Time(r) : null,
+                AcceptanceExpired = Convert.ToInt32(reader["acceptance_expired"], CultureInfo.InvariantCulture) != 0,
+                LastRunId = Convert.ToInt64(reader["last_run_id"], CultureInfo.InvariantCulture),
+            });
+        }
+
+        return list;
+    }
+
+    private DbCommand Command(string sql, DbTransaction? tx, params (string Name, object? Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@" + name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+
+        return command;
+    }
+
+    private void Execute(string sql, DbTransaction? tx = null)
+    {
+        using var command = Command(sql, tx);
+        command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var command = Command(sql, null);
+        return command.ExecuteScalar();
+    }
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    public void Dispose() => _connection.Dispose();
+}

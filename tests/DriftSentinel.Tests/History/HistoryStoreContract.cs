@@ -1,0 +1,141 @@
+using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.History;
+using DriftSentinel.Core.Model;
+using DriftSentinel.History;
+using DriftSentinel.Tests.Support;
+
+namespace DriftSentinel.Tests.History;
+
+/// <summary>The lifecycle across runs, the same for every store.</summary>
+public abstract class HistoryStoreContract
+{
+    private static readonly DateTimeOffset Day1 = new(2026, 11, 1, 2, 0, 0, TimeSpan.Zero);
+
+    protected abstract SqlHistoryStore Open();
+
+    [Fact]
+    public void Findings_move_through_new_open_resolved_and_reopened_and_an_unread_scope_resolves_nothing()
+    {
+        using var store = Open();
+        Assert.Equal(SqlHistoryStore.SchemaVersion, store.Migrate());
+        Assert.Equal(SqlHistoryStore.SchemaVersion, store.Migrate()); // idempotent
+
+        var run1 = Run(store, Day1, [F("a", "111111111111"), F("b", "111111111111"), F("c", "222222222222")], Read("111111111111"), Read("222222222222"));
+        Assert.Equal(["a", "b", "c"], run1.Appeared.Select(s => s.Fingerprint).Order());
+
+        // Day 2: b is gone from a fully read account; c is gone too, but its account could not be read.
+        var run2 = Run(store, Day1.AddDays(1), [F("a", "111111111111")], Read("111111111111"), Failed("222222222222"));
+        Assert.Equal(["b"], run2.Resolved.Select(s => s.Fingerprint));
+        var states = store.LoadStates();
+        Assert.Equal(FindingStatus.Open, states["a"].Status);
+        Assert.Equal(2, states["a"].TimesSeen);
+        Assert.Equal(Day1, states["a"].FirstSeen);
+        Assert.Equal(FindingStatus.Resolved, states["b"].Status);
+        Assert.Equal(FindingStatus.New, states["c"].Status); // not resolved: absence in an unread scope means nothing
+
+        // Day 3: b is back.
+        var run3 = Run(store, Day1.AddDays(2), [F("a", "111111111111"), F("b", "111111111111"), F("c", "222222222222")], Read("111111111111"), Read("222222222222"));
+        Assert.Equal(["b"], run3.Reopened.Select(s => s.Fingerprint));
+        Assert.Equal(FindingStatus.Reopened, store.LoadStates()["b"].Status);
+        Assert.Equal(FindingStatus.Open, store.LoadStates()["c"].Status);
+
+        var runs = store.ListRuns(10);
+        Assert.Equal(3, runs.Count);
+        var diff = store.Diff(runs[2].Id, runs[1].Id);
+        Assert.Empty(diff.Appeared);
+        Assert.Equal(["b"], diff.Resolved);
+        Assert.Equal(["a", "c"], diff.StillOpen); // c could not be verified on day 2: still there as far as anyone knows
+        Assert.Equal(["b"], store.Diff(runs[1].Id, runs[0].Id).Appeared);
+        Assert.Equal(1, runs[1].Gaps);
+    }
+
+    [Fact]
+    public void A_baseline_exception_that_expires_between_two_runs_brings_its_finding_back_flagged()
+    {
+        using var store = Open();
+        store.Migrate();
+        Run(store, Day1, [F("x", "111111111111", new Suppression("sec", "migration", "SEC-1", new DateOnly(2026, 11, 2), Expired: false, 12))], Read("111111111111"));
+        Assert.Equal(FindingStatus.Accepted, store.LoadStates()["x"].Status);
+
+        var later = Run(store, Day1.AddDays(2), [F("x", "111111111111", new Suppression("sec", "migration", "SEC-1", new DateOnly(2026, 11, 2), Expired: true, 12))], Read("111111111111"));
+
+        var state = store.LoadStates()["x"];
+        Assert.Equal(FindingStatus.Open, state.Status);
+        Assert.True(state.AcceptanceExpired);
+        Assert.Equal(["x"], later.BackFromAcceptance.Select(s => s.Fingerprint));
+        Assert.Single(store.ListFindings(new FindingQuery { Status = FindingStatus.Open }));
+    }
+
+    [Fact]
+    public void A_triage_acceptance_holds_until_its_date_and_records_who_and_why()
+    {
+        using var store = Open();
+        store.Migrate();
+        Run(store, Day1, [F("t", "111111111111")], Read("111111111111"));
+        store.RecordTriage(new TriageDecision("t", "known legacy key, rotation planned", Day1.AddDays(3), "alice", Day1.AddHours(1), "SEC-42"));
+
+        Run(store, Day1.AddDays(1), [F("t", "111111111111")], Read("111111111111"));
+        Assert.Equal(FindingStatus.Accepted, store.LoadStates()["t"].Status);
+        var decision = store.LoadTriage()["t"];
+        Assert.Equal(("alice", "SEC-42"), (decision.DecidedBy, decision.Ticket));
+
+        Run(store, Day1.AddDays(4), [F("t", "111111111111")], Read("111111111111"));
+        Assert.Equal(FindingStatus.Open, store.LoadStates()["t"].Status);
+        Assert.True(store.LoadStates()["t"].AcceptanceExpired);
+    }
+
+    [Fact]
+    public void Lists_findings_by_status_severity_rule_and_time()
+    {
+        using var store = Open();
+        store.Migrate();
+        Run(store, Day1, [F("h", "111111111111", severity: Severity.High, rule: "DS-DEP-001"), F("l", "111111111111", severity: Severity.Low)], Read("111111111111"));
+        Run(store, Day1.AddDays(1), [F("h", "111111111111", severity: Severity.High, rule: "DS-DEP-001")], Read("111111111111"));
+
+        Assert.Equal(["h"], store.ListFindings(new FindingQuery { MinimumSeverity = Severity.Medium }).Select(f => f.Fingerprint));
+        Assert.Equal(["l"], store.ListFindings(new FindingQuery { Status = FindingStatus.Resolved }).Select(f => f.Fingerprint));
+        Assert.Equal(["h"], store.ListFindings(new FindingQuery { RuleId = "DS-DEP-001" }).Select(f => f.Fingerprint));
+        Assert.Equal(["h"], store.ListFindings(new FindingQuery { Since = Day1.AddHours(12) }).Select(f => f.Fingerprint));
+    }
+
+    private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage)
+    {
+        var run = new HistoryRun { Profile = "test", StartedAt = asOf, AsOf = asOf, Snapshot = "snap" };
+        run = run with { Id = store.BeginRun(run) };
+        var update = FindingLifecycle.Apply(store.LoadStates(), findings, coverage, store.LoadTriage(), run.Id, asOf);
+        store.CompleteRun(run with { FinishedAt = asOf.AddMinutes(1), Findings = findings.Length, Gaps = coverage.Count(c => c.Status != CoverageStatus.Read), Coverage = coverage },
+            update);
+        return update;
+    }
+
+    private static Finding F(string fingerprint, string account, Suppression? suppression = null, Severity severity = Severity.Medium, string rule = "DS-IAM-001") => new()
+    {
+        Fingerprint = fingerprint,
+        RuleId = rule,
+        Title = "finding " + fingerprint,
+        Severity = severity,
+        Cloud = Cloud.Aws,
+        Account = account,
+        Message = "m",
+        Suppression = suppression,
+    };
+
+    private static CoverageEntry Read(string scope) => new("aws.iam.authorization-details", scope, CoverageStatus.Read, 10, null);
+
+    private static CoverageEntry Failed(string scope) => new("aws.sts.assume-role", scope, CoverageStatus.Failed, 0, "AccessDenied");
+}
+
+public sealed class SqliteHistoryStoreTests : HistoryStoreContract, IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    protected override SqlHistoryStore Open() => SqlHistoryStore.Open(Path.Combine(_temp.Path, "history.db"));
+
+    public void Dispose() => _temp.Dispose();
+}
+
+[Collection("postgres")]
+public sealed class PostgresHistoryStoreTests(PostgresCluster cluster) : HistoryStoreContract
+{
+    protected override SqlHistoryStore Open() => SqlHistoryStore.Open(cluster.NewDatabase());
+}
