@@ -4,7 +4,7 @@ namespace DriftSentinel.Tests.Architecture;
 
 public sealed class DependencyDirectionTests
 {
-    private static readonly string[] Adapters = ["DriftSentinel.Aws", "DriftSentinel.Aws.Collection", "DriftSentinel.Azure", "DriftSentinel.Azure.Collection", "DriftSentinel.GitHub", "DriftSentinel.Reporting"];
+    private static readonly string[] Adapters = ["DriftSentinel.Aws", "DriftSentinel.Aws.Collection", "DriftSentinel.Azure", "DriftSentinel.Azure.Collection", "DriftSentinel.History", "DriftSentinel.GitHub", "DriftSentinel.Reporting"];
 
     [Fact]
     public void Core_references_no_cloud_sdk_scheduler_or_adapter()
