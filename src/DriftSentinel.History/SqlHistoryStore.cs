@@ -22,7 +22,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -39,6 +39,8 @@ public sealed class SqlHistoryStore : IHistoryStore
     }
 
     public HistoryDialect Dialect { get; }
+
+    internal DbConnection Connection => _connection;
 
     /// <summary>
     /// Opens "Host=…" (or "postgres://…") as PostgreSQL; anything else is a SQLite file path or "Data Source=…".
@@ -101,6 +103,29 @@ public sealed class SqlHistoryStore : IHistoryStore
                 tx.Commit();
             }
 
+            if (current < 2)
+            {
+                // v2: the scheduled worker. A run remembers the scan it records (once per scan); scans and their
+                // scope jobs are tracked so several workers can share one scan and none is started twice.
+                var blob = Dialect == HistoryDialect.Sqlite ? "BLOB" : "BYTEA";
+                using var tx = _connection.BeginTransaction();
+                Execute("ALTER TABLE runs ADD COLUMN scan_key TEXT", tx);
+                Execute("CREATE UNIQUE INDEX runs_scan_key ON runs (scan_key) WHERE scan_key IS NOT NULL", tx);
+                Execute("""
+                    CREATE TABLE scans (
+                      id TEXT PRIMARY KEY, profile TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
+                      as_of TEXT, finished_at TEXT, run_id BIGINT, detail TEXT)
+                    """, tx);
+                Execute("CREATE UNIQUE INDEX scans_one_active_per_profile ON scans (profile) WHERE status IN ('Collecting', 'Evaluating')", tx);
+                Execute($"""
+                    CREATE TABLE scan_scopes (
+                      scan_id TEXT NOT NULL, scope TEXT NOT NULL, status TEXT NOT NULL, detail TEXT, worker TEXT,
+                      attempts INTEGER NOT NULL DEFAULT 0, finished_at TEXT, payload {blob}, PRIMARY KEY (scan_id, scope))
+                    """, tx);
+                Execute("INSERT INTO schema_version (version) VALUES (2)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -115,17 +140,29 @@ public sealed class SqlHistoryStore : IHistoryStore
     public long BeginRun(HistoryRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        using var command = Command("INSERT INTO runs (profile, started_at, as_of, snapshot) VALUES (@profile, @started, @asof, @snapshot) RETURNING id", null,
-            ("profile", run.Profile), ("started", Iso(run.StartedAt)), ("asof", Iso(run.AsOf)), ("snapshot", run.Snapshot));
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        using (var command = Command("INSERT INTO runs (profile, started_at, as_of, snapshot, scan_key) VALUES (@profile, @started, @asof, @snapshot, @key) ON CONFLICT DO NOTHING RETURNING id", null,
+            ("profile", run.Profile), ("started", Iso(run.StartedAt)), ("asof", Iso(run.AsOf)), ("snapshot", run.Snapshot), ("key", run.ScanKey)))
+        {
+            if (command.ExecuteScalar() is { } id and not DBNull)
+            {
+                return Convert.ToInt64(id, CultureInfo.InvariantCulture);
+            }
+        }
+
+        using var existing = Command("SELECT id FROM runs WHERE scan_key = @key", null, ("key", run.ScanKey));
+        return Convert.ToInt64(existing.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    public IReadOnlyDictionary<string, FindingState> LoadStates() =>
-        QueryFindings("SELECT * FROM findings", []).ToDictionary(f => f.Fingerprint, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, FindingState> LoadStates() => LoadStates(null);
 
-    public IReadOnlyDictionary<string, TriageDecision> LoadTriage()
+    public IReadOnlyDictionary<string, TriageDecision> LoadTriage() => LoadTriage(null);
+
+    private Dictionary<string, FindingState> LoadStates(DbTransaction? tx) =>
+        QueryFindings("SELECT * FROM findings", [], tx).ToDictionary(f => f.Fingerprint, StringComparer.Ordinal);
+
+    private Dictionary<string, TriageDecision> LoadTriage(DbTransaction? tx)
     {
-        using var command = Command("SELECT fingerprint, reason, until_at, decided_by, decided_at, ticket FROM triage", null);
+        using var command = Command("SELECT fingerprint, reason, until_at, decided_by, decided_at, ticket FROM triage", tx);
         using var reader = command.ExecuteReader();
         var result = new Dictionary<string, TriageDecision>(StringComparer.Ordinal);
         while (reader.Read())
@@ -136,11 +173,29 @@ public sealed class SqlHistoryStore : IHistoryStore
         return result;
     }
 
-    public void CompleteRun(HistoryRun run, LifecycleUpdate update)
+    public LifecycleUpdate? CompleteRun(HistoryRun run, Func<IReadOnlyDictionary<string, FindingState>, IReadOnlyDictionary<string, TriageDecision>, LifecycleUpdate> evolve)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(evolve);
+
+        // SQLite: BeginTransaction is BEGIN IMMEDIATE, one writer at a time. PostgreSQL: a transaction-scoped advisory
+        // lock, so two runs (of any profiles) never read the same states and overwrite each other's update.
         using var tx = _connection.BeginTransaction();
+        if (Dialect == HistoryDialect.PostgreSql)
+        {
+            Execute("SELECT pg_advisory_xact_lock(727302)", tx);
+        }
+
+        using (var check = Command("SELECT finished_at FROM runs WHERE id = @id", tx, ("id", run.Id)))
+        {
+            if (check.ExecuteScalar() is string)
+            {
+                tx.Rollback();
+                return null;
+            }
+        }
+
+        var update = evolve(LoadStates(tx), LoadTriage(tx));
         foreach (var s in update.States)
         {
             using var upsert = Command("""
@@ -165,13 +220,14 @@ public sealed class SqlHistoryStore : IHistoryStore
         }
 
         using (var finish = Command("UPDATE runs SET finished_at = @finished, findings = @findings, active = @active, gaps = @gaps, coverage = @coverage WHERE id = @id", tx,
-            ("finished", Iso(run.FinishedAt ?? run.StartedAt)), ("findings", run.Findings), ("active", run.Active), ("gaps", run.Gaps),
+            ("finished", Iso(run.FinishedAt ?? run.StartedAt)), ("findings", run.Findings), ("active", HistoryRecorder.ActiveCount(update)), ("gaps", run.Gaps),
             ("coverage", JsonSerializer.Serialize(run.Coverage, Json)), ("id", run.Id)))
         {
             finish.ExecuteNonQuery();
         }
 
         tx.Commit();
+        return update;
     }
 
     public void RecordTriage(TriageDecision decision)
@@ -276,9 +332,9 @@ public sealed class SqlHistoryStore : IHistoryStore
             a.Intersect(b).Order(StringComparer.Ordinal).ToList());
     }
 
-    private List<FindingState> QueryFindings(string sql, IEnumerable<(string, object?)> parameters)
+    private List<FindingState> QueryFindings(string sql, IEnumerable<(string, object?)> parameters, DbTransaction? tx = null)
     {
-        using var command = Command(sql, null, [.. parameters]);
+        using var command = Command(sql, tx, [.. parameters]);
         using var reader = command.ExecuteReader();
         var list = new List<FindingState>();
         while (reader.Read())
@@ -305,7 +361,7 @@ public sealed class SqlHistoryStore : IHistoryStore
         return list;
     }
 
-    private DbCommand Command(string sql, DbTransaction? tx, params (string Name, object? Value)[] parameters)
+    internal DbCommand Command(string sql, DbTransaction? tx, params (string Name, object? Value)[] parameters)
     {
         var command = _connection.CreateCommand();
         command.CommandText = sql;
@@ -321,7 +377,7 @@ public sealed class SqlHistoryStore : IHistoryStore
         return command;
     }
 
-    private void Execute(string sql, DbTransaction? tx = null)
+    internal void Execute(string sql, DbTransaction? tx = null)
     {
         using var command = Command(sql, tx);
         command.ExecuteNonQuery();
@@ -333,9 +389,9 @@ public sealed class SqlHistoryStore : IHistoryStore
         return command.ExecuteScalar();
     }
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    internal static DateTimeOffset Time(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     public void Dispose() => _connection.Dispose();
 }

@@ -24,12 +24,18 @@ public sealed class LiveSettings
 
     public DriftSentinel.Azure.Collection.AzureCollectionOptions? Azure { get; set; }
 
+    /// <summary>The scheduled worker: storage and concurrency (see docs/operations.md).</summary>
+    public WorkerOptions Worker { get; set; } = new();
+
+    /// <summary>Scheduled scans of `driftsentinel worker`.</summary>
+    public List<ScanProfile> Profiles { get; set; } = [];
+
     /// <summary>
     /// Reads, in increasing precedence: appsettings.json in the working folder, the --config file, environment
     /// variables DRIFTSENTINEL__..., and --set KEY=VALUE overrides. Unknown keys and unconvertible values are errors,
     /// and so is every invalid setting, all reported at once.
     /// </summary>
-    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null)
+    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null, bool forWorker = false)
     {
         var builder = new ConfigurationBuilder();
         var baseFolder = Directory.GetCurrentDirectory();
@@ -105,7 +111,13 @@ public sealed class LiveSettings
         }
 
         var errors = new List<string>();
-        if (settings.Aws is null && settings.Azure is null)
+        if (forWorker)
+        {
+            errors.AddRange(WorkerOptions.Validate(settings, Section));
+        }
+
+        var needsSources = !forWorker || settings.Profiles.Any(p => p.Snapshot is null);
+        if (needsSources && settings.Aws is null && settings.Azure is null)
         {
             errors.Add($"{Section}: nothing to collect; add an Aws or Azure section (see docs/configuration.md)");
         }

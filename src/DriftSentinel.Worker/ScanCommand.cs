@@ -106,7 +106,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         {
             using var store = DriftSentinel.History.SqlHistoryStore.Open(history);
             store.Migrate();
-            var (run, update) = Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow());
+            var (run, update, _) = Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow())!;
             stdout.WriteLine($"History: run #{run.Id}: {update.Appeared.Count} new, {update.Reopened.Count} reopened, {update.Resolved.Count} resolved, {update.BackFromAcceptance.Count} back after an exception or acceptance expired.");
         }
 

@@ -3,25 +3,39 @@ using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.History;
 
+/// <summary>A run as recorded and what it changed.</summary>
+public sealed record RecordedRun(HistoryRun Run, LifecycleUpdate Update, HistoryRun? Previous);
+
 /// <summary>Records a finished scan in the history store and moves every finding's lifecycle on by one run.</summary>
 public static class HistoryRecorder
 {
-    public static (HistoryRun Run, LifecycleUpdate Update) Record(IHistoryStore store, ScanResult result, string profile, string snapshot, DateTimeOffset startedAt, DateTimeOffset finishedAt)
+    /// <summary>Returns null when <paramref name="scanKey"/> names a scan that is already recorded.</summary>
+    public static RecordedRun? Record(IHistoryStore store, ScanResult result, string profile, string snapshot, DateTimeOffset startedAt, DateTimeOffset finishedAt, string? scanKey = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(result);
-        var run = new HistoryRun { Profile = profile, StartedAt = startedAt, AsOf = result.Run.AsOf, Snapshot = snapshot };
+        var run = new HistoryRun { Profile = profile, StartedAt = startedAt, AsOf = result.Run.AsOf, Snapshot = snapshot, ScanKey = scanKey };
         run = run with { Id = store.BeginRun(run) };
-        var update = FindingLifecycle.Apply(store.LoadStates(), result.Findings, result.Coverage, store.LoadTriage(), run.Id, result.Run.AsOf);
+        var previous = store.ListRuns(50).FirstOrDefault(r => r.Id < run.Id && r.Profile == profile && r.FinishedAt is not null);
         run = run with
         {
             FinishedAt = finishedAt,
             Findings = result.Findings.Count,
-            Active = update.States.Count(s => s.Status is FindingStatus.New or FindingStatus.Open or FindingStatus.Reopened),
             Gaps = result.Coverage.Count(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial),
             Coverage = result.Coverage,
         };
-        store.CompleteRun(run, update);
-        return (run, update);
+        var id = run.Id;
+        var update = store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, result.Findings, result.Coverage, triage, id, result.Run.AsOf));
+        if (update is null)
+        {
+            return null;
+        }
+
+        run = run with { Active = ActiveCount(update) };
+        return new RecordedRun(run, update, previous);
     }
+
+    /// <summary>Findings this run leaves open: seen and not accepted.</summary>
+    public static int ActiveCount(LifecycleUpdate update) =>
+        update.States.Count(s => s.Status is FindingStatus.New or FindingStatus.Open or FindingStatus.Reopened);
 }

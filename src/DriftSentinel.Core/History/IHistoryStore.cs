@@ -11,6 +11,9 @@ public sealed record HistoryRun
     public DateTimeOffset? FinishedAt { get; init; }
     public required DateTimeOffset AsOf { get; init; }
     public required string Snapshot { get; init; }
+
+    /// <summary>The worker's scan id: a run is recorded once per scan however often its evaluation job runs.</summary>
+    public string? ScanKey { get; init; }
     public int Findings { get; init; }
     public int Active { get; init; }
     public int Gaps { get; init; }
@@ -36,14 +39,19 @@ public interface IHistoryStore : IDisposable
     /// <summary>Creates or upgrades the schema to the version this build needs.</summary>
     int Migrate();
 
+    /// <summary>Records a run as started; with a <see cref="HistoryRun.ScanKey"/> already known, returns that run's id.</summary>
     long BeginRun(HistoryRun run);
 
     IReadOnlyDictionary<string, FindingState> LoadStates();
 
     IReadOnlyDictionary<string, TriageDecision> LoadTriage();
 
-    /// <summary>Stores the run's outcome and the findings' new states in one transaction.</summary>
-    void CompleteRun(HistoryRun run, LifecycleUpdate update);
+    /// <summary>
+    /// In one transaction that excludes every other writer: loads the findings' states and triage, lets
+    /// <paramref name="evolve"/> move them on, stores the result and marks the run finished. Returns null, and changes
+    /// nothing, when the run was already finished (a second evaluation of the same scan).
+    /// </summary>
+    LifecycleUpdate? CompleteRun(HistoryRun run, Func<IReadOnlyDictionary<string, FindingState>, IReadOnlyDictionary<string, TriageDecision>, LifecycleUpdate> evolve);
 
     void RecordTriage(TriageDecision decision);
 

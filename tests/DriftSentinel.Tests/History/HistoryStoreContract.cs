@@ -98,14 +98,72 @@ public abstract class HistoryStoreContract
         Assert.Equal(["h"], store.ListFindings(new FindingQuery { Since = Day1.AddHours(12) }).Select(f => f.Fingerprint));
     }
 
+    [Fact]
+    public void A_scan_is_recorded_once_however_often_its_evaluation_runs()
+    {
+        using var store = Open();
+        store.Migrate();
+        var run = new HistoryRun { Profile = "nightly", StartedAt = Day1, AsOf = Day1, Snapshot = "s", ScanKey = "scan-1" };
+        var id = store.BeginRun(run);
+        Assert.Equal(id, store.BeginRun(run)); // the second evaluation finds the same run
+        var finding = F("a", "111111111111");
+        var first = store.CompleteRun(run with { Id = id, FinishedAt = Day1 }, (s, t) => FindingLifecycle.Apply(s, [finding], [Read("111111111111")], t, id, Day1));
+        var second = store.CompleteRun(run with { Id = id, FinishedAt = Day1 }, (s, t) => FindingLifecycle.Apply(s, [finding], [Read("111111111111")], t, id, Day1));
+
+        Assert.NotNull(first);
+        Assert.Null(second);
+        Assert.Equal(1, store.LoadStates()["a"].TimesSeen);
+        Assert.Single(store.ListRuns(10));
+    }
+
+    [Fact]
+    public void The_ledger_runs_one_scan_per_profile_completes_each_scope_once_and_closes_on_the_last()
+    {
+        using var store = Open();
+        store.Migrate();
+        var ledger = new ScanLedger(store);
+        Assert.True(ledger.TryStartScan("nightly", "s1", ["aws/111", "aws/222"], Day1, TimeSpan.FromHours(6), out _));
+        Assert.False(ledger.TryStartScan("nightly", "s2", ["aws/111"], Day1.AddMinutes(5), TimeSpan.FromHours(6), out var running));
+        Assert.Equal("s1", running!.Id);
+        Assert.True(ledger.TryStartScan("other", "o1", ["azure/x"], Day1, TimeSpan.FromHours(6), out _)); // profiles are independent
+
+        Assert.True(ledger.BeginScope("s1", "aws/111", "w1"));
+        Assert.Equal(new ScopeCompletion(1, false), ledger.CompleteScope("s1", "aws/111", true, null, [1, 2, 3], "w1", Day1));
+        Assert.False(ledger.BeginScope("s1", "aws/111", "w2")); // done: a re-run has nothing to do
+        Assert.Equal(new ScopeCompletion(1, false), ledger.CompleteScope("s1", "aws/111", false, "late duplicate", null, "w2", Day1)); // first completion wins
+        Assert.Equal(new ScopeCompletion(0, true), ledger.CompleteScope("s1", "aws/222", false, "AccessDenied", null, "w2", Day1));
+        Assert.Equal(ScanStatus.Evaluating, ledger.Find("s1")!.Status);
+        Assert.True(ledger.CompleteScope("s1", "aws/222", true, null, null, "w1", Day1).EnqueueEvaluation); // a re-run re-queues the evaluation
+
+        var scopes = ledger.LoadScopes("s1");
+        Assert.Equal([1, 2, 3], scopes[0].Payload);
+        Assert.Equal((false, "AccessDenied", 0), (scopes[1].Read, scopes[1].Detail, scopes[1].Attempts));
+        Assert.True(scopes[0].Read);
+
+        ledger.FinishScan("s1", 7, Day1);
+        Assert.Equal((ScanStatus.Done, 7L), (ledger.Find("s1")!.Status, ledger.Find("s1")!.RunId));
+        Assert.Null(ledger.LoadScopes("s1")[0].Payload);
+        Assert.True(ledger.TryStartScan("nightly", "s3", ["aws/111"], Day1.AddDays(1), TimeSpan.FromHours(6), out _));
+    }
+
+    [Fact]
+    public void A_scan_that_never_finished_is_abandoned_when_the_next_one_starts_after_the_stale_limit()
+    {
+        using var store = Open();
+        store.Migrate();
+        var ledger = new ScanLedger(store);
+        Assert.True(ledger.TryStartScan("nightly", "s1", ["aws/111"], Day1, TimeSpan.FromHours(6), out _));
+        Assert.False(ledger.TryStartScan("nightly", "s2", ["aws/111"], Day1.AddHours(5), TimeSpan.FromHours(6), out _));
+        Assert.True(ledger.TryStartScan("nightly", "s3", ["aws/111"], Day1.AddHours(7), TimeSpan.FromHours(6), out _));
+        Assert.Equal(ScanStatus.Abandoned, ledger.Find("s1")!.Status);
+    }
+
     private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage)
     {
         var run = new HistoryRun { Profile = "test", StartedAt = asOf, AsOf = asOf, Snapshot = "snap" };
         run = run with { Id = store.BeginRun(run) };
-        var update = FindingLifecycle.Apply(store.LoadStates(), findings, coverage, store.LoadTriage(), run.Id, asOf);
-        store.CompleteRun(run with { FinishedAt = asOf.AddMinutes(1), Findings = findings.Length, Gaps = coverage.Count(c => c.Status != CoverageStatus.Read), Coverage = coverage },
-            update);
-        return update;
+        return store.CompleteRun(run with { FinishedAt = asOf.AddMinutes(1), Findings = findings.Length, Gaps = coverage.Count(c => c.Status != CoverageStatus.Read), Coverage = coverage },
+            (states, triage) => FindingLifecycle.Apply(states, findings, coverage, triage, run.Id, asOf))!;
     }
 
     private static Finding F(string fingerprint, string account, Suppression? suppression = null, Severity severity = Severity.Medium, string rule = "DS-IAM-001") => new()

@@ -1,0 +1,179 @@
+using System.Globalization;
+
+namespace DriftSentinel.History;
+
+/// <summary>Where a scheduled scan stands.</summary>
+public enum ScanStatus
+{
+    /// <summary>Scope jobs are collecting or staging their part.</summary>
+    Collecting,
+
+    /// <summary>Every scope is in (read or failed); the evaluation job runs or is queued.</summary>
+    Evaluating,
+
+    /// <summary>Evaluated, recorded as a run, reports written.</summary>
+    Done,
+
+    /// <summary>Started but never finished within the stale limit; the next start replaced it.</summary>
+    Abandoned,
+}
+
+/// <summary>One scan of a profile as the ledger knows it.</summary>
+public sealed record ScanRecord(string Id, string Profile, ScanStatus Status, DateTimeOffset CreatedAt, long? RunId, string? Detail);
+
+/// <summary>A scope's staged part: the files it collected (a zip), or why it could not.</summary>
+public sealed record StagedScope(string Scope, bool Read, string? Detail, byte[]? Payload, string? Worker, int Attempts);
+
+/// <summary>What completing a scope means for the scan.</summary>
+/// <param name="Pending">Scopes still being collected.</param>
+/// <param name="EnqueueEvaluation">This caller should queue the evaluation (it closed the collection, or found it closed on a re-run).</param>
+public sealed record ScopeCompletion(int Pending, bool EnqueueEvaluation);
+
+/// <summary>
+/// The worker's bookkeeping of scans in the state database, shared by every worker process: one active scan per
+/// profile, each scope completed once, the evaluation queued by whoever completes the last scope. Every step is a
+/// single guarded statement or transaction, so a job that runs twice (a retry, or a worker that died after doing the
+/// work) changes nothing the second time.
+/// </summary>
+public sealed class ScanLedger(SqlHistoryStore store)
+{
+    /// <summary>
+    /// Starts a scan with its scopes unless one of the profile is still active; an active scan older than
+    /// <paramref name="staleAfter"/> is marked abandoned first (its workers died and nothing will finish it).
+    /// False, with the active scan in <paramref name="running"/>, when one is still running.
+    /// </summary>
+    public bool TryStartScan(string profile, string scanId, IReadOnlyList<string> scopes, DateTimeOffset now, TimeSpan staleAfter, out ScanRecord? running)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        using var tx = store.Connection.BeginTransaction();
+        if (store.Dialect == HistoryDialect.PostgreSql)
+        {
+            store.Execute("SELECT pg_advisory_xact_lock(727303)", tx);
+        }
+
+        using (var stale = store.Command("UPDATE scans SET status = 'Abandoned', detail = 'not finished within ' || @limit || '; replaced by a new scan' WHERE profile = @profile AND status IN ('Collecting', 'Evaluating') AND created_at < @cutoff", tx,
+            ("profile", profile), ("cutoff", SqlHistoryStore.Iso(now - staleAfter)), ("limit", staleAfter.ToString())))
+        {
+            stale.ExecuteNonQuery();
+        }
+
+        running = Read("SELECT id, profile, status, created_at, run_id, detail FROM scans WHERE profile = @profile AND status IN ('Collecting', 'Evaluating')", tx, ("profile", profile)).FirstOrDefault();
+        if (running is not null)
+        {
+            tx.Rollback();
+            return false;
+        }
+
+        using (var insert = store.Command("INSERT INTO scans (id, profile, status, created_at) VALUES (@id, @profile, @status, @now)", tx,
+            ("id", scanId), ("profile", profile), ("status", scopes.Count == 0 ? nameof(ScanStatus.Evaluating) : nameof(ScanStatus.Collecting)), ("now", SqlHistoryStore.Iso(now))))
+        {
+            insert.ExecuteNonQuery();
+        }
+
+        foreach (var scope in scopes)
+        {
+            using var row = store.Command("INSERT INTO scan_scopes (scan_id, scope, status) VALUES (@id, @scope, 'Pending')", tx, ("id", scanId), ("scope", scope));
+            row.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+        return true;
+    }
+
+    /// <summary>Counts an attempt at a scope; false when the scope is already complete (nothing left to do).</summary>
+    public bool BeginScope(string scanId, string scope, string worker)
+    {
+        using var command = store.Command("UPDATE scan_scopes SET attempts = attempts + 1, worker = @worker WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", null,
+            ("worker", worker), ("id", scanId), ("scope", scope));
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>
+    /// Stores a scope's outcome if it is still pending (the first completion wins), then closes the collection when
+    /// no scope is pending.
+    /// </summary>
+    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, string worker, DateTimeOffset now)
+    {
+        using var tx = store.Connection.BeginTransaction();
+        int changed;
+        using (var update = store.Command("UPDATE scan_scopes SET status = @status, detail = @detail, payload = @payload, worker = @worker, finished_at = @now WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", tx,
+            ("status", read ? "Read" : "Failed"), ("detail", detail), ("payload", payload), ("worker", worker), ("now", SqlHistoryStore.Iso(now)), ("id", scanId), ("scope", scope)))
+        {
+            changed = update.ExecuteNonQuery();
+        }
+
+        int closed;
+        using (var close = store.Command("UPDATE scans SET status = 'Evaluating' WHERE id = @id AND status = 'Collecting' AND NOT EXISTS (SELECT 1 FROM scan_scopes WHERE scan_id = @id AND status = 'Pending')", tx, ("id", scanId)))
+        {
+            closed = close.ExecuteNonQuery();
+        }
+
+        int pending;
+        using (var count = store.Command("SELECT COUNT(*) FROM scan_scopes WHERE scan_id = @id AND status = 'Pending'", tx, ("id", scanId)))
+        {
+            pending = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+
+        var status = Find(scanId, tx)?.Status;
+        tx.Commit();
+
+        // A re-run that finds its scope already complete re-queues the evaluation in case the worker that closed the
+        // collection died before queueing it; evaluation is idempotent, so a spare one costs a no-op.
+        return new ScopeCompletion(pending, closed == 1 || (changed == 0 && status == ScanStatus.Evaluating));
+    }
+
+    public ScanRecord? Find(string scanId) => Find(scanId, null);
+
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId)
+    {
+        using var command = store.Command("SELECT scope, status, detail, payload, worker, attempts FROM scan_scopes WHERE scan_id = @id ORDER BY scope", null, ("id", scanId));
+        using var reader = command.ExecuteReader();
+        var scopes = new List<StagedScope>();
+        while (reader.Read())
+        {
+            scopes.Add(new StagedScope(reader.GetString(0), reader.GetString(1) == "Read", reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture)));
+        }
+
+        return scopes;
+    }
+
+    /// <summary>Marks the scan done with its run and drops the staged files (the snapshot lives on in the reports' folder).</summary>
+    public void FinishScan(string scanId, long runId, DateTimeOffset now)
+    {
+        using var tx = store.Connection.BeginTransaction();
+        using (var done = store.Command("UPDATE scans SET status = 'Done', run_id = @run, finished_at = @now WHERE id = @id", tx, ("run", runId), ("now", SqlHistoryStore.Iso(now)), ("id", scanId)))
+        {
+            done.ExecuteNonQuery();
+        }
+
+        using (var drop = store.Command("UPDATE scan_scopes SET payload = NULL WHERE scan_id = @id", tx, ("id", scanId)))
+        {
+            drop.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    public IReadOnlyList<ScanRecord> ListScans(string? profile = null) =>
+        profile is null
+            ? Read("SELECT id, profile, status, created_at, run_id, detail FROM scans ORDER BY created_at", null)
+            : Read("SELECT id, profile, status, created_at, run_id, detail FROM scans WHERE profile = @profile ORDER BY created_at", null, ("profile", profile));
+
+    private ScanRecord? Find(string scanId, System.Data.Common.DbTransaction? tx) =>
+        Read("SELECT id, profile, status, created_at, run_id, detail FROM scans WHERE id = @id", tx, ("id", scanId)).FirstOrDefault();
+
+    private List<ScanRecord> Read(string sql, System.Data.Common.DbTransaction? tx, params (string, object?)[] parameters)
+    {
+        using var command = store.Command(sql, tx, parameters);
+        using var reader = command.ExecuteReader();
+        var list = new List<ScanRecord>();
+        while (reader.Read())
+        {
+            list.Add(new ScanRecord(reader.GetString(0), reader.GetString(1), Enum.Parse<ScanStatus>(reader.GetString(2)), SqlHistoryStore.Time(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return list;
+    }
+}
