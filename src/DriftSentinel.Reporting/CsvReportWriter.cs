@@ -8,16 +8,29 @@ namespace DriftSentinel.Reporting;
 /// <summary>Writes findings.csv and access-review.csv, every cell neutralised against formula injection.</summary>
 public static class CsvReportWriter
 {
-    public static void WriteFindings(ScanResult result, TextWriter output)
+    /// <summary>One row per finding; a recorded run adds the lifecycle columns (history_status, first and last seen across runs, runs seen, exception_expired).</summary>
+    public static void WriteFindings(ScanResult result, TextWriter output, RunHistoryReport? history = null)
     {
         var csv = new CsvTableWriter(output);
-        Row(csv, "fingerprint", "rule_id", "title", "severity", "status", "environment", "cloud", "account", "principal", "resource",
-            "first_seen", "last_seen", "occurrences", "message", "details", "evidence", "exception_owner", "exception_reason", "exception_ticket", "exception_expires");
+        string?[] header = ["fingerprint", "rule_id", "title", "severity", "status", "environment", "cloud", "account", "principal", "resource",
+            "first_seen", "last_seen", "occurrences", "message", "details", "evidence", "exception_owner", "exception_reason", "exception_ticket", "exception_expires"];
+        string?[] historyHeader = ["history_status", "history_first_seen", "history_last_seen", "history_times_seen", "exception_expired"];
+        Row(csv, history is null ? header : [.. header, .. historyHeader]);
         foreach (var f in result.Findings)
         {
-            Row(csv, f.Fingerprint, f.RuleId, f.Title, f.Severity.ToText(), ReportFormat.Status(f), f.Environment, f.Cloud.ToText(), f.Account, f.Principal, f.Resource,
+            string?[] cells = [f.Fingerprint, f.RuleId, f.Title, f.Severity.ToText(), ReportFormat.Status(f), f.Environment, f.Cloud.ToText(), f.Account, f.Principal, f.Resource,
                 ReportFormat.Time(f.FirstSeen), ReportFormat.Time(f.LastSeen), f.Occurrences.ToString(CultureInfo.InvariantCulture), f.Message, ReportFormat.Details(f), ReportFormat.Evidence(f),
-                f.Suppression?.Owner, f.Suppression?.Reason, f.Suppression?.Ticket, f.Suppression?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                f.Suppression?.Owner, f.Suppression?.Reason, f.Suppression?.Ticket, f.Suppression?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)];
+            if (history?.Lifecycle(f.Fingerprint) is { } s)
+            {
+                cells = [.. cells, RunHistoryReport.Text(s.Status), ReportFormat.Time(s.FirstSeen), ReportFormat.Time(s.LastSeen), s.TimesSeen.ToString(CultureInfo.InvariantCulture), s.AcceptanceExpired ? "yes" : "no"];
+            }
+            else if (history is not null)
+            {
+                cells = [.. cells, "", "", "", "", ""];
+            }
+
+            Row(csv, cells);
         }
     }
 

@@ -8,7 +8,7 @@ namespace DriftSentinel.Reporting;
 /// <summary>Writes findings.json: run, coverage, production changes and findings.</summary>
 public static class JsonReportWriter
 {
-    public static void Write(ScanResult result, Stream output)
+    public static void Write(ScanResult result, Stream output, RunHistoryReport? history = null)
     {
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
@@ -90,11 +90,27 @@ public static class JsonReportWriter
 
         w.WriteEndArray();
 
+        if (history is not null)
+        {
+            WriteHistory(w, history);
+        }
+
         w.WriteStartArray("findings");
         foreach (var f in result.Findings)
         {
             w.WriteStartObject();
             w.WriteString("fingerprint", f.Fingerprint);
+            if (history?.Lifecycle(f.Fingerprint) is { } lifecycle)
+            {
+                w.WriteStartObject("history");
+                w.WriteString("status", RunHistoryReport.Text(lifecycle.Status));
+                w.WriteString("first_seen", ReportFormat.Time(lifecycle.FirstSeen));
+                w.WriteString("last_seen", ReportFormat.Time(lifecycle.LastSeen));
+                w.WriteNumber("times_seen", lifecycle.TimesSeen);
+                w.WriteBoolean("exception_expired", lifecycle.AcceptanceExpired);
+                w.WriteEndObject();
+            }
+
             w.WriteString("rule_id", f.RuleId);
             w.WriteString("title", f.Title);
             w.WriteString("severity", f.Severity.ToText());
@@ -146,6 +162,38 @@ public static class JsonReportWriter
         }
 
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteHistory(Utf8JsonWriter w, RunHistoryReport history)
+    {
+        var recorded = history.Recorded;
+        w.WriteStartObject("history");
+        w.WriteNumber("run_id", recorded.Run.Id);
+        w.WriteString("profile", recorded.Run.Profile);
+        if (recorded.Previous is { } previous)
+        {
+            w.WriteNumber("previous_run_id", previous.Id);
+        }
+        else
+        {
+            w.WriteNull("previous_run_id");
+        }
+
+        w.WriteStartArray("changes_since_last_run");
+        foreach (var (change, state) in history.Changes)
+        {
+            w.WriteStartObject();
+            w.WriteString("change", change);
+            w.WriteString("fingerprint", state.Fingerprint);
+            w.WriteString("rule_id", state.RuleId);
+            w.WriteString("title", state.Title);
+            w.WriteString("severity", state.Severity.ToText());
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("not_verified", recorded.Update.NotVerified.Count);
         w.WriteEndObject();
     }
 }

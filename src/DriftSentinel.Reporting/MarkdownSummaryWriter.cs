@@ -7,7 +7,7 @@ namespace DriftSentinel.Reporting;
 /// <summary>Writes summary.md: a few lines fit for a chat message or a pull-request comment.</summary>
 public static class MarkdownSummaryWriter
 {
-    public static string Render(ScanResult result, int top = 10)
+    public static string Render(ScanResult result, int top = 10, RunHistoryReport? history = null)
     {
         var sb = new StringBuilder();
         var active = result.Active.ToList();
@@ -28,6 +28,7 @@ public static class MarkdownSummaryWriter
             sb.AppendLine();
         }
 
+        history?.AppendMarkdown(sb, Md, top);
         if (result.ProductionChangeCounts.Count > 0)
         {
             sb.Append("Production changes: ");

@@ -96,18 +96,24 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var baseline = BaselineLoader.Load(baselineFile);
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var result = Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)));
-        ReportSet.WriteAll(result, outDir);
+        RunHistoryReport? history = null;
+        if (options.History is { } historyStore)
+        {
+            // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the last run.
+            using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
+            store.Migrate();
+            history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow())!);
+        }
+
+        ReportSet.WriteAll(result, outDir, history);
         stopwatch.Stop();
 
         // Only now that the reports exist may the next scan skip what this one read.
         collected?.Commit();
         ConsoleSummary.Print(stdout, result, outDir, stopwatch.Elapsed);
-        if (options.History is { } history)
+        if (history is not null)
         {
-            using var store = DriftSentinel.History.SqlHistoryStore.Open(history);
-            store.Migrate();
-            var (run, update, _) = Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow())!;
-            stdout.WriteLine($"History: run #{run.Id}: {update.Appeared.Count} new, {update.Reopened.Count} reopened, {update.Resolved.Count} resolved, {update.BackFromAcceptance.Count} back after an exception or acceptance expired.");
+            stdout.WriteLine($"History: {history.CountsLine()}");
         }
 
         var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();

@@ -13,10 +13,17 @@ public sealed class HistoryCliTests
 
         var first = Run("scan", "--demo", "--out", Path.Combine(temp.Path, "r1"), "--history", db, "--profile", "nightly");
         Assert.Equal(0, first.Exit);
-        Assert.Contains("History: run #1: 31 new, 0 reopened, 0 resolved", first.Stdout, StringComparison.Ordinal); // and the one under a baseline exception, accepted
+        Assert.Contains("History: Run #1 (nightly): 31 new, 0 reopened, 0 back after an exception expired, 0 resolved", first.Stdout, StringComparison.Ordinal); // and the one under a baseline exception, accepted
 
         var second = Run("scan", "--demo", "--out", Path.Combine(temp.Path, "r2"), "--history", db, "--profile", "nightly");
-        Assert.Contains("History: run #2: 0 new, 0 reopened, 0 resolved", second.Stdout, StringComparison.Ordinal);
+        Assert.Contains("History: Run #2 (nightly): 0 new, 0 reopened, 0 back after an exception expired, 0 resolved", second.Stdout, StringComparison.Ordinal);
+
+        // The reports of a recorded run carry the lifecycle columns and the changes since the previous run.
+        var csv = File.ReadAllLines(Path.Combine(temp.Path, "r2", "findings.csv"));
+        Assert.EndsWith("history_status,history_first_seen,history_last_seen,history_times_seen,exception_expired", csv[0], StringComparison.Ordinal);
+        Assert.Contains(csv.Skip(1), l => l.EndsWith(",open,2026-11-20T12:00:00Z,2026-11-20T12:00:00Z,2,no", StringComparison.Ordinal));
+        Assert.Contains("### Changes since run #1", File.ReadAllText(Path.Combine(temp.Path, "r2", "summary.md")), StringComparison.Ordinal);
+        Assert.Contains("<h2>Changes since run #1", File.ReadAllText(Path.Combine(temp.Path, "r2", "report.html")), StringComparison.Ordinal);
 
         var list = Run("findings", "list", "--history", db, "--severity", "critical");
         Assert.Equal(0, list.Exit);

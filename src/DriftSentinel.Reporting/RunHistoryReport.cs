@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using DriftSentinel.Core.History;
+
+namespace DriftSentinel.Reporting;
+
+/// <summary>
+/// What the history store knows about a run's findings, for the reports of a recorded run: each finding's lifecycle
+/// (status across runs, first and last seen, times seen) and what changed since the profile's previous run.
+/// </summary>
+public sealed class RunHistoryReport
+{
+    private readonly Dictionary<string, FindingState> _states;
+
+    public RunHistoryReport(RecordedRun recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        Recorded = recorded;
+        _states = recorded.Update.States.Concat(recorded.Update.NotVerified).GroupBy(s => s.Fingerprint, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+    }
+
+    public RecordedRun Recorded { get; }
+
+    public FindingState? Lifecycle(string fingerprint) => _states.GetValueOrDefault(fingerprint);
+
+    /// <summary>The transitions worth a line each, in the order a reader wants them.</summary>
+    public IEnumerable<(string Change, FindingState State)> Changes =>
+        Recorded.Update.Appeared.Select(s => ("new", s))
+            .Concat(Recorded.Update.Reopened.Select(s => ("reopened", s)))
+            .Concat(Recorded.Update.BackFromAcceptance.Select(s => ("exception expired", s)))
+            .Concat(Recorded.Update.Resolved.Select(s => ("resolved", s)));
+
+    public string Heading => Recorded.Previous is { } p
+        ? $"Changes since run #{p.Id.ToString(CultureInfo.InvariantCulture)} ({ReportFormat.Time(p.AsOf)})"
+        : "Changes since last run (first recorded run of this profile)";
+
+    public string CountsLine()
+    {
+        var u = Recorded.Update;
+        return $"Run #{Recorded.Run.Id.ToString(CultureInfo.InvariantCulture)} ({Recorded.Run.Profile}): {u.Appeared.Count} new, {u.Reopened.Count} reopened, {u.BackFromAcceptance.Count} back after an exception expired, {u.Resolved.Count} resolved, {u.NotVerified.Count} not verified (scope not read).";
+    }
+
+    internal static string Text(FindingStatus status) => status switch
+    {
+        FindingStatus.New => "new",
+        FindingStatus.Open => "open",
+        FindingStatus.Resolved => "resolved",
+        FindingStatus.Reopened => "reopened",
+        FindingStatus.Accepted => "accepted",
+        _ => status.ToString(),
+    };
+
+    internal void AppendMarkdown(StringBuilder sb, Func<string, string> md, int top)
+    {
+        sb.Append("### ").AppendLine(Heading).AppendLine().AppendLine(CountsLine()).AppendLine();
+        var changes = Changes.ToList();
+        foreach (var (change, s) in changes.Take(top))
+        {
+            sb.Append("- **").Append(change).Append("** ").Append(s.RuleId).Append(' ').Append(md(s.Title)).Append(" (").Append(s.Fingerprint[..Math.Min(12, s.Fingerprint.Length)]).AppendLine(")");
+        }
+
+        if (changes.Count > top)
+        {
+            sb.Append("- …and ").Append(changes.Count - top).AppendLine(" more in report.html.");
+        }
+
+        sb.AppendLine();
+    }
+}
