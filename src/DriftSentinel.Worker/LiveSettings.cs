@@ -140,6 +140,15 @@ public sealed class LiveSettings
     }
 
     /// <summary>Folder relative paths in the configuration are resolved against.</summary>
+    /// <summary>A copy that collects only the given clouds (the worker's per-cloud scope jobs).</summary>
+    public LiveSettings With(AwsCollectionOptions? aws, DriftSentinel.Azure.Collection.AzureCollectionOptions? azure)
+    {
+        var copy = (LiveSettings)MemberwiseClone();
+        copy.Aws = aws;
+        copy.Azure = azure;
+        return copy;
+    }
+
     public string ConfigFolder { get; private set; } = Directory.GetCurrentDirectory();
 
     public string Resolve(string path) => Path.GetFullPath(path, ConfigFolder);

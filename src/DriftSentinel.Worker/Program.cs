@@ -43,9 +43,21 @@ public static class Program
 
         collect.SetAction(parse => RunSnapshot(stdout, stderr, clock, connections, parse.GetValue(snapshotConfig)!, parse.GetValue(snapshotOut)!, parse.GetValue(sets) ?? [], parse.GetValue(full), parse.GetValue(allowGaps)));
 
+        var workerConfig = new Option<string?>("--config") { Description = "JSON configuration with Profiles and Worker sections (see docs/operations.md)" };
+        var workerDemo = new Option<bool>("--demo") { Description = "Schedule the bundled demo: scanned at start and every minute, history in driftsentinel-state/history.db" };
+        var exitAfter = new Option<int?>("--exit-after") { Description = "Stop after this process has recorded N scans (scripts, smoke tests)" };
+        var worker = new Command("worker", "Run the scheduled worker: scan profiles on their cron schedules with Hangfire and keep finding history");
+        foreach (var o in new Option[] { workerConfig, workerDemo, exitAfter, sets })
+        {
+            worker.Options.Add(o);
+        }
+
+        worker.SetAction(parse => Scheduling.WorkerCommand.Run(parse.GetValue(workerConfig), parse.GetValue(sets) ?? [], parse.GetValue(workerDemo), parse.GetValue(exitAfter), stdout, stderr, clock, connections));
+
         var root = new RootCommand("DriftSentinel: does our cloud and delivery setup still match what we declared?");
         root.Subcommands.Add(scan);
         root.Subcommands.Add(collect);
+        root.Subcommands.Add(worker);
         foreach (var command in HistoryCommands.Build(stdout, stderr, clock))
         {
             root.Subcommands.Add(command);

@@ -14,11 +14,43 @@ public sealed class WorkerOptions
     /// <summary>Hangfire worker threads in this process.</summary>
     public int WorkerCount { get; set; } = 2;
 
-    /// <summary>How long a stopping worker lets running jobs finish before handing them back.</summary>
+    /// <summary>Name of this worker in logs, the dashboard and the scan ledger; default host name and process id.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How long a stopping worker lets running jobs finish before handing them back (the host waits 5 s longer).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries of a failed scan job, with Hangfire's back-off between them.</summary>
-    public int Retries { get; set; } = 2;
+    /// <summary>Delays between the attempts of a failed job; their count is the number of retries (bounded at 10).</summary>
+    public List<int> RetryDelaysSeconds { get; set; } = [];
+
+    /// <summary>
+    /// PostgreSQL only: how long a job fetched by a worker that stopped answering stays invisible before another worker
+    /// takes it. The timeout slides while the worker lives, so a long job is never picked up twice.
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often workers look for queued and scheduled jobs.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A scan still unfinished after this long is abandoned when its profile's next scan starts.</summary>
+    public TimeSpan ScanStaleAfter { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How often the configuration file is checked for changed profiles.</summary>
+    public TimeSpan ConfigReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Address of /health and the optional dashboard; port 0 picks a free one (printed at start).</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Log lines as JSON objects (one per line) instead of text.</summary>
+    public bool JsonLogs { get; set; }
+
+    public DashboardOptions Dashboard { get; set; } = new();
+
+    /// <summary>The retry policy in force: the configured delays, or 30 s, 2 min and 10 min.</summary>
+    public IReadOnlyList<int> EffectiveRetryDelays => RetryDelaysSeconds.Count > 0 ? RetryDelaysSeconds : [30, 120, 600];
+
+    internal static bool IsLoopback(Uri address) =>
+        address.IsLoopback || (System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     internal static IEnumerable<string> Validate(LiveSettings settings, string prefix)
     {
@@ -28,9 +60,23 @@ public sealed class WorkerOptions
             yield return $"{prefix}:Worker:WorkerCount: {worker.WorkerCount} must be between 1 and 32";
         }
 
-        if (worker.Retries is < 0 or > 10)
+        if (worker.RetryDelaysSeconds.Count > 10 || worker.RetryDelaysSeconds.Any(d => d is < 0 or > 86_400))
         {
-            yield return $"{prefix}:Worker:Retries: {worker.Retries} must be between 0 and 10";
+            yield return $"{prefix}:Worker:RetryDelaysSeconds: at most 10 delays of 0 to 86400 seconds";
+        }
+
+        if (worker.ShutdownTimeout <= TimeSpan.Zero || worker.InvisibilityTimeout < TimeSpan.FromSeconds(10) || worker.PollInterval <= TimeSpan.Zero)
+        {
+            yield return $"{prefix}:Worker: ShutdownTimeout and PollInterval must be positive and InvisibilityTimeout at least 10 seconds";
+        }
+
+        if (!Uri.TryCreate(worker.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
+        {
+            yield return $"{prefix}:Worker:Listen: '{worker.Listen}' is not an address such as http://127.0.0.1:5080";
+        }
+        else if (worker.Dashboard.Enabled && !IsLoopback(listen) && (string.IsNullOrEmpty(worker.Dashboard.Username) || string.IsNullOrEmpty(worker.Dashboard.PasswordVariable)))
+        {
+            yield return $"{prefix}:Worker:Dashboard: listening on {listen.Host} (beyond localhost) needs Username and PasswordVariable; the dashboard is never anonymous off this machine";
         }
 
         if (settings.Profiles.Count == 0)
@@ -76,6 +122,20 @@ public sealed class WorkerOptions
     }
 }
 
+/// <summary>The Hangfire dashboard: off by default; beyond localhost only with a user name and password.</summary>
+public sealed class DashboardOptions
+{
+    public bool Enabled { get; set; }
+
+    public string Path { get; set; } = "/hangfire";
+
+    /// <summary>User for HTTP Basic authentication; with it set, every request needs the credentials, local ones too.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Environment variable holding the password (the password itself never goes in a file).</summary>
+    public string? PasswordVariable { get; set; }
+}
+
 /// <summary>One scheduled scan: what to read, which baseline, when, and where the reports go.</summary>
 public sealed class ScanProfile
 {
@@ -94,6 +154,9 @@ public sealed class ScanProfile
 
     /// <summary>Evaluate as of this time instead of now (fixed-date snapshots such as the demo).</summary>
     public DateTimeOffset? AsOf { get; set; }
+
+    /// <summary>Queue a scan as soon as the worker starts, besides the schedule.</summary>
+    public bool RunAtStart { get; set; }
 
     /// <summary>Report folder; each run writes into a subfolder named after its run id.</summary>
     public string Out { get; set; } = "driftsentinel-out";

@@ -142,12 +142,13 @@ public static class FindingLifecycle
 
     /// <summary>
     /// True when the run read the scope (an account, subscription, tenant or repository) and nothing of it is failed,
-    /// partial or missing. A finding with no scope is resolved only by a run with no gap at all.
+    /// partial or missing, and no gap scoped "*". A finding with no scope is resolved only by a run with no gap at all.
     /// </summary>
     public static bool CompletelyRead(string? scope, IReadOnlyList<CoverageEntry> coverage)
     {
         ArgumentNullException.ThrowIfNull(coverage);
-        bool Mine(CoverageEntry e) => scope is null || e.Scope == scope || e.Scope.StartsWith(scope + "/", StringComparison.Ordinal);
+        // A gap scoped "*" (a whole cloud or the collection manifest) could hide any finding.
+        bool Mine(CoverageEntry e) => scope is null || e.Scope == scope || e.Scope.StartsWith(scope + "/", StringComparison.Ordinal) || (e.Scope == "*" && e.Status is CoverageStatus.Failed or CoverageStatus.Partial);
         var entries = coverage.Where(Mine).ToList();
         return entries.Any(e => e.Status == CoverageStatus.Read) && entries.All(e => e.Status == CoverageStatus.Read);
     }

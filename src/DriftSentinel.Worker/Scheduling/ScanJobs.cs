@@ -1,0 +1,189 @@
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.History;
+using DriftSentinel.Core.Rules;
+using DriftSentinel.History;
+using DriftSentinel.Reporting;
+using Hangfire;
+using Hangfire.Server;
+using Microsoft.Extensions.Logging;
+
+namespace DriftSentinel.Worker.Scheduling;
+
+/// <summary>
+/// The three jobs of a scheduled scan. Start (the recurring job) opens a scan in the ledger and queues one staging
+/// job per scope; each staging job stores its scope's files in the state database; whoever completes the last scope
+/// queues Evaluate, which assembles the parts, scans, records the run and writes the reports. Every job may run
+/// twice (a retry, a worker that died after the work, a second delivery) and then changes nothing.
+/// </summary>
+public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, ILogger<ScanJobs> log)
+{
+    /// <summary>Opens a scan of the profile unless one is still running, and queues its scope jobs.</summary>
+    [AutomaticRetry(Attempts = 0)] // the next occurrence is the retry; a failed start leaves no scan behind
+    [JobDisplayName("Start scan of {0}")]
+    public void Start(string profileName, CancellationToken cancellation)
+    {
+        var profile = runtime.Profile(profileName);
+        if (profile is null)
+        {
+            log.ProfileGone(profileName);
+            return;
+        }
+
+        var scopes = ScopeStaging.Discover(profile, runtime.Settings);
+        cancellation.ThrowIfCancellationRequested();
+        var now = runtime.Clock.GetUtcNow();
+        var scanId = $"{profile.Name}-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..(profile.Name.Length + 26)];
+        using var store = runtime.OpenStore();
+        if (!new ScanLedger(store).TryStartScan(profile.Name, scanId, scopes, now, runtime.Settings.Worker.ScanStaleAfter, out var running))
+        {
+            log.AlreadyRunning(profile.Name, running?.Id, running?.CreatedAt);
+            return;
+        }
+
+        log.ScanStarted(scanId, profile.Name, scopes.Count);
+        if (scopes.Count == 0)
+        {
+            jobs.Enqueue<ScanJobs>(j => j.Evaluate(scanId, profile.Name, CancellationToken.None));
+        }
+
+        foreach (var scope in scopes)
+        {
+            jobs.Enqueue<ScanJobs>(j => j.StageScope(scanId, profile.Name, scope, null, CancellationToken.None));
+        }
+    }
+
+    /// <summary>
+    /// Stages one scope. A failure is retried by Hangfire as the worker's retry policy says; on the last attempt it is
+    /// recorded instead, and the scope becomes a coverage gap of the scan rather than holding the scan back.
+    /// </summary>
+    [JobDisplayName("Stage {2} for scan {0}")]
+    public void StageScope(string scanId, string profileName, string scope, PerformContext? context, CancellationToken cancellation)
+    {
+        using var store = runtime.OpenStore();
+        var ledger = new ScanLedger(store);
+        if (!ledger.BeginScope(scanId, scope, runtime.Name))
+        {
+            log.ScopeAlreadyComplete(scope, scanId);
+            QueueEvaluationIf(ledger.CompleteScope(scanId, scope, true, null, null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
+            return;
+        }
+
+        byte[] payload;
+        Action? commit = null;
+        try
+        {
+            var profile = runtime.Profile(profileName) ?? throw new InvalidOperationException($"profile {profileName} is no longer configured");
+            (payload, commit) = Stage(profile, scope, scanId, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            log.StagingInterrupted(scope, scanId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            var retriesSoFar = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
+            var delays = runtime.Settings.Worker.EffectiveRetryDelays;
+            if (retriesSoFar < delays.Count)
+            {
+                log.StagingRetry(scope, scanId, retriesSoFar + 1, delays.Count + 1, e.Message, delays[retriesSoFar]);
+                throw;
+            }
+
+            log.StagingGaveUp(scope, scanId, e.Message);
+            QueueEvaluationIf(ledger.CompleteScope(scanId, scope, false, $"{e.GetType().Name}: {e.Message}", null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
+            return;
+        }
+
+        var completion = ledger.CompleteScope(scanId, scope, true, null, payload, runtime.Name, runtime.Clock.GetUtcNow());
+
+        // The scope's data is in the database now; only then may its watermarks move on.
+        commit?.Invoke();
+        log.Staged(scope, scanId, payload.Length, completion.Pending);
+        QueueEvaluationIf(completion, scanId, profileName);
+    }
+
+    /// <summary>Assembles the staged scopes, scans, records the run (once per scan) and writes the reports.</summary>
+    [JobDisplayName("Evaluate scan {0}")]
+    public void Evaluate(string scanId, string profileName, CancellationToken cancellation)
+    {
+        using var store = runtime.OpenStore();
+        var ledger = new ScanLedger(store);
+        var scan = ledger.Find(scanId);
+        if (scan is null || scan.Status is ScanStatus.Done or ScanStatus.Abandoned)
+        {
+            log.NothingToEvaluate(scanId, scan?.Status.ToString() ?? "unknown");
+            return;
+        }
+
+        var profile = runtime.Profile(profileName) ?? throw new InvalidOperationException($"profile {profileName} is no longer configured");
+        var settings = runtime.Settings;
+        var work = Path.Combine(settings.Resolve(settings.StateDirectory), "scans", $"{scanId}-{runtime.Name.Replace(':', '-')}");
+        var snapshot = Path.Combine(work, "snapshot");
+        var scopes = ledger.LoadScopes(scanId);
+        ScopeStaging.Assemble(scopes, snapshot, runtime.Clock.GetUtcNow());
+        cancellation.ThrowIfCancellationRequested();
+
+        var baseline = BaselineLoader.Load(settings.Resolve(profile.Baseline));
+        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
+        var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
+        var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
+        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)));
+        cancellation.ThrowIfCancellationRequested();
+
+        var recorded = HistoryRecorder.Record(store, result, profile.Name, source, scan.CreatedAt, runtime.Clock.GetUtcNow(), scanKey: scanId);
+        if (recorded is null)
+        {
+            // Another evaluation of this scan recorded it first (or this one did and died before finishing).
+            var runId = store.BeginRun(new HistoryRun { Profile = profile.Name, StartedAt = scan.CreatedAt, AsOf = asOf, Snapshot = source, ScanKey = scanId });
+            ledger.FinishScan(scanId, runId, runtime.Clock.GetUtcNow());
+            log.AlreadyRecorded(scanId, runId);
+            Directory.Delete(work, recursive: true);
+            return;
+        }
+
+        var outDir = Path.Combine(settings.Resolve(profile.Out), $"run-{recorded.Run.Id:D6}");
+        ReportSet.WriteAll(result, outDir, new RunHistoryReport(recorded));
+        ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());
+        Directory.Delete(work, recursive: true);
+        var u = recorded.Update;
+        log.Recorded(
+            scanId, profile.Name, recorded.Run.Id, result.Findings.Count, recorded.Run.Active, recorded.Run.Gaps, u.Appeared.Count, u.Reopened.Count, u.Resolved.Count, u.BackFromAcceptance.Count, outDir);
+        runtime.OnRecorded();
+    }
+
+    private (byte[] Payload, Action? Commit) Stage(ScanProfile profile, string scope, string scanId, CancellationToken cancellation)
+    {
+        var settings = runtime.Settings;
+        if (profile.Snapshot is { } folder)
+        {
+            return (ScopeStaging.StageFolder(settings.Resolve(folder), scope, cancellation), null);
+        }
+
+        // A live scope: collect one cloud into a private folder, then stage what was collected.
+        var target = Path.Combine(settings.Resolve(settings.StateDirectory), "staging", $"{scanId}-{scope.Replace('/', '-')}-{Guid.NewGuid():N}");
+        try
+        {
+            var only = scope == "live/aws" ? settings.With(settings.Aws, null) : settings.With(null, settings.Azure);
+            using var lines = new LoggerTextWriter(log, scope);
+            var outcome = new CollectCommand(lines, lines, runtime.Clock, runtime.Connections).Collect(only, target, full: false);
+            return (ScopeStaging.StageCollected(target, scope), outcome.Commit);
+        }
+        finally
+        {
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true);
+            }
+        }
+    }
+
+    private void QueueEvaluationIf(ScopeCompletion completion, string scanId, string profileName)
+    {
+        if (completion.EnqueueEvaluation)
+        {
+            log.EvaluationQueued(scanId);
+            jobs.Enqueue<ScanJobs>(j => j.Evaluate(scanId, profileName, CancellationToken.None));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DriftSentinel.Worker.Scheduling;
+
+/// <summary>
+/// Builds `driftsentinel worker`: a Generic Host (ASP.NET Core, for /health and the optional dashboard) running a
+/// Hangfire server. Embedded: Hangfire.InMemory and a SQLite state file. Shared: Hangfire.PostgreSql and PostgreSQL
+/// state, so any number of worker processes share the queue.
+/// </summary>
+public static class WorkerHost
+{
+    public static WebApplication Build(WorkerRuntime runtime, WorkerLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(launch);
+        var options = runtime.Settings.Worker;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Settings.ConfigFolder });
+        builder.WebHost.UseUrls(options.Listen);
+        builder.Logging.ClearProviders();
+        if (options.JsonLogs)
+        {
+            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss'Z' ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // The host waits longer than Hangfire, so Hangfire's own shutdown (finish or hand back) always completes.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton(launch);
+        builder.Services.AddSingleton(runtime.Clock);
+        builder.Services.AddTransient<ScanJobs>();
+
+        UseRetryPolicy(options.EffectiveRetryDelays);
+        builder.Services.AddHangfire(configuration =>
+        {
+            configuration.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            if (runtime.SharedDatabase)
+            {
+                configuration.UsePostgreSqlStorage(b => b.UseNpgsqlConnection(options.PostgreSql), new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = options.PollInterval,
+                    InvisibilityTimeout = options.InvisibilityTimeout,
+                    UseSlidingInvisibilityTimeout = true,
+                });
+            }
+            else
+            {
+                configuration.UseInMemoryStorage();
+            }
+        });
+        builder.Services.AddHangfireServer(o =>
+        {
+            o.ServerName = runtime.Name;
+            o.WorkerCount = options.WorkerCount;
+            o.ShutdownTimeout = options.ShutdownTimeout;
+            o.SchedulePollingInterval = options.PollInterval;
+            o.HeartbeatInterval = TimeSpan.FromSeconds(Math.Clamp(options.InvisibilityTimeout.TotalSeconds / 4, 5, 30));
+        });
+        builder.Services.AddHostedService<RecurringScanRegistrar>();
+
+        var app = builder.Build();
+        app.MapGet("/health", Health);
+        if (options.Dashboard.Enabled)
+        {
+            var gate = new DashboardGate(options.Dashboard);
+            app.UseWhen(c => c.Request.Path.StartsWithSegments(options.Dashboard.Path), branch => branch.Use((context, next) => gate.Guard(context, next)));
+            app.UseHangfireDashboard(options.Dashboard.Path, new Hangfire.DashboardOptions
+            {
+                Authorization = [new PassedDashboardGate()],
+                DashboardTitle = "DriftSentinel worker",
+                DisplayStorageConnectionString = false,
+            });
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Replaces Hangfire's default (10 attempts) with the worker's bounded policy. Hangfire keeps global filters per
+    /// process, which is also the scope of this setting.
+    /// </summary>
+    private static void UseRetryPolicy(IReadOnlyList<int> delays)
+    {
+        foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is AutomaticRetryAttribute).ToList())
+        {
+            GlobalJobFilters.Filters.Remove(filter.Instance);
+        }
+
+        GlobalJobFilters.Filters.Add(new AutomaticRetryAttribute { Attempts = delays.Count, DelaysInSeconds = [.. delays], OnAttemptsExceeded = AttemptsExceededAction.Fail });
+    }
+
+    private static IResult Health(WorkerRuntime runtime, JobStorage storage)
+    {
+        try
+        {
+            using var store = runtime.OpenStore();
+            var runs = store.ListRuns(1);
+            var last = runs.Count > 0 ? runs[0] : null;
+            var servers = storage.GetMonitoringApi().Servers().Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            return Results.Json(new
+            {
+                status = "healthy",
+                worker = runtime.Name,
+                storage = runtime.SharedDatabase ? "postgresql" : "in-memory queue, sqlite state",
+                servers,
+                profiles = runtime.Settings.Profiles.Select(p => p.Name),
+                scans_evaluated_here = runtime.Evaluated,
+                last_run = last is null ? null : new { id = last.Id, profile = last.Profile, finished_at = last.FinishedAt, findings = last.Findings, active = last.Active, gaps = last.Gaps },
+            });
+        }
+#pragma warning disable CA1031 // a health probe reports any failure as unhealthy rather than throwing
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Results.Json(new { status = "unhealthy", worker = runtime.Name, error = e.GetType().Name }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace DriftSentinel.Worker.Scheduling;
+
+/// <summary>The worker's structured log events (source-generated: no boxing, no formatting when the level is off).</summary>
+internal static partial class WorkerLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Profile {Profile} is no longer configured; nothing to start")]
+    public static partial void ProfileGone(this ILogger log, string profile);
+
+    [LoggerMessage(2, LogLevel.Warning, "Scan of {Profile} not started: scan {ScanId} is still running (started {Started})")]
+    public static partial void AlreadyRunning(this ILogger log, string profile, string? scanId, DateTimeOffset? started);
+
+    [LoggerMessage(3, LogLevel.Information, "Scan {ScanId} of {Profile} started: {Scopes} scope job(s)")]
+    public static partial void ScanStarted(this ILogger log, string scanId, string profile, int scopes);
+
+    [LoggerMessage(4, LogLevel.Information, "Scope {Scope} of scan {ScanId} is already complete")]
+    public static partial void ScopeAlreadyComplete(this ILogger log, string scope, string scanId);
+
+    [LoggerMessage(5, LogLevel.Warning, "Staging {Scope} of scan {ScanId} interrupted by shutdown; the job goes back to the queue")]
+    public static partial void StagingInterrupted(this ILogger log, string scope, string scanId);
+
+    [LoggerMessage(6, LogLevel.Warning, "Staging {Scope} of scan {ScanId} failed (attempt {Attempt} of {Attempts}): {Error}; retrying in {Delay} s")]
+    public static partial void StagingRetry(this ILogger log, string scope, string scanId, int attempt, int attempts, string error, int delay);
+
+    [LoggerMessage(7, LogLevel.Error, "Staging {Scope} of scan {ScanId} failed on its last attempt: {Error}; recorded as a coverage gap")]
+    public static partial void StagingGaveUp(this ILogger log, string scope, string scanId, string error);
+
+    [LoggerMessage(8, LogLevel.Information, "Staged {Scope} of scan {ScanId}: {Bytes} bytes, {Pending} scope(s) pending")]
+    public static partial void Staged(this ILogger log, string scope, string scanId, int bytes, int pending);
+
+    [LoggerMessage(9, LogLevel.Information, "Scan {ScanId} is {Status}; nothing to evaluate")]
+    public static partial void NothingToEvaluate(this ILogger log, string scanId, string status);
+
+    [LoggerMessage(10, LogLevel.Information, "Scan {ScanId} was already recorded as run {RunId}")]
+    public static partial void AlreadyRecorded(this ILogger log, string scanId, long runId);
+
+    [LoggerMessage(11, LogLevel.Information, "Scan {ScanId} of {Profile} recorded as run {RunId}: {Findings} findings, {Active} active, {Gaps} gap(s); {New} new, {Reopened} reopened, {Resolved} resolved, {Back} back after an exception expired; reports in {Out}")]
+    public static partial void Recorded(this ILogger log, string scanId, string profile, long runId, int findings, int active, int gaps, int @new, int reopened, int resolved, int back, string @out);
+
+    [LoggerMessage(12, LogLevel.Information, "All scopes of scan {ScanId} are in; evaluation queued")]
+    public static partial void EvaluationQueued(this ILogger log, string scanId);
+
+    [LoggerMessage(13, LogLevel.Information, "Scan of {Profile} queued at start")]
+    public static partial void QueuedAtStart(this ILogger log, string profile);
+
+    [LoggerMessage(14, LogLevel.Error, "Configuration {File} changed but is not valid; keeping the previous profiles: {Error}")]
+    public static partial void InvalidReload(this ILogger log, string file, string error);
+
+    [LoggerMessage(15, LogLevel.Information, "Recurring scans after {Why}: {Added} added, {Changed} changed, {Removed} removed, {Unchanged} unchanged")]
+    public static partial void Registered(this ILogger log, string why, string added, string changed, string removed, string unchanged);
+
+    [LoggerMessage(16, LogLevel.Information, "Profile {Profile}: cron '{Cron}' in {TimeZone}")]
+    public static partial void Schedule(this ILogger log, string profile, string cron, string timeZone);
+
+    [LoggerMessage(17, LogLevel.Information, "[{Scope}] {Line}")]
+    public static partial void CollectorLine(this ILogger log, string scope, string line);
+}
