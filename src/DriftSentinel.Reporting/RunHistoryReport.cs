@@ -24,11 +24,11 @@ public sealed class RunHistoryReport
 
     public FindingState? Lifecycle(string fingerprint) => _states.GetValueOrDefault(fingerprint);
 
-    /// <summary>The transitions worth a line each, in the order a reader wants them.</summary>
+    /// <summary>The transitions worth a line each: what came back first (it was thought fixed or accepted), then what is new, then what was fixed.</summary>
     public IEnumerable<(string Change, FindingState State)> Changes =>
-        Recorded.Update.Appeared.Select(s => ("new", s))
-            .Concat(Recorded.Update.Reopened.Select(s => ("reopened", s)))
+        Recorded.Update.Reopened.Select(s => ("reopened", s))
             .Concat(Recorded.Update.BackFromAcceptance.Select(s => ("exception expired", s)))
+            .Concat(Recorded.Update.Appeared.OrderByDescending(s => s.Severity).Select(s => ("new", s)))
             .Concat(Recorded.Update.Resolved.Select(s => ("resolved", s)));
 
     public string Heading => Recorded.Previous is { } p
@@ -53,6 +53,7 @@ public sealed class RunHistoryReport
 
     internal void AppendMarkdown(StringBuilder sb, Func<string, string> md, int top)
     {
+        top = Math.Max(top, 25); // the changes are what a nightly reader comes for
         sb.Append("### ").AppendLine(Heading).AppendLine().AppendLine(CountsLine()).AppendLine();
         var changes = Changes.ToList();
         foreach (var (change, s) in changes.Take(top))

@@ -21,6 +21,9 @@ public static class WorkerHost
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(launch);
         var options = runtime.Settings.Worker;
+
+        // Hangfire logs through a process-wide provider; drop one left by an earlier host in this process.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = runtime.Settings.ConfigFolder });
         builder.WebHost.UseUrls(options.Listen);
         builder.Logging.ClearProviders();
@@ -79,6 +82,7 @@ public static class WorkerHost
         builder.Services.AddHostedService<RecurringScanRegistrar>();
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() => Hangfire.Logging.LogProvider.SetCurrentLogProvider(null));
         app.MapGet("/health", Health);
         if (options.Dashboard.Enabled)
         {

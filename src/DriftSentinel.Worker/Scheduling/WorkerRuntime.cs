@@ -39,5 +39,9 @@ public sealed class WorkerRuntime(LiveSettings settings, TimeProvider clock, Liv
 
     public ScanProfile? Profile(string name) => Settings.Profiles.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    internal void OnRecorded() => ScanRecorded?.Invoke(Interlocked.Increment(ref _evaluated));
+    internal void OnRecorded()
+    {
+        var count = Interlocked.Increment(ref _evaluated);
+        ScanRecorded?.Invoke(count);
+    }
 }
