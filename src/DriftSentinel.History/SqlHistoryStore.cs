@@ -240,9 +240,19 @@ public sealed class SqlHistoryStore : IHistoryStore
         command.ExecuteNonQuery();
     }
 
-    public IReadOnlyList<HistoryRun> ListRuns(int limit)
+    public IReadOnlyList<HistoryRun> ListRuns(int limit) =>
+        QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs ORDER BY id DESC LIMIT @limit", ("limit", limit));
+
+    public HistoryRun? PreviousRun(string profile, long before)
     {
-        using var command = Command("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs ORDER BY id DESC LIMIT @limit", null, ("limit", limit));
+        var runs = QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs WHERE profile = @profile AND id < @before AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+            ("profile", profile), ("before", before));
+        return runs.Count > 0 ? runs[0] : null;
+    }
+
+    private List<HistoryRun> QueryRuns(string sql, params (string, object?)[] parameters)
+    {
+        using var command = Command(sql, null, parameters);
         using var reader = command.ExecuteReader();
         var runs = new List<HistoryRun>();
         while (reader.Read())

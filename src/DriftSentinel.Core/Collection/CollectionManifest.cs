@@ -35,9 +35,11 @@ public sealed record CollectionManifest
     }
 
     /// <summary>The manifest of a snapshot, or null when it was exported by hand.</summary>
-    public static CollectionManifest? Read(string snapshotRoot)
+    public static CollectionManifest? Read(string snapshotRoot) => ReadFile(Path.Combine(snapshotRoot, FileName));
+
+    /// <summary>A manifest file under any name (the worker's per-scope parts), or null when it does not exist.</summary>
+    public static CollectionManifest? ReadFile(string path)
     {
-        var path = Path.Combine(snapshotRoot, FileName);
         if (!File.Exists(path))
         {
             return null;

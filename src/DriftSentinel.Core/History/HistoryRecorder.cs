@@ -16,7 +16,7 @@ public static class HistoryRecorder
         ArgumentNullException.ThrowIfNull(result);
         var run = new HistoryRun { Profile = profile, StartedAt = startedAt, AsOf = result.Run.AsOf, Snapshot = snapshot, ScanKey = scanKey };
         run = run with { Id = store.BeginRun(run) };
-        var previous = store.ListRuns(50).FirstOrDefault(r => r.Id < run.Id && r.Profile == profile && r.FinishedAt is not null);
+        var previous = store.PreviousRun(profile, run.Id);
         run = run with
         {
             FinishedAt = finishedAt,

@@ -57,6 +57,9 @@ public interface IHistoryStore : IDisposable
 
     IReadOnlyList<HistoryRun> ListRuns(int limit);
 
+    /// <summary>The profile's last finished run before run <paramref name="before"/>, if any.</summary>
+    HistoryRun? PreviousRun(string profile, long before);
+
     IReadOnlyList<FindingState> ListFindings(FindingQuery query);
 
     RunDiff Diff(long from, long to);

@@ -42,7 +42,7 @@ public sealed class RecurringScanRegistrar(WorkerRuntime runtime, IRecurringJobM
             {
                 added.Add(id);
             }
-            else if (before.Cron != profile.Cron || !SameZone(before.TimeZoneId, zone))
+            else if (before.Cron != profile.Cron || before.TimeZoneId != zone.Id)
             {
                 changed.Add(id);
             }
@@ -122,9 +122,6 @@ public sealed class RecurringScanRegistrar(WorkerRuntime runtime, IRecurringJobM
     }
 
     private static string Names(IReadOnlyList<string> ids) => ids.Count == 0 ? "none" : string.Join(", ", ids);
-
-    private static bool SameZone(string? id, TimeZoneInfo zone) =>
-        id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var before) && before.HasSameRules(zone) && before.Id == zone.Id;
 }
 
 /// <summary>How the worker was started: the configuration file to watch and the --set overrides to re-apply.</summary>

@@ -124,13 +124,10 @@ public static class ScopeStaging
             parts.Add(folderManifest); // a collected snapshot scanned from its folder
         }
 
-        foreach (var file in Directory.EnumerateFiles(snapshotRoot, "collection-*.json"))
+        foreach (var file in Directory.EnumerateFiles(snapshotRoot, "collection-*.json").ToList())
         {
-            var tmp = Path.Combine(snapshotRoot, ".part");
-            Directory.CreateDirectory(tmp);
-            File.Move(file, Path.Combine(tmp, CollectionManifest.FileName), overwrite: true);
-            parts.Add(CollectionManifest.Read(tmp)!);
-            Directory.Delete(tmp, recursive: true);
+            parts.Add(CollectionManifest.ReadFile(file)!);
+            File.Delete(file); // merged into the one collection.json below
         }
 
         var failed = scopes.Where(s => !s.Read).Select(s => new CoverageEntry("worker.scope", CoverageScopeOf(s.Scope), CoverageStatus.Failed, 0,

@@ -48,7 +48,6 @@ public static class WorkerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton(launch);
-        builder.Services.AddSingleton(runtime.Clock);
         builder.Services.AddTransient<ScanJobs>();
 
         UseRetryPolicy(options.EffectiveRetryDelays);
