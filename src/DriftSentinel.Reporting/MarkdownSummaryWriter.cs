@@ -16,7 +16,7 @@ public static class MarkdownSummaryWriter
         sb.Append(" (").Append(string.Join(", ", Enum.GetValues<Severity>().Reverse().Select(s => $"{active.Count(f => f.Severity == s)} {s.ToText()}"))).Append(')');
         sb.Append(", ").Append(result.Findings.Count(f => f.IsSuppressed)).AppendLine(" suppressed by exceptions.").AppendLine();
 
-        var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
+        var gaps = result.Gaps.ToList();
         if (gaps.Count > 0)
         {
             sb.Append(":warning: **Coverage gaps** (").Append(gaps.Count).AppendLine("): findings may be missing for these sources.");

@@ -28,12 +28,14 @@ public static class ConsoleSummary
             w.WriteLine("Production changes: " + string.Join(", ", result.ProductionChangeCounts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {ChangeText.Of(kv.Key)}")));
         }
 
-        var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
-        var missing = result.Coverage.Count(c => c.Status == CoverageStatus.Missing);
-        w.WriteLine($"Coverage: {result.Coverage.Count(c => c.Status == CoverageStatus.Read)} sources read, {gaps.Count} failed or partial, {missing} not in the snapshot.");
+        var gaps = result.Gaps.ToList();
+        var failed = result.Coverage.Count(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial);
+        var missing = result.Coverage.Where(c => c.Status == CoverageStatus.Missing).ToList();
+        var declaredMissing = missing.Count(gaps.Contains);
+        w.WriteLine($"Coverage: {result.Coverage.Count(c => c.Status == CoverageStatus.Read)} sources read, {failed} failed or partial, {missing.Count} not in the snapshot ({declaredMissing} of a declared scope).");
         foreach (var g in gaps)
         {
-            w.WriteLine($"  GAP {g.Source} {g.Scope}: {g.Detail}");
+            w.WriteLine($"  GAP {g.Status.ToText()} {g.Source} {g.Scope}: {g.Detail}");
         }
 
         w.WriteLine($"Reports: {string.Join(", ", ReportSet.FileNames.Select(f => Path.Combine(outDir, f)))}");

@@ -116,7 +116,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             stdout.WriteLine($"History: {history.CountsLine()}");
         }
 
-        var gaps = result.Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial).ToList();
+        var gaps = result.Gaps.ToList();
         if (gaps.Count > 0 && !options.AllowGaps)
         {
             foreach (var g in gaps)
@@ -124,7 +124,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 stderr.WriteLine($"error: {g.Detail}");
             }
 
-            stderr.WriteLine($"{gaps.Count} input(s) could not be read completely; the reports were written and list them as coverage gaps (--allow-gaps to exit 0).");
+            stderr.WriteLine($"{gaps.Count} input(s) missing or not read completely; the reports were written and list them as coverage gaps (--allow-gaps to exit 0).");
             return ExitCodes.Usage;
         }
 

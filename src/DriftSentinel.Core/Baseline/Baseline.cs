@@ -31,6 +31,34 @@ public sealed class OrganizationBaseline
     public EnvironmentDeclaration? EnvironmentOfGitHub(string repository, string environment) =>
         Environments.FirstOrDefault(e => e.GitHubEnvironments.Any(g => g.Equals($"{repository}:{environment}", StringComparison.OrdinalIgnoreCase)));
 
+    /// <summary>
+    /// True when a coverage scope belongs to something the baseline declares: an AWS account, an Azure subscription,
+    /// a GitHub repository or repository:environment (scopes such as "owner/repo run 5002" included).
+    /// </summary>
+    public bool DeclaresScope(string scope)
+    {
+        foreach (var env in Environments)
+        {
+            if (env.AwsAccounts.Contains(scope) || env.AzureSubscriptions.Any(s => s.Equals(scope, StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+
+            foreach (var declared in env.GitHubEnvironments)
+            {
+                var colon = declared.LastIndexOf(':');
+                var repository = colon < 0 ? declared : declared[..colon];
+                if (scope.Equals(declared, StringComparison.OrdinalIgnoreCase) || scope.Equals(repository, StringComparison.OrdinalIgnoreCase)
+                    || scope.StartsWith(repository + " ", StringComparison.OrdinalIgnoreCase) || scope.StartsWith(repository + ":", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     public EnvironmentDeclaration? EnvironmentByName(string name) => Environments.FirstOrDefault(e => e.Name == name);
 
     public EnvironmentDeclaration? EnvironmentOf(Cloud cloud, string? account) => cloud switch

@@ -24,6 +24,14 @@ public sealed class ScanResult
 
     /// <summary>Findings that count: not suppressed by a live exception.</summary>
     public IEnumerable<Finding> Active => Findings.Where(f => !f.IsSuppressed);
+
+    /// <summary>
+    /// Coverage that makes the result incomplete: every failed or partial input, and every missing input of a scope
+    /// the baseline declares. A missing input of an undeclared scope (an extra account's absent trail) is listed but
+    /// does not count.
+    /// </summary>
+    public IEnumerable<CoverageEntry> Gaps => Coverage.Where(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial
+        || (c.Status == CoverageStatus.Missing && Baseline.DeclaresScope(c.Scope)));
 }
 
 /// <summary>Facts about one scan, written at the top of findings.json.</summary>
@@ -105,6 +113,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             _ = catalogue[rule.Id];
         }
 
+        DeclaredScopeCoverage.Check(baseline, input);
         var context = new RuleContext(baseline, input.Inventory, catalogue, asOf);
         foreach (var rule in _rules)
         {

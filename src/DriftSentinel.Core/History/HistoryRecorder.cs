@@ -21,7 +21,7 @@ public static class HistoryRecorder
         {
             FinishedAt = finishedAt,
             Findings = result.Findings.Count,
-            Gaps = result.Coverage.Count(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial),
+            Gaps = result.Gaps.Count(),
             Coverage = result.Coverage,
         };
         var id = run.Id;

@@ -68,7 +68,7 @@ public class CliTests
         var (code, output, err) = Run("scan", "--snapshot", Path.Combine(t.Path, "snap"), "--baseline", Path.Combine(demo, "baseline.yaml"), "--out", outDir, "--as-of", "2026-11-20T12:00:00Z");
         Assert.Equal(2, code);
         Assert.Contains("azure/00000000-0000-0000-0000-00000000a001/activity-log.json", err, StringComparison.Ordinal);
-        Assert.Contains("GAP azure.activity-log", output, StringComparison.Ordinal);
+        Assert.Contains("GAP failed azure.activity-log", output, StringComparison.Ordinal);
         var json = File.ReadAllText(Path.Combine(outDir, "findings.json"));
         Assert.Contains("\"status\": \"failed\"", json, StringComparison.Ordinal);
         // Everything read elsewhere is still evaluated.
@@ -84,10 +84,5 @@ public class CliTests
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

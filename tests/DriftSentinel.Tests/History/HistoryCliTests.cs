@@ -56,9 +56,4 @@ public sealed class HistoryCliTests
         var exit = Program.Run(args, stdout, stderr, new FixedClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero)), null);
         return (exit, stdout.ToString(), stderr.ToString());
     }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }
