@@ -36,10 +36,18 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         foreach (var file in files)
         {
             var display = Path.GetRelativePath(snapshotRoot, file).Replace('\\', '/');
-            foreach (var e in GuardedRecords.Read(Open(file, display), display, failures))
+            var skips = new RecordSkips();
+            long inFile = 0;
+            foreach (var e in GuardedRecords.Read(Open(file, display, skips), display, failures))
             {
                 total++;
+                inFile++;
                 yield return e;
+            }
+
+            if (skips.Count > 0)
+            {
+                failures.Add(skips.Describe(display, inFile + skips.Count));
             }
         }
 
@@ -60,17 +68,17 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         }
     }
 
-    private IEnumerable<ActivityEvent> Open(string file, string display) =>
-        JsonRecordStream.ReadFile(file, display, (el, i) => MapElement(el, i, display), RecordProperties, ArrayProperties);
+    private IEnumerable<ActivityEvent> Open(string file, string display, RecordSkips skips) =>
+        JsonRecordStream.ReadFile(file, display, (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
 
-    private ActivityEvent? MapElement(JsonElement el, long index, string display)
+    private ActivityEvent? MapElement(JsonElement el, long index, string display, RecordSkips skips)
     {
         var source = new SourceLocation(display, $"record {index}");
 
         // EventBridge delivers the CloudTrail record under "detail".
         if (el.Str("detail-type") is not null && el.Prop("detail") is { ValueKind: JsonValueKind.Object } detail)
         {
-            return CloudTrailRecordMapper.Map(detail, accountId, source);
+            return CloudTrailRecordMapper.Map(detail, accountId, source, skips);
         }
 
         // lookup-events wraps each record as a JSON string.
@@ -79,14 +87,15 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
             try
             {
                 using var doc = JsonDocument.Parse(inner);
-                return CloudTrailRecordMapper.Map(doc.RootElement, accountId, source);
+                return CloudTrailRecordMapper.Map(doc.RootElement, accountId, source, skips);
             }
             catch (JsonException e)
             {
-                throw new InputFormatException(display, $"record {index}", $"CloudTrailEvent is not valid JSON: {e.Message}", e);
+                skips.Add(source.Position, $"CloudTrailEvent is not valid JSON ({e.Message})");
+                return null;
             }
         }
 
-        return CloudTrailRecordMapper.Map(el, accountId, source);
+        return CloudTrailRecordMapper.Map(el, accountId, source, skips);
     }
 }

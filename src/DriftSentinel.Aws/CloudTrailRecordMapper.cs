@@ -10,13 +10,30 @@ public static class CloudTrailRecordMapper
     private static readonly string[] ResourceKeys =
         ["functionName", "service", "serviceName", "cluster", "name", "stackName", "applicationName", "environmentName", "bucketName", "roleName", "userName", "trailName", "family", "eventDataStore"];
 
-    /// <summary>Returns null for a record without the fields every CloudTrail record carries (eventTime, eventName).</summary>
-    public static ActivityEvent? Map(JsonElement r, string fallbackAccount, SourceLocation source)
+    /// <summary>
+    /// Returns null, counted in <paramref name="skips"/> with the reason, for a record that is not an object or lacks
+    /// the fields every CloudTrail record carries (eventTime, eventName). Records whose keys some pipelines lower-case
+    /// (<c>eventtime</c>, <c>useridentity</c>) are read as if written by CloudTrail.
+    /// </summary>
+    public static ActivityEvent? Map(JsonElement r, string fallbackAccount, SourceLocation source, RecordSkips? skips = null)
     {
+        if (r.ValueKind != JsonValueKind.Object)
+        {
+            skips?.Add(source.Position, $"record is {Kind(r.ValueKind)}, not a JSON object");
+            return null;
+        }
+
+        if (!r.TryGetProperty("eventName", out _) && CloudTrailKeyCase.HasLowerCasedKeys(r))
+        {
+            using var normalized = CloudTrailKeyCase.Normalize(r);
+            return Map(normalized.RootElement, fallbackAccount, source, skips);
+        }
+
         var time = r.Time("eventTime", "@timestamp");
         var name = r.Str("eventName");
         if (time is null || name is null)
         {
+            skips?.Add(source.Position, name is null ? "no eventName" : r.Prop("eventTime", "@timestamp") is null ? "no eventTime" : $"eventTime '{r.Str("eventTime", "@timestamp")}' is not a time");
             return null;
         }
 
@@ -26,12 +43,15 @@ public static class CloudTrailRecordMapper
         var arn = ui.Str("arn");
         var account = r.Str("recipientAccountId") ?? ui.Str("accountId") ?? fallbackAccount;
         var id = arn ?? (type == "AWSService" ? ui.Str("invokedBy") : null) ?? ui.Str("principalId") ?? ui.Str("userName") ?? "unknown";
-        if (type == "Root" && arn is null)
+        if (type == "Root" && string.IsNullOrEmpty(arn))
         {
             id = $"arn:aws:iam::{ui.Str("accountId") ?? account}:root";
         }
 
-        var fromConsole = string.Equals(r.Str("sessionCredentialFromConsole"), "true", StringComparison.OrdinalIgnoreCase);
+        var userAgent = r.Str("userAgent");
+
+        // A session the console issued (the console's own flag, or its user agents) is a person at a browser.
+        var fromConsole = string.Equals(r.Str("sessionCredentialFromConsole"), "true", StringComparison.OrdinalIgnoreCase) || IsConsoleUserAgent(userAgent);
         var kind = type switch
         {
             "Root" => PrincipalKind.Root,
@@ -44,7 +64,12 @@ public static class CloudTrailRecordMapper
 
         var mfa = ui.PathStr("sessionContext", "attributes", "mfaAuthenticated");
         var errorCode = r.Str("errorCode");
-        var loginResult = r.PathStr("responseElements", "ConsoleLogin");
+
+        // Sign-in style events (ConsoleLogin, PasswordUpdated, ExternalIdPDirectoryLogin, …) report their outcome as
+        // responseElements.<eventName> = "Success" | "Failure", with no errorCode on failure.
+        var outcome = r.PathStr("responseElements", name);
+        var loginResult = name == "ConsoleLogin" ? outcome : null;
+        var failedOutcome = string.Equals(outcome, "Failure", StringComparison.OrdinalIgnoreCase);
         var req = r.Prop("requestParameters");
         var durationText = req?.Str("durationSeconds");
 
@@ -70,8 +95,8 @@ public static class CloudTrailRecordMapper
                 Kind = kind,
             },
             ReadOnly = r.Bool("readOnly") ?? GuessReadOnly(name),
-            Succeeded = errorCode is null && loginResult != "Failure",
-            ErrorCode = errorCode ?? (loginResult == "Failure" ? r.Str("errorMessage") ?? "Failure" : null),
+            Succeeded = errorCode is null && !failedOutcome,
+            ErrorCode = errorCode ?? (failedOutcome ? r.Str("errorMessage") ?? "Failure" : null),
             Resource = ResourceOf(r, req),
             Category = r.Str("eventCategory") ?? "Management",
             LoginResult = loginResult,
@@ -85,11 +110,27 @@ public static class CloudTrailRecordMapper
             TargetRoleArn = req?.Str("roleArn"),
             TargetSessionName = req?.Str("roleSessionName"),
             RequestedDurationSeconds = int.TryParse(durationText, out var d) ? d : null,
-            UserAgent = r.Str("userAgent"),
+            UserAgent = userAgent,
             SourceIp = r.Str("sourceIPAddress"),
             Source = source,
         };
     }
+
+    private static string Kind(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.Null => "null",
+        _ => "a boolean",
+    };
+
+    /// <summary>The console's user agents: console.amazonaws.com, &lt;region&gt;.console.amazonaws.com, signin.amazonaws.com.</summary>
+    public static bool IsConsoleUserAgent(string? userAgent) =>
+        userAgent is not null
+        && (userAgent.Equals("signin.amazonaws.com", StringComparison.OrdinalIgnoreCase)
+            || userAgent.Equals("console.amazonaws.com", StringComparison.OrdinalIgnoreCase)
+            || (userAgent.StartsWith("console.", StringComparison.OrdinalIgnoreCase) && userAgent.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase) && !userAgent.Contains(' ', StringComparison.Ordinal)));
 
     // Read-only inference only for records that predate the readOnly field.
     private static bool? GuessReadOnly(string name) =>

@@ -49,10 +49,10 @@ public sealed class AzureSnapshotReader : ISnapshotReader
             {
                 input.InputsRead.Add(SnapshotFiles.Relative(root, activity));
                 input.Streams.Add(new JsonFileActivityStream(root, activity, "azure.activity-log", sub,
-                    (el, loc) => AzureActivityMapper.MapActivity(el, sub, loc), "value")
+                    (el, loc, skips) => AzureActivityMapper.MapActivity(el, sub, loc, skips), "value", "records")
                 {
-                    // Event-per-line exports (Log Analytics, event hubs) are read as well as az/ARM lists.
-                    RecordProperties = ["eventDataId", "event_data_id", "operationName", "operation_name", "authorization"],
+                    // Event-per-line exports (Log Analytics, event hubs, diagnostic settings) are read as well as az/ARM lists.
+                    RecordProperties = ["eventDataId", "event_data_id", "operationName", "operation_name", "authorization", "time"],
                 });
             }
             else
@@ -79,9 +79,9 @@ public sealed class AzureSnapshotReader : ISnapshotReader
             {
                 input.InputsRead.Add(SnapshotFiles.Relative(root, file));
                 input.Streams.Add(new JsonFileActivityStream(root, file, "entra.sign-ins", tenant,
-                    (el, loc) => AzureActivityMapper.MapSignIn(el, tenant, loc), "value")
+                    (el, loc, skips) => AzureActivityMapper.MapSignIn(el, tenant, loc, skips), "value", "records")
                 {
-                    RecordProperties = ["createdDateTime", "userPrincipalName"],
+                    RecordProperties = ["createdDateTime", "userPrincipalName", "id", "time"],
                 });
             }
             else

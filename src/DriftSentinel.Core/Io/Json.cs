@@ -107,7 +107,7 @@ public static class Json
     {
         try
         {
-            using var stream = JsonRecordStream.Open(path);
+            using var stream = JsonRecordStream.Open(path, displayName);
             return JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException e)

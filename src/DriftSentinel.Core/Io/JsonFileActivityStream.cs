@@ -3,13 +3,16 @@ using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.Io;
 
-/// <summary>Streams the records of one JSON file (a bare array or an object holding the array) through a mapper, recording coverage.</summary>
+/// <summary>
+/// Streams the records of one JSON file (a bare array, an object holding the array, or JSON Lines) through a mapper,
+/// recording coverage: a record the mapper cannot map is counted, never silently dropped.
+/// </summary>
 public sealed class JsonFileActivityStream(
     string snapshotRoot,
     string path,
     string source,
     string scope,
-    Func<JsonElement, SourceLocation, ActivityEvent?> map,
+    Func<JsonElement, SourceLocation, RecordSkips, ActivityEvent?> map,
     params string[] arrayProperties) : IActivityStream
 {
     public string Name => SnapshotFiles.Relative(snapshotRoot, path);
@@ -22,10 +25,16 @@ public sealed class JsonFileActivityStream(
         var display = Name;
         long count = 0;
         var failures = new List<string>();
-        foreach (var e in GuardedRecords.Read(Open(display), display, failures))
+        var skips = new RecordSkips();
+        foreach (var e in GuardedRecords.Read(Open(display, skips), display, failures))
         {
             count++;
             yield return e;
+        }
+
+        if (skips.Count > 0)
+        {
+            failures.Insert(0, skips.Describe(display, count + skips.Count));
         }
 
         if (failures.Count == 0)
@@ -34,10 +43,22 @@ public sealed class JsonFileActivityStream(
         }
         else
         {
-            coverage.Failed(source, scope, count, failures[0]);
+            coverage.Failed(source, scope, count, string.Join(" | ", failures));
         }
     }
 
-    private IEnumerable<ActivityEvent> Open(string display) =>
-        JsonRecordStream.ReadFile(path, display, (el, i) => map(el, new SourceLocation(display, $"record {i}")), [.. RecordProperties], arrayProperties);
+    private IEnumerable<ActivityEvent> Open(string display, RecordSkips skips) =>
+        JsonRecordStream.ReadFile(path, display, (el, i) => MapCounted(el, new SourceLocation(display, $"record {i}"), skips), [.. RecordProperties], arrayProperties);
+
+    private ActivityEvent? MapCounted(JsonElement el, SourceLocation location, RecordSkips skips)
+    {
+        var before = skips.Count;
+        var e = map(el, location, skips);
+        if (e is null && skips.Count == before)
+        {
+            skips.Add(location.Position, "not a record this reader knows");
+        }
+
+        return e;
+    }
 }

@@ -23,11 +23,23 @@ public static class JsonRecordStream
         Done,
     }
 
-    /// <summary>Opens a file, transparently gunzipping names ending in .gz.</summary>
-    public static Stream Open(string path)
+    /// <summary>
+    /// Opens a file as UTF-8 JSON text: gunzips names ending in .gz, drops a UTF-8 byte-order mark and transcodes
+    /// UTF-16 (see <see cref="EncodedJsonStream"/>).
+    /// </summary>
+    public static Stream Open(string path, string? displayName = null)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        Stream raw = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        try
+        {
+            return EncodedJsonStream.Utf8(raw, displayName ?? Path.GetFileName(path));
+        }
+        catch
+        {
+            raw.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -39,13 +51,13 @@ public static class JsonRecordStream
         where T : class
     {
         bool values;
-        using (var peek = Open(path))
+        using (var peek = Open(path, displayName))
         {
             values = path.Contains(".jsonl", StringComparison.OrdinalIgnoreCase)
                 || (recordProperties.Length > 0 && StartsWithRecord(peek, recordProperties, arrayProperties));
         }
 
-        using var stream = Open(path);
+        using var stream = Open(path, displayName);
         foreach (var item in Read(stream, displayName, map, values, arrayProperties))
         {
             yield return item;

@@ -3,7 +3,12 @@ using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.Rules.Checks;
 
-/// <summary>DS-ACC-001: interactive human sessions and human-made writes in production, outside break-glass and allowed human access.</summary>
+/// <summary>
+/// DS-ACC-001: interactive human sessions and human-made writes in production, outside break-glass and allowed human
+/// access. Root activity is DS-ACC-004's and assuming a break-glass role DS-ACC-002's, so neither is counted here; a
+/// person acting through a shared federated role (Identity Center permission set, SAML role, console session) is a
+/// finding of their own, keyed by the session, so the first person never hides the rest.
+/// </summary>
 public sealed class DirectProductionLoginCheck : Rule
 {
     public override string Id => "DS-ACC-001";
@@ -25,6 +30,16 @@ public sealed class DirectProductionLoginCheck : Rule
 
         var principal = e.Actor.EffectiveId;
         var baseline = context.Baseline;
+        if (e.Actor.Type == "Root" || e.Actor.Kind == PrincipalKind.Root)
+        {
+            return;
+        }
+
+        if (e.Cloud == Cloud.Aws && e.Action.StartsWith("AssumeRole", StringComparison.Ordinal) && baseline.BreakGlass.IsAws(e.TargetRoleArn))
+        {
+            return;
+        }
+
         if (e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(principal) || baseline.HumanAccess.MatchesAws(principal)
                                  : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName) || baseline.HumanAccess.MatchesAzure(e.Actor.Id, e.Actor.DisplayName))
         {
@@ -45,7 +60,16 @@ public sealed class DirectProductionLoginCheck : Rule
             return;
         }
 
-        var shown = e.Actor.Type == "AssumedRole" ? $"{principal} (session {e.Actor.SessionName})" : principal;
+        // A person in a shared role: one finding per session name (the person), shown as the session ARN.
+        var perPerson = e.Cloud == Cloud.Aws && e.Actor.Type == "AssumedRole" && e.Actor.SessionName is not null
+            && context.Identities.KindOf(e.Actor, e.Cloud) == PrincipalKind.Human;
+        if (perPerson)
+        {
+            principal = e.Actor.Id;
+        }
+
+        var shown = e.Actor.Type == "AssumedRole" && !perPerson ? $"{principal} (session {e.Actor.SessionName})"
+            : perPerson ? $"{principal} (role {e.Actor.EffectiveId})" : principal;
         _findings.Add($"{e.AccountId}|{principal}|{what}", e, () => new FindingSeed
         {
             Identity = [e.AccountId, principal, what],
