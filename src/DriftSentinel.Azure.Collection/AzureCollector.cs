@@ -146,7 +146,7 @@ public sealed class AzureCollector(AzureCollectionOptions options, AzureClients 
 
     private Task<SourceWatermark?> SignInsAsync(string tenant, string file, DateTimeOffset until, SourceWatermark? previous, CoverageLog coverage, CancellationToken ct) =>
         WindowedAsync("entra.graph.sign-ins", tenant, options.SignIns, "id", until, previous, file,
-            (from, to) => $"/v1.0/auditLogs/signIns?$filter={Uri.EscapeDataString($"createdDateTime ge {Iso(from)} and createdDateTime le {Iso(to)}")}&$top={options.SignIns.PageSize}",
+            (from, to) => $"/beta/auditLogs/signIns?$filter={Uri.EscapeDataString($"createdDateTime ge {Iso(from)} and createdDateTime le {Iso(to)}")}&$top={options.SignIns.PageSize}",
             clients.Graph, "createdDateTime", coverage, ct);
 
     /// <summary>

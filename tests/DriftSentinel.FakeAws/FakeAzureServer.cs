@@ -109,7 +109,7 @@ public sealed class FakeAzureServer : IDisposable
     {
         var received = DateTime.UtcNow;
         var path = request.Path;
-        var api = path.StartsWith("/v1.0/", StringComparison.Ordinal) ? "graph" : "arm";
+        var api = path.StartsWith("/v1.0/", StringComparison.Ordinal) || path.StartsWith("/beta/", StringComparison.Ordinal) ? "graph" : "arm";
         ResponseMessage response;
         var auth = request.Headers is { } h && h.TryGetValue("Authorization", out var a) ? a[0] : null;
         if (auth is null || !auth.StartsWith("Bearer ", StringComparison.Ordinal))
@@ -191,7 +191,7 @@ public sealed class FakeAzureServer : IDisposable
 
     private ResponseMessage Graph(IRequestMessage request)
     {
-        if (request.Path == "/v1.0/auditLogs/signIns")
+        if (request.Path == "/beta/auditLogs/signIns")
         {
             if (!TenantHasP1)
             {

@@ -114,7 +114,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         }
 
         DeclaredScopeCoverage.Check(baseline, input);
-        var context = new RuleContext(baseline, input.Inventory, catalogue, asOf);
+        var context = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage };
         foreach (var rule in _rules)
         {
             rule.Begin(context);

@@ -49,6 +49,12 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     public DateTimeOffset AsOf { get; } = asOf;
     public IdentityClassifier Identities { get; } = new(baseline, inventory);
 
+    /// <summary>
+    /// The scan's coverage: a rule that cannot judge part of what it read (sign-ins that do not say whether MFA was
+    /// used) says so here, so the report shows the hole instead of a quiet "no finding".
+    /// </summary>
+    public CoverageLog Coverage { get; init; } = new();
+
     /// <summary>Last activity per identity, complete once the stream has been read (use it in Complete).</summary>
     public ActivityIndex Activity { get; } = new();
 

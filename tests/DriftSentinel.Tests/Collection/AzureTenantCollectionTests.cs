@@ -110,7 +110,7 @@ public sealed class AzureTenantCollectionTests
 
         tenant.Collect(options);
 
-        var times = tenant.Server.Requests.Where(r => r.Path == "/v1.0/auditLogs/signIns").Select(r => r.ReceivedAt).Order().ToList();
+        var times = tenant.Server.Requests.Where(r => r.Path == "/beta/auditLogs/signIns").Select(r => r.ReceivedAt).Order().ToList();
         Assert.Equal(5, times.Count);
         for (var i = 0; i + 5 < times.Count + 1; i++)
         {

@@ -1,3 +1,4 @@
+using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Rules.Checks;
 using DriftSentinel.Tests.Support;
 using static DriftSentinel.Tests.Support.RuleHarness;
@@ -59,5 +60,48 @@ public class EventMeaningTests
             .Replace("\"readOnly\":true,", "", StringComparison.Ordinal);
         var result = new RuleHarness().Trail(record).RunAll();
         Assert.DoesNotContain(result.Findings, f => f.RuleId == "DS-ACC-001");
+    }
+}
+
+public class EntraMfaEvidenceTests
+{
+    // A Graph v1.0 signIn as the collector used to read it: no authenticationRequirement, authenticationDetails or mfaDetail.
+    private const string V1SignIn = """
+        {"id":"66ea54eb-6301-4ee5-be62-ff5a759b0100","createdDateTime":"2026-11-18T09:00:00Z","userDisplayName":"Carol","userPrincipalName":"carol@example.com",
+         "userId":"d7f0a2c4-0000-4000-8000-000000000c01","appId":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","appDisplayName":"Azure Portal","ipAddress":"203.0.113.9",
+         "clientAppUsed":"Browser","correlationId":"0f0e0d0c-0000-4000-8000-000000000001","conditionalAccessStatus":"notApplied","isInteractive":true,
+         "resourceDisplayName":"Windows Azure Service Management API","resourceId":"797f4846-ba00-4fd7-ba43-dac1f8f63013",
+         "status":{"errorCode":0,"failureReason":"Other.","additionalDetails":null},"location":{"city":"Redmond","countryOrRegion":"US"}}
+        """;
+
+    private static string Beta(string requirement) => V1SignIn.Replace("\"isInteractive\":true,", $"\"isInteractive\":true,\"authenticationRequirement\":\"{requirement}\",", StringComparison.Ordinal);
+
+    [Fact]
+    public void Sign_ins_that_cannot_say_whether_mfa_was_used_are_a_coverage_note_not_a_pass()
+    {
+        var harness = new RuleHarness().Event(InventoryFiles.SignIn(V1SignIn));
+        var result = harness.RunAll();
+
+        Assert.DoesNotContain(result.Findings, f => f.RuleId == "DS-ACC-003");
+        var note = Assert.Single(result.Coverage, c => c.Source == "entra.sign-ins.mfa");
+        Assert.Equal(CoverageStatus.Partial, note.Status);
+        Assert.Contains("1 of 1 interactive sign-ins do not say whether MFA was used", note.Detail, StringComparison.Ordinal);
+        Assert.Contains(note, result.Gaps);
+    }
+
+    [Fact]
+    public void A_single_factor_management_sign_in_from_a_beta_export_is_a_finding_and_no_note()
+    {
+        var result = new RuleHarness().Event(InventoryFiles.SignIn(Beta("singleFactorAuthentication"))).RunAll();
+
+        Assert.Single(result.Findings, f => f.RuleId == "DS-ACC-003" && f.Principal == "carol@example.com");
+        Assert.DoesNotContain(result.Coverage, c => c.Source == "entra.sign-ins.mfa");
+    }
+
+    [Fact]
+    public void Mfa_is_read_from_authentication_details_when_the_requirement_is_absent()
+    {
+        var withDetails = V1SignIn.Replace("\"isInteractive\":true,", "\"isInteractive\":true,\"authenticationDetails\":[{\"authenticationStepDateTime\":\"2026-11-18T09:00:00Z\",\"authenticationMethod\":\"Password\",\"succeeded\":true,\"authenticationStepRequirement\":\"Primary authentication\"},{\"authenticationMethod\":\"Mobile app notification\",\"succeeded\":true,\"authenticationStepRequirement\":\"Multi-factor authentication\" ,\"authenticationStepResultDetail\":\"MFA successfully completed\"}],", StringComparison.Ordinal);
+        Assert.True(InventoryFiles.SignIn(withDetails).MfaUsed);
     }
 }

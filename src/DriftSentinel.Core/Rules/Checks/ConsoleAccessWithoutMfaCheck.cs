@@ -13,8 +13,19 @@ public sealed class ConsoleAccessWithoutMfaCheck : Rule
 
     private readonly EventFindingAccumulator _findings = new();
 
+    // Per tenant: interactive sign-ins of people, and those whose record cannot say whether MFA was used.
+    private readonly SortedDictionary<string, (long Interactive, long Unknown, string? First)> _entraMfa = new(StringComparer.Ordinal);
+
     public override void Observe(ActivityEvent e, RuleContext context)
     {
+        if (e.Cloud == Cloud.Entra && e.Succeeded && e.Interactive == true && e.Actor.Kind == PrincipalKind.Human)
+        {
+            var (interactive, unknown, first) = _entraMfa.GetValueOrDefault(e.AccountId);
+            _entraMfa[e.AccountId] = e.MfaUsed is null
+                ? (interactive + 1, unknown + 1, first ?? e.Source.ToString())
+                : (interactive + 1, unknown, first);
+        }
+
         if (!e.Succeeded || e.MfaUsed != false)
         {
             return;
@@ -57,6 +68,13 @@ public sealed class ConsoleAccessWithoutMfaCheck : Rule
         foreach (var f in _findings.Build(Id, title))
         {
             yield return f;
+        }
+
+        foreach (var (tenant, (interactive, unknown, first)) in _entraMfa.Where(kv => kv.Value.Unknown > 0))
+        {
+            context.Coverage.Add(new CoverageEntry("entra.sign-ins.mfa", tenant, CoverageStatus.Partial, interactive - unknown,
+                $"{unknown} of {interactive} interactive sign-ins do not say whether MFA was used (no authenticationRequirement, "
+                + $"authenticationDetails or mfaDetail, as in a Graph v1.0 export; first at {first}): {Id} could not judge them"));
         }
 
         foreach (var account in context.Inventory.AwsAccounts.Values.OrderBy(a => a.AccountId, StringComparer.Ordinal))
