@@ -22,7 +22,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -61,6 +61,19 @@ public sealed class SqlHistoryStore : IHistoryStore
         }
 
         return new SqlHistoryStore(new SqliteConnection(source), HistoryDialect.Sqlite);
+    }
+
+    /// <summary>The SQLite file a connection names, or null for PostgreSQL.</summary>
+    public static string? SqliteFile(string connection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        if (connection.StartsWith("Host=", StringComparison.OrdinalIgnoreCase) || connection.StartsWith("Server=", StringComparison.OrdinalIgnoreCase) || connection.Contains("Username=", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var source = connection.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase) ? connection : $"Data Source={connection}";
+        return new SqliteConnectionStringBuilder(source).DataSource;
     }
 
     public int Migrate()
@@ -126,6 +139,33 @@ public sealed class SqlHistoryStore : IHistoryStore
                 tx.Commit();
             }
 
+            if (current < 3)
+            {
+                // v3: finding history per profile. A run of one profile resolves only that profile's findings; a
+                // fingerprint seen by two profiles has a state in each. Existing states belong to the profile of the
+                // run that last changed them.
+                using var tx = _connection.BeginTransaction();
+                Execute("""
+                    CREATE TABLE findings_v3 (
+                      profile TEXT NOT NULL, fingerprint TEXT NOT NULL, rule_id TEXT NOT NULL, title TEXT NOT NULL, severity TEXT NOT NULL,
+                      environment TEXT, scope TEXT, status TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+                      times_seen INTEGER NOT NULL, resolved_at TEXT, acceptance_expired INTEGER NOT NULL, last_run_id BIGINT NOT NULL,
+                      PRIMARY KEY (profile, fingerprint))
+                    """, tx);
+                Execute("""
+                    INSERT INTO findings_v3 (profile, fingerprint, rule_id, title, severity, environment, scope, status, first_seen, last_seen, times_seen, resolved_at, acceptance_expired, last_run_id)
+                    SELECT COALESCE((SELECT r.profile FROM runs r WHERE r.id = f.last_run_id), 'cli'), f.fingerprint, f.rule_id, f.title, f.severity, f.environment, f.scope,
+                           f.status, f.first_seen, f.last_seen, f.times_seen, f.resolved_at, f.acceptance_expired, f.last_run_id
+                    FROM findings f
+                    """, tx);
+                Execute("DROP TABLE findings", tx);
+                Execute("ALTER TABLE findings_v3 RENAME TO findings", tx);
+                Execute("CREATE INDEX findings_status ON findings (status)", tx);
+                Execute("CREATE INDEX findings_fingerprint ON findings (fingerprint)", tx);
+                Execute("INSERT INTO schema_version (version) VALUES (3)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -153,12 +193,16 @@ public sealed class SqlHistoryStore : IHistoryStore
         return Convert.ToInt64(existing.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    public IReadOnlyDictionary<string, FindingState> LoadStates() => LoadStates(null);
+    public IReadOnlyDictionary<string, FindingState> LoadStates() =>
+        QueryFindings("SELECT * FROM findings", []).GroupBy(f => f.Fingerprint, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.MaxBy(f => f.LastSeen)!, StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, FindingState> LoadStates(string profile) => LoadStates(null, profile);
 
     public IReadOnlyDictionary<string, TriageDecision> LoadTriage() => LoadTriage(null);
 
-    private Dictionary<string, FindingState> LoadStates(DbTransaction? tx) =>
-        QueryFindings("SELECT * FROM findings", [], tx).ToDictionary(f => f.Fingerprint, StringComparer.Ordinal);
+    private Dictionary<string, FindingState> LoadStates(DbTransaction? tx, string profile) =>
+        QueryFindings("SELECT * FROM findings WHERE profile = @profile", [("profile", profile)], tx).ToDictionary(f => f.Fingerprint, StringComparer.Ordinal);
 
     private Dictionary<string, TriageDecision> LoadTriage(DbTransaction? tx)
     {
@@ -195,18 +239,18 @@ public sealed class SqlHistoryStore : IHistoryStore
             }
         }
 
-        var update = evolve(LoadStates(tx), LoadTriage(tx));
+        var update = evolve(LoadStates(tx, run.Profile), LoadTriage(tx));
         foreach (var s in update.States)
         {
             using var upsert = Command("""
-                INSERT INTO findings (fingerprint, rule_id, title, severity, environment, scope, status, first_seen, last_seen, times_seen, resolved_at, acceptance_expired, last_run_id)
-                VALUES (@fp, @rule, @title, @severity, @env, @scope, @status, @first, @last, @times, @resolved, @expired, @run)
-                ON CONFLICT (fingerprint) DO UPDATE SET rule_id = excluded.rule_id, title = excluded.title, severity = excluded.severity,
+                INSERT INTO findings (profile, fingerprint, rule_id, title, severity, environment, scope, status, first_seen, last_seen, times_seen, resolved_at, acceptance_expired, last_run_id)
+                VALUES (@profile, @fp, @rule, @title, @severity, @env, @scope, @status, @first, @last, @times, @resolved, @expired, @run)
+                ON CONFLICT (profile, fingerprint) DO UPDATE SET rule_id = excluded.rule_id, title = excluded.title, severity = excluded.severity,
                   environment = excluded.environment, scope = excluded.scope, status = excluded.status, first_seen = excluded.first_seen,
                   last_seen = excluded.last_seen, times_seen = excluded.times_seen, resolved_at = excluded.resolved_at,
                   acceptance_expired = excluded.acceptance_expired, last_run_id = excluded.last_run_id
                 """, tx,
-                ("fp", s.Fingerprint), ("rule", s.RuleId), ("title", s.Title), ("severity", s.Severity.ToText()), ("env", s.Environment), ("scope", s.Scope),
+                ("profile", run.Profile), ("fp", s.Fingerprint), ("rule", s.RuleId), ("title", s.Title), ("severity", s.Severity.ToText()), ("env", s.Environment), ("scope", s.Scope),
                 ("status", s.Status.ToString()), ("first", Iso(s.FirstSeen)), ("last", Iso(s.LastSeen)), ("times", s.TimesSeen),
                 ("resolved", s.ResolvedAt is { } r ? Iso(r) : null), ("expired", s.AcceptanceExpired ? 1 : 0), ("run", run.Id));
             upsert.ExecuteNonQuery();
@@ -286,6 +330,12 @@ public sealed class SqlHistoryStore : IHistoryStore
             parameters.Add(("status", status.ToString()));
         }
 
+        if (query.Profile is { } profile)
+        {
+            where.Add("profile = @profile");
+            parameters.Add(("profile", profile));
+        }
+
         if (query.RuleId is { } rule)
         {
             where.Add("rule_id = @rule");
@@ -307,7 +357,7 @@ public sealed class SqlHistoryStore : IHistoryStore
         var sql = "SELECT * FROM findings" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty);
         return QueryFindings(sql, parameters)
             .Where(f => query.MinimumSeverity is null || f.Severity >= query.MinimumSeverity)
-            .OrderByDescending(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal).ThenBy(f => f.Fingerprint, StringComparer.Ordinal)
+            .OrderByDescending(f => f.Severity).ThenBy(f => f.RuleId, StringComparer.Ordinal).ThenBy(f => f.Fingerprint, StringComparer.Ordinal).ThenBy(f => f.Profile, StringComparer.Ordinal)
             .ToList();
     }
 
@@ -353,6 +403,7 @@ public sealed class SqlHistoryStore : IHistoryStore
             list.Add(new FindingState
             {
                 Fingerprint = Text("fingerprint")!,
+                Profile = Text("profile") ?? "",
                 RuleId = Text("rule_id")!,
                 Title = Text("title")!,
                 Severity = EnumText.TryParseSeverity(Text("severity")!, out var severity) ? severity : Severity.Info,

@@ -53,7 +53,7 @@ public static class CsvReportWriter
             var related = findingsByPrincipal.GetValueOrDefault((e.Account, e.PrincipalId.ToLowerInvariant()))
                 ?? findingsByPrincipal.GetValueOrDefault((e.Account, e.PrincipalName.ToLowerInvariant()))
                 ?? [];
-            var ids = string.Join(" ", related.Select(f => $"{f.RuleId}:{f.Fingerprint[..8]}").Distinct());
+            var ids = string.Join(" ", related.Select(f => $"{f.RuleId}:{f.Fingerprint}").Distinct());
             var (recommendation, reason) = Recommend(e, days, stale, result.Run.AsOf, related);
             Row(csv, e.Cloud.ToText(), e.Environment, e.Account, e.PrincipalId, e.PrincipalName, e.Kind.ToText(), e.Name, e.Scope, e.Privileged ? "yes" : "no",
                 e.AssignmentType, e.GrantedVia, ReportFormat.Time(e.Created), ReportFormat.Time(e.LastUsed), e.LastUsedSource, days?.ToString(CultureInfo.InvariantCulture),

@@ -104,7 +104,9 @@ public static class HtmlReportWriter
 
         if (f.Suppression is { } s)
         {
-            w.Write($"<div class=\"exc\">{E(s.Owner)}: {E(s.Reason)}{(s.Ticket is null ? "" : $" ({E(s.Ticket)})")}, {(s.Expired ? "expired" : "expires")} {s.Expires:yyyy-MM-dd}</div>");
+            w.Write(s.IsAcceptance
+                ? $"<div class=\"exc\">accepted by {E(s.AcceptedBy!)} on {E(ReportFormat.Time(s.AcceptedAt))}: {E(s.Reason)}{(s.Ticket is null ? "" : $" ({E(s.Ticket)})")}, until {s.Expires:yyyy-MM-dd}</div>"
+                : $"<div class=\"exc\">{E(s.Owner)}: {E(s.Reason)}{(s.Ticket is null ? "" : $" ({E(s.Ticket)})")}, {(s.Expired ? "expired" : "expires")} {s.Expires:yyyy-MM-dd}</div>");
         }
 
         w.Write($"</td><td>{E(f.Environment ?? "")}<div class=\"sub\">{E(f.Cloud.ToText())} {E(f.Account ?? "")}</div></td><td>{E(f.Principal ?? "")}</td>");

@@ -149,12 +149,21 @@ public static class JsonReportWriter
             if (f.Suppression is { } s)
             {
                 w.WriteStartObject("exception");
+                w.WriteString("source", s.IsAcceptance ? "findings accept" : "baseline");
                 w.WriteString("owner", s.Owner);
                 w.WriteString("reason", s.Reason);
                 w.WriteString("ticket", s.Ticket);
                 w.WriteString("expires", s.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
                 w.WriteBoolean("expired", s.Expired);
-                w.WriteNumber("baseline_line", s.BaselineLine);
+                if (s.IsAcceptance)
+                {
+                    w.WriteString("accepted_by", s.AcceptedBy);
+                    w.WriteString("accepted_at", ReportFormat.Time(s.AcceptedAt));
+                }
+                else
+                {
+                    w.WriteNumber("baseline_line", s.BaselineLine);
+                }
                 w.WriteEndObject();
             }
 

@@ -11,6 +11,7 @@ public static class ReportFormat
     {
         null => "open",
         { Expired: true } => "open (exception expired)",
+        { IsAcceptance: true } => "accepted",
         _ => "suppressed",
     };
 

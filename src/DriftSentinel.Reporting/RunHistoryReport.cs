@@ -58,7 +58,7 @@ public sealed class RunHistoryReport
         var changes = Changes.ToList();
         foreach (var (change, s) in changes.Take(top))
         {
-            sb.Append("- **").Append(change).Append("** ").Append(s.RuleId).Append(' ').Append(md(s.Title)).Append(" (").Append(s.Fingerprint[..Math.Min(12, s.Fingerprint.Length)]).AppendLine(")");
+            sb.Append("- **").Append(change).Append("** ").Append(s.RuleId).Append(' ').Append(md(s.Title)).Append(" (").Append(s.Fingerprint).AppendLine(")");
         }
 
         if (changes.Count > top)

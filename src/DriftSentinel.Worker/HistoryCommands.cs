@@ -19,8 +19,9 @@ public static class HistoryCommands
         var rule = new Option<string?>("--rule") { Description = "A rule id, e.g. DS-DEP-001" };
         var environment = new Option<string?>("--environment") { Description = "An environment of the baseline" };
         var since = new Option<string?>("--since") { Description = "Last seen at or after this time (ISO 8601)" };
+        var profile = new Option<string?>("--profile") { Description = "Only this profile's findings (history is kept per profile)" };
         var list = new Command("list", "List findings with their lifecycle");
-        foreach (var o in new Option[] { listStore, status, severity, rule, environment, since })
+        foreach (var o in new Option[] { listStore, status, severity, rule, environment, since, profile })
         {
             list.Options.Add(o);
         }
@@ -34,13 +35,16 @@ public static class HistoryCommands
                 RuleId = parse.GetValue(rule),
                 Environment = parse.GetValue(environment),
                 Since = parse.GetValue(since) is { } t ? Time(t, "--since") : null,
+                Profile = parse.GetValue(profile),
             };
-            using var store = Open(parse.GetValue(listStore)!);
+            using var store = OpenExisting(parse.GetValue(listStore)!);
             var findings = store.ListFindings(query);
-            stdout.WriteLine($"{"fingerprint",-24}  {"status",-9}  {"severity",-8}  {"rule",-11}  {"first seen",-10}  {"last seen",-10}  {"seen",4}  title");
+            var triage = store.LoadTriage();
+            stdout.WriteLine($"{"fingerprint",-24}  {"profile",-12}  {"status",-9}  {"severity",-8}  {"rule",-11}  {"first seen",-10}  {"last seen",-10}  {"seen",4}  title");
             foreach (var f in findings)
             {
-                stdout.WriteLine($"{f.Fingerprint,-24}  {f.Status.ToString().ToLowerInvariant(),-9}  {f.Severity.ToText(),-8}  {f.RuleId,-11}  {f.FirstSeen:yyyy-MM-dd}  {f.LastSeen:yyyy-MM-dd}  {f.TimesSeen,4}  {f.Title}{(f.AcceptanceExpired ? "  [exception expired]" : string.Empty)}");
+                var accepted = triage.TryGetValue(f.Fingerprint, out var d) && f.Status == FindingStatus.Accepted ? $"  [accepted by {d.DecidedBy} until {d.Until:yyyy-MM-dd}: {d.Reason}{(d.Ticket is null ? "" : $" ({d.Ticket})")}]" : string.Empty;
+                stdout.WriteLine($"{f.Fingerprint,-24}  {f.Profile,-12}  {f.Status.ToString().ToLowerInvariant(),-9}  {f.Severity.ToText(),-8}  {f.RuleId,-11}  {f.FirstSeen:yyyy-MM-dd}  {f.LastSeen:yyyy-MM-dd}  {f.TimesSeen,4}  {f.Title}{(f.AcceptanceExpired ? "  [exception expired]" : string.Empty)}{accepted}");
             }
 
             stdout.WriteLine($"{findings.Count} finding(s)");
@@ -48,14 +52,15 @@ public static class HistoryCommands
         }));
 
         var acceptStore = Store();
-        var fingerprint = new Argument<string>("fingerprint") { Description = "The finding's fingerprint (findings list shows it)" };
+        var fingerprint = new Argument<string>("fingerprint") { Description = "The finding's fingerprint, a unique prefix of it, or RULE:fingerprint as the reports print it" };
         var reason = new Option<string>("--reason") { Description = "Why the drift is accepted", Required = true };
         var until = new Option<string>("--until") { Description = "Accepted until this date (ISO 8601); the finding comes back after it", Required = true };
         var ticket = new Option<string?>("--ticket") { Description = "Ticket reference" };
-        var by = new Option<string?>("--by") { Description = "Who decides (default: the USER environment variable)" };
+        var by = new Option<string?>("--by") { Description = "Who decides (default: DRIFTSENTINEL_USER, then USER or USERNAME; refused when none is set)" };
+        var maxDays = new Option<int>("--max-days") { Description = "Longest acceptance allowed, in days from now", DefaultValueFactory = _ => 365 };
         var accept = new Command("accept", "Accept a finding until a date, recording who, why and when");
         accept.Arguments.Add(fingerprint);
-        foreach (var o in new Option[] { acceptStore, reason, until, ticket, by })
+        foreach (var o in new Option[] { acceptStore, reason, until, ticket, by, maxDays })
         {
             accept.Options.Add(o);
         }
@@ -63,20 +68,29 @@ public static class HistoryCommands
         accept.SetAction(parse => Guard(stderr, () =>
         {
             var untilTime = Time(parse.GetValue(until)!, "--until");
-            if (untilTime <= clock.GetUtcNow())
+            var now = clock.GetUtcNow();
+            if (untilTime <= now)
             {
                 throw new UsageException("--until must be in the future");
             }
 
-            using var store = Open(parse.GetValue(acceptStore)!);
-            var fp = parse.GetValue(fingerprint)!;
-            if (!store.LoadStates().ContainsKey(fp))
+            var limit = parse.GetValue(maxDays);
+            if (untilTime > now.AddDays(limit))
             {
-                throw new UsageException($"no finding with fingerprint {fp} in the history (findings list shows them)");
+                throw new UsageException($"--until {untilTime:yyyy-MM-dd} is more than {limit} days away (--max-days); accept for a shorter time and review it again");
             }
 
-            var who = parse.GetValue(by) ?? Environment.GetEnvironmentVariable("USER") ?? "unknown";
-            store.RecordTriage(new TriageDecision(fp, parse.GetValue(reason)!, untilTime, who, clock.GetUtcNow(), parse.GetValue(ticket)));
+            var why = parse.GetValue(reason)!;
+            if (string.IsNullOrWhiteSpace(why))
+            {
+                throw new UsageException("--reason must say why the drift is accepted");
+            }
+
+            var who = TriageIdentity.Decider(parse.GetValue(by), Environment.GetEnvironmentVariable);
+
+            using var store = OpenExisting(parse.GetValue(acceptStore)!);
+            var fp = ResolveFingerprint(store.LoadStates().Keys, parse.GetValue(fingerprint)!);
+            store.RecordTriage(new TriageDecision(fp, why, untilTime, who, now, parse.GetValue(ticket)));
             stdout.WriteLine($"{fp} accepted until {untilTime:yyyy-MM-dd} by {who}; the next run marks it accepted, and it comes back after that date.");
             return ExitCodes.Ok;
         }));
@@ -91,7 +105,7 @@ public static class HistoryCommands
         runsList.Options.Add(runsStore);
         runsList.SetAction(parse => Guard(stderr, () =>
         {
-            using var store = Open(parse.GetValue(runsStore)!);
+            using var store = OpenExisting(parse.GetValue(runsStore)!);
             foreach (var r in store.ListRuns(50))
             {
                 stdout.WriteLine($"#{r.Id,-5} {r.Profile,-12} as of {r.AsOf:yyyy-MM-ddTHH:mm}Z  finished {r.FinishedAt:yyyy-MM-ddTHH:mm}Z  {r.Findings,5} findings, {r.Active,5} active, {r.Gaps,3} gaps  {r.Snapshot}");
@@ -109,7 +123,13 @@ public static class HistoryCommands
         diff.Options.Add(diffStore);
         diff.SetAction(parse => Guard(stderr, () =>
         {
-            using var store = Open(parse.GetValue(diffStore)!);
+            using var store = OpenExisting(parse.GetValue(diffStore)!);
+            var known = store.ListRuns(int.MaxValue).Where(r => r.FinishedAt is not null).Select(r => r.Id).ToHashSet();
+            foreach (var id in new[] { parse.GetValue(from), parse.GetValue(to) }.Where(id => !known.Contains(id)))
+            {
+                throw new UsageException($"no finished run #{id} in the history (runs list shows them)");
+            }
+
             var d = store.Diff(parse.GetValue(from), parse.GetValue(to));
             var states = store.LoadStates();
             string Line(string fp) => states.TryGetValue(fp, out var s) ? $"{fp}  {s.Severity.ToText(),-8}  {s.RuleId,-11}  {s.Title}" : fp;
@@ -127,11 +147,45 @@ public static class HistoryCommands
         yield return runs;
     }
 
-    private static SqlHistoryStore Open(string connection)
+    /// <summary>
+    /// Opens a store that must already exist: a read or triage command never creates a database (a mistyped path would
+    /// otherwise show an empty, clean history).
+    /// </summary>
+    private static SqlHistoryStore OpenExisting(string connection)
     {
+        if (SqlHistoryStore.SqliteFile(connection) is { } file && !File.Exists(file))
+        {
+            throw new UsageException($"no history database at {file} (a scan with --history or the worker creates it)");
+        }
+
         var store = SqlHistoryStore.Open(connection);
         store.Migrate();
         return store;
+    }
+
+    /// <summary>A full fingerprint, a unique prefix of one, or RULE:fingerprint as the reports print it.</summary>
+    internal static string ResolveFingerprint(IEnumerable<string> known, string given)
+    {
+        var text = given.Trim();
+        var colon = text.LastIndexOf(':');
+        if (colon >= 0)
+        {
+            text = text[(colon + 1)..];
+        }
+
+        text = text.ToLowerInvariant();
+        if (text.Length < 6)
+        {
+            throw new UsageException($"'{given}' is too short to name a finding; give at least 6 characters of its fingerprint");
+        }
+
+        var matches = known.Where(k => k.StartsWith(text, StringComparison.Ordinal)).Take(4).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new UsageException($"no finding with fingerprint {given} in the history (findings list shows them)"),
+            _ => throw new UsageException($"'{given}' matches several findings ({string.Join(", ", matches.Take(3))}…); give more of the fingerprint"),
+        };
     }
 
     private static DateTimeOffset Time(string text, string option) =>
@@ -150,5 +204,22 @@ public static class HistoryCommands
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
         }
+    }
+}
+
+/// <summary>Who records a triage decision: --by, else the configured identity; never "unknown".</summary>
+public static class TriageIdentity
+{
+    /// <summary>--by, else DRIFTSENTINEL_USER, USER or USERNAME from <paramref name="environment"/>; refused when none says.</summary>
+    public static string Decider(string? by, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!string.IsNullOrWhiteSpace(by))
+        {
+            return by.Trim();
+        }
+
+        return new[] { "DRIFTSENTINEL_USER", "USER", "USERNAME" }.Select(environment).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
+            ?? throw new UsageException("--by is required: no DRIFTSENTINEL_USER, USER or USERNAME in the environment to say who decides");
     }
 }

@@ -159,6 +159,9 @@ public sealed record Thresholds
     public int AccessKeyMaxAgeDays { get; init; } = 90;
     public double MaxElevationHours { get; init; } = 8;
     public int DeployMatchWindowMinutes { get; init; } = 60;
+
+    /// <summary>How far past the scan's as-of an exception may expire (or a triage acceptance last).</summary>
+    public int MaxExceptionDays { get; init; } = 365;
 }
 
 /// <summary>An owned, justified and expiring exception. An expired one stops suppressing.</summary>
@@ -173,6 +176,9 @@ public sealed record FindingException
     public string? Ticket { get; init; }
     public required DateOnly Expires { get; init; }
     public int Line { get; init; }
+
+    /// <summary>Its position in the baseline's exceptions list (for errors naming exceptions[i]).</summary>
+    public int Index { get; init; }
 
     /// <summary>An exception is live through the whole of its expiry day (UTC).</summary>
     public bool IsLive(DateTimeOffset asOf) => DateOnly.FromDateTime(asOf.UtcDateTime) <= Expires;

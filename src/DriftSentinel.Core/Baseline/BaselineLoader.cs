@@ -109,7 +109,7 @@ public static partial class BaselineLoader
             AzureRoles = privMap.ContainsKey("azure_roles") ? ctx.Strings(privMap, "azure_roles", "privileged") : defaults.AzureRoles,
         };
 
-        var thrMap = ctx.Map(ctx.Node(top, "thresholds"), "thresholds", ["stale_after_days", "access_key_max_age_days", "max_elevation_hours", "deploy_match_window_minutes"], []);
+        var thrMap = ctx.Map(ctx.Node(top, "thresholds"), "thresholds", ["stale_after_days", "access_key_max_age_days", "max_elevation_hours", "deploy_match_window_minutes", "max_exception_days"], []);
         var t = new Thresholds();
         var thresholds = new Thresholds
         {
@@ -117,6 +117,7 @@ public static partial class BaselineLoader
             AccessKeyMaxAgeDays = ctx.PositiveInt(thrMap, "access_key_max_age_days", "thresholds", t.AccessKeyMaxAgeDays),
             MaxElevationHours = ctx.Number(thrMap, "max_elevation_hours", "thresholds", t.MaxElevationHours),
             DeployMatchWindowMinutes = ctx.PositiveInt(thrMap, "deploy_match_window_minutes", "thresholds", t.DeployMatchWindowMinutes),
+            MaxExceptionDays = ctx.PositiveInt(thrMap, "max_exception_days", "thresholds", t.MaxExceptionDays),
         };
 
         var exceptions = ctx.List(top, "exceptions", "").Select((n, i) => ReadException(ctx, n, $"exceptions[{i}]")).OfType<FindingException>().ToList();
@@ -228,9 +229,20 @@ public static partial class BaselineLoader
             ctx.Error(m["expires"], $"{path}.expires", $"'{expiresText}' is not a date; expected YYYY-MM-DD");
         }
 
-        if (!m.ContainsKey("principal") && !m.ContainsKey("resource") && !m.ContainsKey("account"))
+        // A pattern of wildcards only ("*", "**") narrows nothing: with nothing else it would pass every finding of the rule.
+        static bool Narrows(YamlMappingNode map, string key) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode { Value: { Length: > 0 } text } && text.Any(c => c != '*');
+        if (!Narrows(m, "principal") && !Narrows(m, "resource") && !Narrows(m, "account"))
         {
-            ctx.Error(node, path, "an exception must name a principal, resource or account; one that matches every finding of a rule is not an exception");
+            ctx.Error(node, path, "an exception must name a principal, resource or account that narrows it (a pattern of only '*' matches everything); one that matches every finding of a rule is a blanket pass, not an exception");
+        }
+
+        foreach (var key in new[] { "reason", "owner" })
+        {
+            if (m.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode { Value: { } text } && text.Length > 0 && string.IsNullOrWhiteSpace(text))
+            {
+                ctx.Error(v, $"{path}.{key}", "expected a non-empty text value");
+            }
         }
 
         if (rule is null || expiresText is null)
@@ -249,6 +261,7 @@ public static partial class BaselineLoader
             Ticket = ctx.String(m, "ticket", path),
             Expires = expires,
             Line = (int)node.Start.Line,
+            Index = int.Parse(path.AsSpan("exceptions[".Length, path.Length - "exceptions[".Length - 1), CultureInfo.InvariantCulture),
         };
     }
 

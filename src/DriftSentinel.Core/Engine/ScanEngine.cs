@@ -113,6 +113,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             _ = catalogue[rule.Id];
         }
 
+        ExceptionPolicy.Validate(baseline, catalogue, asOf);
         DeclaredScopeCoverage.Check(baseline, input);
         var context = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage };
         foreach (var rule in _rules)

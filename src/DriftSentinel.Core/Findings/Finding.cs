@@ -10,8 +10,19 @@ namespace DriftSentinel.Core.Findings;
 /// <param name="Detail">A short description of what the record shows.</param>
 public sealed record EvidenceRef(string Kind, string Reference, string? Detail = null);
 
-/// <summary>The exception that matched a finding. An expired one is recorded but does not suppress.</summary>
-public sealed record Suppression(string Owner, string Reason, string? Ticket, DateOnly Expires, bool Expired, int BaselineLine);
+/// <summary>
+/// What suppresses a finding: a baseline exception (by line) or a recorded triage acceptance (`findings accept`, with
+/// who decided and when). An expired one is recorded but does not suppress.
+/// </summary>
+public sealed record Suppression(string Owner, string Reason, string? Ticket, DateOnly Expires, bool Expired, int BaselineLine)
+{
+    /// <summary>Who accepted the finding with `findings accept`; null for a baseline exception.</summary>
+    public string? AcceptedBy { get; init; }
+
+    public DateTimeOffset? AcceptedAt { get; init; }
+
+    public bool IsAcceptance => AcceptedBy is not null;
+}
 
 /// <summary>One drift: what rule, where, who, when, and the evidence.</summary>
 public sealed class Finding

@@ -26,6 +26,9 @@ public enum FindingStatus
 public sealed record FindingState
 {
     public required string Fingerprint { get; init; }
+
+    /// <summary>The profile whose runs keep this state (history is per profile).</summary>
+    public string Profile { get; init; } = "";
     public required string RuleId { get; init; }
     public required string Title { get; init; }
     public required Severity Severity { get; init; }

@@ -14,6 +14,8 @@ public static class HistoryRecorder
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(result);
+        // Accepted findings are suppressed before anything is counted or written.
+        TriageSuppression.Apply(result.Findings, store.LoadTriage(), result.Run.AsOf);
         var run = new HistoryRun { Profile = profile, StartedAt = startedAt, AsOf = result.Run.AsOf, Snapshot = snapshot, ScanKey = scanKey };
         run = run with { Id = store.BeginRun(run) };
         var previous = store.PreviousRun(profile, run.Id);

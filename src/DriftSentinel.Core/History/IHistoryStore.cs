@@ -23,6 +23,7 @@ public sealed record HistoryRun
 /// <summary>Filters of `findings list`.</summary>
 public sealed record FindingQuery
 {
+    public string? Profile { get; init; }
     public FindingStatus? Status { get; init; }
     public Severity? MinimumSeverity { get; init; }
     public string? RuleId { get; init; }
@@ -42,7 +43,11 @@ public interface IHistoryStore : IDisposable
     /// <summary>Records a run as started; with a <see cref="HistoryRun.ScanKey"/> already known, returns that run's id.</summary>
     long BeginRun(HistoryRun run);
 
+    /// <summary>Every fingerprint's latest state across profiles (for lookups by fingerprint).</summary>
     IReadOnlyDictionary<string, FindingState> LoadStates();
+
+    /// <summary>One profile's finding states: what its next run moves on.</summary>
+    IReadOnlyDictionary<string, FindingState> LoadStates(string profile);
 
     IReadOnlyDictionary<string, TriageDecision> LoadTriage();
 

@@ -50,6 +50,28 @@ public abstract class HistoryStoreContract
     }
 
     [Fact]
+    public void A_run_of_one_profile_never_resolves_another_profiles_findings()
+    {
+        using var store = Open();
+        store.Migrate();
+        Run(store, "prod-nightly", Day1, [F("p", "111111111111")], Read("111111111111"));
+
+        // Another profile reads the same account completely and does not see p (its baseline or snapshot differs).
+        var other = Run(store, "dev-hourly", Day1.AddHours(1), [F("d", "111111111111")], Read("111111111111"));
+
+        Assert.Empty(other.Resolved);
+        Assert.Equal(FindingStatus.New, store.LoadStates("prod-nightly")["p"].Status);
+        Assert.False(store.LoadStates("dev-hourly").ContainsKey("p"));
+        Assert.Equal(["p"], store.ListFindings(new FindingQuery { Profile = "prod-nightly" }).Select(f => f.Fingerprint));
+
+        // The same fingerprint seen by both profiles has a state in each.
+        Run(store, "dev-hourly", Day1.AddHours(2), [F("p", "111111111111")], Read("111111111111"));
+        Assert.Equal(FindingStatus.New, store.LoadStates("dev-hourly")["p"].Status);
+        Assert.Equal(1, store.LoadStates("prod-nightly")["p"].TimesSeen);
+        Assert.Equal(2, store.ListFindings(new FindingQuery()).Count(f => f.Fingerprint == "p"));
+    }
+
+    [Fact]
     public void A_baseline_exception_that_expires_between_two_runs_brings_its_finding_back_flagged()
     {
         using var store = Open();
@@ -158,9 +180,12 @@ public abstract class HistoryStoreContract
         Assert.Equal(ScanStatus.Abandoned, ledger.Find("s1")!.Status);
     }
 
-    private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage)
+    private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage) =>
+        Run(store, "test", asOf, findings, coverage);
+
+    private static LifecycleUpdate Run(SqlHistoryStore store, string profile, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage)
     {
-        var run = new HistoryRun { Profile = "test", StartedAt = asOf, AsOf = asOf, Snapshot = "snap" };
+        var run = new HistoryRun { Profile = profile, StartedAt = asOf, AsOf = asOf, Snapshot = "snap" };
         run = run with { Id = store.BeginRun(run) };
         return store.CompleteRun(run with { FinishedAt = asOf.AddMinutes(1), Findings = findings.Length, Gaps = coverage.Count(c => c.Status != CoverageStatus.Read), Coverage = coverage },
             (states, triage) => FindingLifecycle.Apply(states, findings, coverage, triage, run.Id, asOf))!;
