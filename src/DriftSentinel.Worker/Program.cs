@@ -92,7 +92,16 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        try
+        {
+            return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Exit 1 means only "findings at or above --fail-on": anything unforeseen is one clear line and exit 2.
+            stderr.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Usage;
+        }
     }
 
     private static int RunSnapshot(TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections, string configFile, string outDir, IReadOnlyList<string> sets, bool full, bool allowGaps)

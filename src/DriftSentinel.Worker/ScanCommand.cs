@@ -33,6 +33,11 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
     }
 
     private int ExecuteChecked(ScanOptions options)
@@ -84,6 +89,16 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         if (!Directory.Exists(snapshotDir))
         {
             throw new UsageException($"snapshot folder '{snapshotDir}' does not exist");
+        }
+
+        if (File.Exists(outDir))
+        {
+            throw new UsageException($"--out '{outDir}' is a file; expected a folder for the reports");
+        }
+
+        if (options.History is { } historyPath && DriftSentinel.History.SqlHistoryStore.SqliteFile(historyPath) is { } historyFile && Directory.Exists(historyFile))
+        {
+            throw new UsageException($"--history '{historyFile}' is a folder; expected a SQLite file or a PostgreSQL connection string");
         }
 
         Severity? failOn = null;

@@ -108,9 +108,10 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
 
     public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, IProgress<long>? progress = null)
     {
-        foreach (var rule in _rules)
+        var uncatalogued = _rules.Where(r => !catalogue.Rules.ContainsKey(r.Id)).Select(r => r.Id).ToList();
+        if (uncatalogued.Count > 0)
         {
-            _ = catalogue[rule.Id];
+            throw new InvalidDataException($"rule catalogue '{catalogue.Folder}' has no entry for {string.Join(", ", uncatalogued)} (expected {string.Join(", ", uncatalogued.Select(id => id + ".yaml"))})");
         }
 
         ExceptionPolicy.Validate(baseline, catalogue, asOf);

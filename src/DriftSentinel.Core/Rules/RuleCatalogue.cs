@@ -76,11 +76,21 @@ public sealed class RuleCatalogue
             }
         }
 
-        throw new DirectoryNotFoundException("rule catalogue not found: expected a rules/ folder with deploy-actions.yaml beside the executable or above the working directory");
+        throw new InvalidDataException("rule catalogue not found: expected a rules/ folder with deploy-actions.yaml beside the executable or above the working directory");
     }
 
     public static RuleCatalogue Load(string folder)
     {
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidDataException($"rule catalogue folder '{folder}' does not exist; expected a rules/ folder with DS-*.yaml and deploy-actions.yaml");
+        }
+
+        if (!File.Exists(Path.Combine(folder, "deploy-actions.yaml")))
+        {
+            throw new InvalidDataException($"rule catalogue '{folder}' has no deploy-actions.yaml");
+        }
+
         var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
         var rules = new Dictionary<string, RuleDefinition>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(folder, "DS-*.yaml").Order(StringComparer.Ordinal))
@@ -118,6 +128,11 @@ public sealed class RuleCatalogue
         catch (YamlException e)
         {
             throw new InvalidDataException($"{deployFile}:{e.Start.Line}:{e.Start.Column}: {e.Message}", e);
+        }
+
+        if (rules.Count == 0)
+        {
+            throw new InvalidDataException($"rule catalogue '{folder}' has no DS-*.yaml rule files");
         }
 
         return new RuleCatalogue { Rules = rules, DeployActions = deploy, Folder = folder };
