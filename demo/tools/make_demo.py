@@ -396,6 +396,9 @@ def activity(sub, seed, time, caller, idtyp, operation, resource, status="Succee
 
 
 write(f"azure/{SUB_PROD}/activity-log.json", [
+    # This export reaches back 100 days (the diagnostic-settings archive keeps more than the Activity Log's 90), so
+    # "never used" is a fact for this subscription's role assignments; the staging export below covers days only.
+    activity(SUB_PROD, "deployer-config-list", "2026-08-12T09:15:00Z", P["deployer"], "app", "Microsoft.Web/sites/config/list/action", "Microsoft.Web/sites/payments-web"),
     activity(SUB_PROD, "deployer-web", "2026-11-17T10:06:30Z", P["deployer"], "app", "Microsoft.Web/sites/write", "Microsoft.Web/sites/payments-web"),
     activity(SUB_PROD, "deployer-web-start", "2026-11-17T10:06:00Z", P["deployer"], "app", "Microsoft.Web/sites/write", "Microsoft.Web/sites/payments-web", status="Started"),
     activity(SUB_PROD, "bob-web", "2026-11-18T21:40:00Z", "bob@example.com", "user", "Microsoft.Web/sites/write", "Microsoft.Web/sites/payments-web"),

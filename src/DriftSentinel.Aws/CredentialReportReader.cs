@@ -63,6 +63,7 @@ public static class CredentialReportReader
                 UserCreationTime = Date(Cell("user_creation_time"), displayName, line, "user_creation_time"),
                 PasswordEnabled = Cell("password_enabled") == "true",
                 PasswordLastUsed = Date(Cell("password_last_used"), displayName, line, "password_last_used"),
+                PasswordLastChanged = Date(Cell("password_last_changed"), displayName, line, "password_last_changed"),
                 MfaActive = Cell("mfa_active") == "true",
                 AccessKeys =
                 [

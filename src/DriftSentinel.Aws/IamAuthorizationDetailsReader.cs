@@ -48,7 +48,10 @@ public static class IamAuthorizationDetailsReader
                 Attached(r),
                 Inline(r.Prop("RolePolicyList"), displayName),
                 r.Path("RoleLastUsed")?.Time("LastUsedDate"),
-                r.PathStr("RoleLastUsed", "Region")));
+                r.PathStr("RoleLastUsed", "Region"))
+            {
+                LastUsedTracked = r.Prop("RoleLastUsed") is { ValueKind: JsonValueKind.Object },
+            });
         }
 
         foreach (var p in root.Prop("Policies").Items())

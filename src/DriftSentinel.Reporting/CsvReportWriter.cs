@@ -37,10 +37,12 @@ public static class CsvReportWriter
     public static void WriteAccessReview(ScanResult result, TextWriter output)
     {
         var csv = new CsvTableWriter(output);
-        Row(csv, "cloud", "environment", "account", "principal_id", "principal_name", "principal_type", "entitlement", "scope", "privileged", "assignment_type",
-            "granted_via", "created", "last_used", "last_used_source", "days_since_last_use", "mfa", "credential_age_days", "open_finding_ids",
+        Row(csv, "as_of", "review_window", "cloud", "environment", "account", "principal_id", "principal_name", "principal_type", "entitlement", "scope", "privileged", "assignment_type",
+            "granted_via", "created", "last_used", "last_used_source", "days_since_last_use", "usage_evidence", "mfa", "credential_age_days", "open_finding_ids",
             "recommendation", "recommendation_reason", "decision", "reviewer", "decided_on", "justification");
         var stale = result.Baseline.Thresholds.StaleAfterDays;
+        var asOf = ReportFormat.Time(result.Run.AsOf);
+        var window = $"{ReportFormat.Time(result.Run.AsOf.AddDays(-stale))}/{asOf}";
         var findingsByPrincipal = result.Active
             .Where(f => f.Principal is not null)
             .GroupBy(f => (f.Account ?? "", f.Principal!.ToLowerInvariant()))
@@ -55,29 +57,62 @@ public static class CsvReportWriter
                 ?? [];
             var ids = string.Join(" ", related.Select(f => $"{f.RuleId}:{f.Fingerprint}").Distinct());
             var (recommendation, reason) = Recommend(e, days, stale, result.Run.AsOf, related);
-            Row(csv, e.Cloud.ToText(), e.Environment, e.Account, e.PrincipalId, e.PrincipalName, e.Kind.ToText(), e.Name, e.Scope, e.Privileged ? "yes" : "no",
+            Row(csv, asOf, window, e.Cloud.ToText(), e.Environment, e.Account, e.PrincipalId, e.PrincipalName, e.Kind.ToText(), e.Name, e.Scope, e.Privileged ? "yes" : "no",
                 e.AssignmentType, e.GrantedVia, ReportFormat.Time(e.Created), ReportFormat.Time(e.LastUsed), e.LastUsedSource, days?.ToString(CultureInfo.InvariantCulture),
-                e.Mfa is null ? "" : e.Mfa.Value ? "yes" : "no", credentialAge?.ToString(CultureInfo.InvariantCulture), ids, recommendation, reason, "", "", "", "");
+                UsageEvidence(e, days, stale, result.Run.AsOf), e.Mfa is null ? "" : e.Mfa.Value ? "yes" : "no", credentialAge?.ToString(CultureInfo.InvariantCulture), ids, recommendation, reason, "", "", "", "");
         }
     }
 
-    /// <summary>keep / review / revoke with the reason a reviewer needs.</summary>
+    /// <summary>What the sources say about use: last used, never used (and over which span), or unknown.</summary>
+    public static string UsageEvidence(Entitlement e, int? daysSinceUse, int staleDays, DateTimeOffset asOf) =>
+        daysSinceUse is { } d ? $"used {d} days ago ({e.LastUsedSource})"
+        : e.EvidenceCovers(asOf, staleDays) || (e.Created is { } c && e.EvidenceSince <= c) ? $"never used ({e.EvidenceWindow})"
+        : e.UnknownUsage(asOf, staleDays);
+
+    /// <summary>keep / review / revoke with the reason a reviewer needs; never revoke on evidence that does not cover the span.</summary>
     public static (string, string) Recommend(Entitlement e, int? daysSinceUse, int staleDays, DateTimeOffset asOf, IReadOnlyList<Core.Findings.Finding> findings)
     {
+        var high = findings.Where(f => f.Severity >= Severity.High).Select(f => f.RuleId).Distinct().ToList();
+        if (e.Kind == PrincipalKind.Root)
+        {
+            // The root user cannot be removed; what a reviewer can do is take its keys away and lock it down.
+            return ("review", "root cannot be revoked: delete its access keys, keep MFA on it and its password in the break-glass safe"
+                + (high.Count > 0 ? $"; open finding {string.Join(", ", high)}" : ""));
+        }
+
         var neverUsedAndOld = daysSinceUse is null && e.Created is { } created && (asOf - created).TotalDays > staleDays;
-        if (e.Privileged && (daysSinceUse > staleDays || neverUsedAndOld))
+        var unusedClaim = daysSinceUse > staleDays || neverUsedAndOld;
+        var known = daysSinceUse is not null || e.EvidenceCovers(asOf, staleDays);
+        if (e.Privileged && unusedClaim && known)
         {
-            return ("revoke", daysSinceUse is null ? $"privileged and never used in {(int)(asOf - e.Created!.Value).TotalDays} days" : $"privileged and unused for {daysSinceUse} days");
+            return ("revoke", daysSinceUse is null ? $"privileged and never used in {(int)(asOf - e.Created!.Value).TotalDays} days ({e.EvidenceWindow})" : $"privileged and unused for {daysSinceUse} days");
         }
 
-        if (findings.Any(f => f.Severity >= Severity.High))
+        if (high.Count > 0)
         {
-            return ("review", $"open finding {string.Join(", ", findings.Where(f => f.Severity >= Severity.High).Select(f => f.RuleId).Distinct())}");
+            return ("review", $"open finding {string.Join(", ", high)}" + (unusedClaim && !known ? $"; use {e.UnknownUsage(asOf, staleDays)}" : ""));
         }
 
-        if (daysSinceUse > staleDays || neverUsedAndOld)
+        // A finding about this very credential (an old or unused key) is never "keep", whatever its severity.
+        var own = findings.Where(f => f.Resource is not null && f.Resource.Equals(e.Name, StringComparison.OrdinalIgnoreCase)).Select(f => f.RuleId).Distinct().ToList();
+        if (own.Count > 0)
         {
-            return ("revoke", daysSinceUse is null ? "never used" : $"unused for {daysSinceUse} days");
+            return ("review", $"open finding {string.Join(", ", own)} on this {e.Name}");
+        }
+
+        if (unusedClaim && !known)
+        {
+            return ("review", e.UnknownUsage(asOf, staleDays));
+        }
+
+        if (unusedClaim)
+        {
+            return ("revoke", daysSinceUse is null ? $"never used ({e.EvidenceWindow})" : $"unused for {daysSinceUse} days");
+        }
+
+        if (e.AssignmentType == "active JIT")
+        {
+            return ("keep", $"time-bound activation{(e.End is { } end ? $" until {ReportFormat.Time(end)}" : "")}, {(daysSinceUse is null ? "not used during it" : "used during it")}");
         }
 
         if (e.Privileged && e.Kind == PrincipalKind.Human && e.AssignmentType == "standing")
@@ -85,9 +120,11 @@ public static class CsvReportWriter
             return ("review", "standing privileged access held by a person");
         }
 
-        if (daysSinceUse is null && e.LastUsedSource is null && e.AssignmentType != "eligible")
+        if (daysSinceUse is null && e.AssignmentType != "eligible")
         {
-            return ("review", "no usage data");
+            return ("review", e.EvidenceSince is null ? "no usage data: no source that records use was read"
+                : e.Created is { } c && e.EvidenceSince <= c ? $"not used since it was created on {c:yyyy-MM-dd} ({e.EvidenceWindow})"
+                : $"no use seen in the {e.ObservedDays(asOf)} days observed ({e.EvidenceWindow})");
         }
 
         return ("keep", e.Privileged ? "privileged, in use" : "in use");

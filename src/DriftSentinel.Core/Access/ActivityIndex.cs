@@ -11,22 +11,26 @@ public sealed class ActivityIndex
     private readonly Dictionary<string, (DateTimeOffset Time, string Source)> _last = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
 
+    // The earliest event read per trail (source, account): how far back the absence of an event means anything.
+    private readonly Dictionary<(string Source, string Account), DateTimeOffset> _earliest = [];
+
     /// <summary>The name (UPN) a sign-in or Activity Log event gave an Entra object id, if any.</summary>
     public string? NameOf(string objectId) => _names.GetValueOrDefault(objectId);
 
     public void Observe(ActivityEvent e)
     {
+        var source = SourceOf(e.Cloud);
+        var key = (source, e.AccountId.ToLowerInvariant());
+        if (!_earliest.TryGetValue(key, out var first) || e.Time < first)
+        {
+            _earliest[key] = e.Time;
+        }
+
         if (!e.Succeeded)
         {
             return;
         }
 
-        var source = e.Cloud switch
-        {
-            Cloud.Aws => "cloudtrail",
-            Cloud.Entra => "entra-sign-in",
-            _ => "activity-log",
-        };
         Touch(e.Actor.Id, e.Time, source);
         if (e.Actor.IssuerArn is not null)
         {
@@ -42,6 +46,22 @@ public sealed class ActivityIndex
             }
         }
     }
+
+    /// <summary>The name a trail of this cloud goes by in last-used sources: cloudtrail, activity-log, entra-sign-in.</summary>
+    public static string SourceOf(Cloud cloud) => cloud switch
+    {
+        Cloud.Aws => "cloudtrail",
+        Cloud.Entra => "entra-sign-in",
+        _ => "activity-log",
+    };
+
+    /// <summary>The earliest event read from one trail (e.g. "cloudtrail", account id), or null when it held none.</summary>
+    public DateTimeOffset? EarliestEvent(string source, string account) =>
+        _earliest.TryGetValue((source, account.ToLowerInvariant()), out var t) ? t : null;
+
+    /// <summary>The earliest event of every account of one trail source.</summary>
+    public IEnumerable<(string Account, DateTimeOffset Earliest)> Earliest(string source) =>
+        _earliest.Where(kv => kv.Key.Source == source).Select(kv => (kv.Key.Account, kv.Value));
 
     private void Touch(string key, DateTimeOffset time, string source)
     {

@@ -31,4 +31,25 @@ public sealed record Entitlement
 
     public DateTimeOffset? End { get; init; }
     public required string Source { get; init; }
+
+    /// <summary>
+    /// The earliest time from which the sources read (credential report, RoleLastUsed, a completely read trail) would
+    /// show a use of this entitlement; null when no source could show one. <see cref="DateTimeOffset.MinValue"/> means
+    /// the whole life of the credential.
+    /// </summary>
+    public DateTimeOffset? EvidenceSince { get; init; }
+
+    /// <summary>The sources behind <see cref="EvidenceSince"/> and the span each covers, for the reviewer.</summary>
+    public string EvidenceWindow { get; init; } = "";
+
+    /// <summary>True when the evidence covers the last <paramref name="days"/> days, so "unused that long" is a fact.</summary>
+    public bool EvidenceCovers(DateTimeOffset asOf, int days) => EvidenceSince is { } since && since <= asOf.AddDays(-days);
+
+    /// <summary>How many days before <paramref name="asOf"/> the evidence reaches (0 when nothing could show a use).</summary>
+    public int ObservedDays(DateTimeOffset asOf) =>
+        EvidenceSince is { } since ? since == DateTimeOffset.MinValue ? int.MaxValue : (int)Math.Max(0, (asOf - since).TotalDays) : 0;
+
+    /// <summary>"unknown — observed N days (…)" when the evidence is shorter than <paramref name="days"/>.</summary>
+    public string UnknownUsage(DateTimeOffset asOf, int days) =>
+        $"unknown — observed {ObservedDays(asOf)} days{(EvidenceWindow.Length == 0 ? " (no source that records use was read)" : $" ({EvidenceWindow})")}, fewer than the {days} days needed to call it unused";
 }

@@ -4,10 +4,18 @@ using DriftSentinel.Core.Rules;
 
 namespace DriftSentinel.Core.Access;
 
-/// <summary>Flattens IAM and Azure RBAC/PIM inventory into entitlements, with last use from the credential report, RoleLastUsed and the trails.</summary>
-public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInventory inventory, ActivityIndex activity, IdentityClassifier identities)
+/// <summary>
+/// Flattens IAM and Azure RBAC/PIM inventory into entitlements, with last use from the credential report, RoleLastUsed
+/// and the trails, and the window each of those sources covers (so "never used" is claimed only where it was looked for).
+/// </summary>
+public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInventory inventory, ActivityIndex activity, IdentityClassifier identities, CoverageLog coverage, DateTimeOffset asOf)
 {
+    /// <summary>IAM's RoleLastUsed covers the trailing 400 days (AWS IAM documentation, "Tracking period").</summary>
+    public const int RoleLastUsedTrackingDays = 400;
+
     private readonly IdentityClassifier _identities = identities;
+    // Taken when entitlements are first built (after the trails were read), not when the builder is made.
+    private IReadOnlyList<CoverageEntry>? _coverage;
 
     public IReadOnlyList<Entitlement> Build() => [.. Aws(), .. Azure()];
 
@@ -38,10 +46,15 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                     (row?.PasswordLastUsed, "credential-report password"),
                     (row?.AccessKeys.Max(k => k.LastUsed), "credential-report access key"),
                     Trail(user.Arn));
-                var common = AwsPrincipal(account, env, user.Arn, user.Name, user.CreateDate ?? row?.UserCreationTime, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} UserDetailList {user.Name}") with
+                var created = user.CreateDate ?? row?.UserCreationTime;
+                var (since, window) = Evidence(
+                    row is not null && account.HasCredentialReport ? Whole(created, "credential report") : default,
+                    TrailWindow("cloudtrail", "aws.cloudtrail", account.AccountId));
+                var common = AwsPrincipal(account, env, user.Arn, user.Name, created, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} UserDetailList {user.Name}") with
                 {
                     Mfa = row?.MfaActive,
-                    CredentialCreated = row?.AccessKeys.Where(k => k.Active).Min(k => k.LastRotated),
+                    EvidenceSince = since,
+                    EvidenceWindow = window,
                 };
 
                 foreach (var e in Policies(account, common, user.AttachedPolicies, user.InlinePolicies))
@@ -52,7 +65,13 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 // Credentials are entitlements a reviewer signs off too: who can sign in, who holds long-lived keys.
                 if (row is { PasswordEnabled: true })
                 {
-                    yield return common with { Name = "console password", LastUsed = row.PasswordLastUsed, LastUsedSource = row.PasswordLastUsed is null ? null : "credential-report password" };
+                    yield return common with
+                    {
+                        Name = "console password",
+                        LastUsed = row.PasswordLastUsed,
+                        LastUsedSource = row.PasswordLastUsed is null ? null : "credential-report password",
+                        CredentialCreated = row.PasswordLastChanged ?? row.UserCreationTime,
+                    };
                 }
 
                 foreach (var key in row?.AccessKeys.Where(k => k.Active) ?? [])
@@ -92,7 +111,14 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 }
 
                 var (lastUsed, lastSource) = Latest((role.LastUsed, "RoleLastUsed"), Trail(role.Arn));
-                var common = AwsPrincipal(account, env, role.Arn, role.Name, role.CreateDate, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} RoleDetailList {role.Name}");
+                var (since, window) = Evidence(
+                    role.LastUsedTracked ? Tracked(role.CreateDate, RoleLastUsedTrackingDays, "RoleLastUsed") : default,
+                    TrailWindow("cloudtrail", "aws.cloudtrail", account.AccountId));
+                var common = AwsPrincipal(account, env, role.Arn, role.Name, role.CreateDate, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} RoleDetailList {role.Name}") with
+                {
+                    EvidenceSince = since,
+                    EvidenceWindow = window,
+                };
                 foreach (var e in Policies(account, common, role.AttachedPolicies, role.InlinePolicies))
                 {
                     yield return e;
@@ -123,8 +149,10 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                     LastUsed = lastUsed,
                     LastUsedSource = lastSource,
                     Mfa = root.MfaActive,
-                    CredentialCreated = root.AccessKeys.Where(k => k.Active).Min(k => k.LastRotated),
+                    CredentialCreated = root.PasswordLastChanged,
                     Source = $"{account.CredentialReportFile} line {root.Line}",
+                    EvidenceSince = DateTimeOffset.MinValue,
+                    EvidenceWindow = "credential report (whole life)",
                 };
             }
         }
@@ -167,8 +195,17 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 var role = sub.ResolveRoleName(a.RoleDefinitionId, a.RoleName);
                 activated.TryGetValue(a.Id, out var jit);
                 var (lastUsed, lastSource) = Latest(Trail(a.PrincipalId), Trail(a.PrincipalName ?? NameOf(a.PrincipalId)));
+                var (since, window) = AzureEvidence(sub.SubscriptionId);
+                if (jit is not null && lastUsed < jit.Start)
+                {
+                    // A use before this activation began belongs to an earlier one, not to this grant.
+                    (lastUsed, lastSource) = (null, null);
+                }
+
                 yield return new Entitlement
                 {
+                    EvidenceSince = since,
+                    EvidenceWindow = window,
                     Cloud = Cloud.Azure,
                     Account = sub.SubscriptionId,
                     Environment = env,
@@ -195,8 +232,16 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
             {
                 var role = sub.ResolveRoleName(p.p.RoleDefinitionId, p.p.RoleName);
                 var (lastUsed, lastSource) = Latest(Trail(p.p.PrincipalId), Trail(p.p.PrincipalName));
+                var (since, window) = AzureEvidence(sub.SubscriptionId);
+                if (p.type == "active JIT" && lastUsed < p.p.Start)
+                {
+                    (lastUsed, lastSource) = (null, null);
+                }
+
                 yield return new Entitlement
                 {
+                    EvidenceSince = since,
+                    EvidenceWindow = window,
                     Cloud = Cloud.Azure,
                     Account = sub.SubscriptionId,
                     Environment = env,
@@ -216,6 +261,50 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 };
             }
         }
+    }
+
+    /// <summary>A service-side record of use over the credential's whole life (the credential report).</summary>
+    private static (DateTimeOffset? Since, string Text) Whole(DateTimeOffset? created, string source) =>
+        (created ?? DateTimeOffset.MinValue, created is { } c ? $"{source} (whole life, since {c:yyyy-MM-dd})" : $"{source} (whole life)");
+
+    /// <summary>A service-side record of use over a trailing tracking period (RoleLastUsed: 400 days).</summary>
+    private (DateTimeOffset? Since, string Text) Tracked(DateTimeOffset? created, int days, string source)
+    {
+        var start = asOf.AddDays(-days);
+        return created is { } c && c > start ? (c, $"{source} (since creation {c:yyyy-MM-dd})") : (start, $"{source} (last {days} days)");
+    }
+
+    /// <summary>A trail read completely: it covers from its earliest event.</summary>
+    private (DateTimeOffset? Since, string Text) TrailWindow(string source, string coverageSource, string scope)
+    {
+        if (!CompletelyRead(coverageSource, scope) || activity.EarliestEvent(source, scope) is not { } first)
+        {
+            return default;
+        }
+
+        return (first, $"{source} since {first:yyyy-MM-dd}");
+    }
+
+    private (DateTimeOffset? Since, string Text) AzureEvidence(string subscription)
+    {
+        var activityLog = TrailWindow("activity-log", "azure.activity-log", subscription);
+        var signIns = activity.Earliest("entra-sign-in").Where(t => CompletelyRead("entra.sign-ins", t.Account)).OrderBy(t => t.Earliest).FirstOrDefault();
+        (DateTimeOffset? Since, string? Text) signInWindow = signIns.Account is null ? (null, null) : (signIns.Earliest, $"entra-sign-in since {signIns.Earliest:yyyy-MM-dd}");
+        return Evidence(activityLog, signInWindow);
+    }
+
+    private bool CompletelyRead(string source, string scope)
+    {
+        _coverage ??= coverage.Entries;
+        var mine = _coverage.Where(c => (c.Source == source || c.Source.StartsWith(source + ".", StringComparison.Ordinal)) && c.Scope.Equals(scope, StringComparison.OrdinalIgnoreCase)).ToList();
+        return mine.Count > 0 && mine.All(c => c.Status == CoverageStatus.Read);
+    }
+
+    /// <summary>The earliest window of the sources that apply, and all of them named.</summary>
+    private static (DateTimeOffset? Since, string Text) Evidence(params (DateTimeOffset? Since, string? Text)[] sources)
+    {
+        var applying = sources.Where(s => s.Since is not null).ToList();
+        return applying.Count == 0 ? (null, "") : (applying.Min(s => s.Since), string.Join("; ", applying.Select(s => s.Text)));
     }
 
     private string NameOf(string objectId) => inventory.PrincipalNames.GetValueOrDefault(objectId) ?? activity.NameOf(objectId) ?? objectId;

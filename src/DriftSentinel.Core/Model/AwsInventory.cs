@@ -51,7 +51,11 @@ public sealed record IamRole(
     IReadOnlyList<AttachedPolicy> AttachedPolicies,
     IReadOnlyList<InlinePolicy> InlinePolicies,
     DateTimeOffset? LastUsed,
-    string? LastUsedRegion);
+    string? LastUsedRegion)
+{
+    /// <summary>The export carried RoleLastUsed (even empty): IAM's own record of use over its tracking period.</summary>
+    public bool LastUsedTracked { get; init; }
+}
 
 /// <summary>A managed policy and its default version's document.</summary>
 public sealed record ManagedPolicy(string Arn, string Name, PolicyDocument DefaultDocument);
@@ -64,6 +68,9 @@ public sealed record CredentialReportRow
     public DateTimeOffset? UserCreationTime { get; init; }
     public bool PasswordEnabled { get; init; }
     public DateTimeOffset? PasswordLastUsed { get; init; }
+
+    /// <summary>When the console password was last set: the password's own age.</summary>
+    public DateTimeOffset? PasswordLastChanged { get; init; }
     public bool MfaActive { get; init; }
     public IReadOnlyList<AccessKeyState> AccessKeys { get; init; } = [];
     public bool IsRoot => User == "<root_account>";

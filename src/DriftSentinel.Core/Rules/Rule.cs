@@ -62,7 +62,7 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     private IReadOnlyList<Entitlement>? _entitlements;
 
     /// <summary>What counts as privileged, and the entitlements; shares this scan's classifier and activity index.</summary>
-    public EntitlementBuilder Privilege => _privilege ??= new EntitlementBuilder(Baseline, Inventory, Activity, Identities);
+    public EntitlementBuilder Privilege => _privilege ??= new EntitlementBuilder(Baseline, Inventory, Activity, Identities, Coverage, AsOf);
 
     /// <summary>All entitlements with last use; built on first use after the stream.</summary>
     public IReadOnlyList<Entitlement> Entitlements => _entitlements ??= Privilege.Build();

@@ -36,8 +36,14 @@ public sealed class AzureTenantCollectionTests
         var expected = ScanCommand.Scan(tenant.HandMadeSnapshot, baseline, catalogue, DemoAsOf, "hand-made");
         var actual = ScanCommand.Scan(snapshot, baseline, catalogue, DemoAsOf, "collected");
         Assert.NotEmpty(expected.Active);
+
+        // The hand-made Activity Log reaches back 100 days (a diagnostic-settings archive); live collection reads at most
+        // the service's 90-day retention, so it cannot show 90 days without use: that Owner is "unknown", not stale.
+        static bool NeedsLongEvidence(DriftSentinel.Core.Findings.Finding f) => f.RuleId == "DS-PRIV-001" && f.Cloud == Cloud.Azure;
+        Assert.Contains(expected.Findings, NeedsLongEvidence);
+        Assert.DoesNotContain(actual.Findings, NeedsLongEvidence);
         Assert.Equal(
-            expected.Findings.Select(f => $"{f.RuleId} {f.Fingerprint} {f.Title}").Order(StringComparer.Ordinal),
+            expected.Findings.Where(f => !NeedsLongEvidence(f)).Select(f => $"{f.RuleId} {f.Fingerprint} {f.Title}").Order(StringComparer.Ordinal),
             actual.Findings.Select(f => $"{f.RuleId} {f.Fingerprint} {f.Title}").Order(StringComparer.Ordinal));
     }
 

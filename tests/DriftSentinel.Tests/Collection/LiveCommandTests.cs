@@ -106,7 +106,9 @@ public sealed class LiveCommandTests
 
         var baseline = DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(DemoFolder, "baseline.yaml"));
         var catalogue = DriftSentinel.Core.Rules.RuleCatalogue.Load(DriftSentinel.Core.Rules.RuleCatalogue.LocateFolder());
-        var expected = ScanCommand.Scan(handMade, baseline, catalogue, DemoAsOf, "demo").Findings.Select(f => f.Fingerprint).Order(StringComparer.Ordinal).ToList();
+        // Less the Azure stale-access finding that needs more Activity Log than the service keeps (AzureTenantCollectionTests says why).
+        var expected = ScanCommand.Scan(handMade, baseline, catalogue, DemoAsOf, "demo").Findings
+            .Where(f => !(f.RuleId == "DS-PRIV-001" && f.Cloud == DriftSentinel.Core.Model.Cloud.Azure)).Select(f => f.Fingerprint).Order(StringComparer.Ordinal).ToList();
         using var findings = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "findings.json")));
         var actual = findings.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("fingerprint").GetString()!).Order(StringComparer.Ordinal).ToList();
         Assert.True(expected.Count > 10, $"{expected.Count} findings");

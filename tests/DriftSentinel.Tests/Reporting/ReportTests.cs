@@ -67,7 +67,8 @@ public class ReportTests
         var w = new StringWriter();
         CsvReportWriter.WriteAccessReview(result, w);
         var lines = w.ToString().TrimEnd('\n').Split('\n');
-        Assert.Equal("cloud,environment,account,principal_id,principal_name,principal_type,entitlement,scope,privileged,assignment_type,granted_via,created,last_used,last_used_source,days_since_last_use,mfa,credential_age_days,open_finding_ids,recommendation,recommendation_reason,decision,reviewer,decided_on,justification", lines[0]);
+        Assert.Equal("as_of,review_window,cloud,environment,account,principal_id,principal_name,principal_type,entitlement,scope,privileged,assignment_type,granted_via,created,last_used,last_used_source,days_since_last_use,usage_evidence,mfa,credential_age_days,open_finding_ids,recommendation,recommendation_reason,decision,reviewer,decided_on,justification", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("2026-11-20T12:00:00Z,2026-08-22T12:00:00Z/2026-11-20T12:00:00Z,", l, StringComparison.Ordinal));
         Assert.Equal(result.Entitlements.Count, lines.Length - 1);
         Assert.All(lines.Skip(1), l => Assert.EndsWith(",,,,", l, StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("legacy-admin", StringComparison.Ordinal) && l.Contains(",revoke,", StringComparison.Ordinal));

@@ -68,12 +68,19 @@ public class StalePrivilegedAccessTests
     }
 
     [Fact]
-    public void Flags_azure_owner_never_used_and_older_than_threshold()
+    public void Flags_azure_owner_never_used_and_older_than_threshold_when_the_activity_log_covers_it()
     {
-        var findings = new RuleHarness()
+        var harness = new RuleHarness()
             .AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", "dan-id", "User", Owner, "2025-01-01T00:00:00Z")}},{{Assignment(SubProd, "a2", "ro-id", "User", Reader, "2025-01-01T00:00:00Z")}}]}""")
-            .Run<StalePrivilegedAccessCheck>();
+            .Event(AzureEvent(ActivityEvent(SubProd, "e1", "2026-08-01T00:00:00Z", "11111111-aaaa-4bbb-8ccc-000000000001", "app", "Microsoft.Web/sites/config/list/action")));
+        harness.Input.Coverage.Read("azure.activity-log", SubProd, 1);
+
+        var findings = harness.Run<StalePrivilegedAccessCheck>();
+
         Assert.Equal("dan-id", Assert.Single(findings).Principal);
+        Assert.Empty(new RuleHarness()
+            .AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", "dan-id", "User", Owner, "2025-01-01T00:00:00Z")}}]}""")
+            .Run<StalePrivilegedAccessCheck>()); // nothing read that could show a use: unknown, not stale
     }
 }
 

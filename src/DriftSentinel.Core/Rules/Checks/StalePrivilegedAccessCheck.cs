@@ -3,7 +3,11 @@ using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.Rules.Checks;
 
-/// <summary>DS-PRIV-001: privileged entitlements unused for stale_after_days, or never used and older than that.</summary>
+/// <summary>
+/// DS-PRIV-001: privileged entitlements unused for stale_after_days, or never used and older than that — only where the
+/// sources read cover that span (a credential report, RoleLastUsed, a completely read trail long enough); absent
+/// evidence is "unknown" in the access review, never a finding.
+/// </summary>
 public sealed class StalePrivilegedAccessCheck : Rule
 {
     public override string Id => "DS-PRIV-001";
@@ -18,14 +22,14 @@ public sealed class StalePrivilegedAccessCheck : Rule
             .Where(x => x.Privileged && x.AssignmentType != "eligible" && x.Kind != PrincipalKind.Root)
             // Break-glass identities are meant to sit unused; DS-ACC-002 watches their use.
             .Where(x => !(x.Cloud == Cloud.Aws ? bg.IsAws(x.PrincipalId) : bg.IsAzure(x.PrincipalId, x.PrincipalName)))
-            .Where(x => x.LastUsed is { } used ? used < cutoff : x.Created is { } created && created < cutoff)
+            .Where(x => x.LastUsed is { } used ? used < cutoff : x.Created is { } created && created < cutoff && x.EvidenceCovers(context.AsOf, days))
             .GroupBy(x => (x.Cloud, x.Account, x.PrincipalId));
 
         foreach (var g in stale)
         {
             var x = g.First();
             var grants = string.Join(", ", g.Select(e => e.Name).Distinct().Order(StringComparer.Ordinal));
-            var age = x.LastUsed is { } used ? $"last used {used:yyyy-MM-dd} ({(int)(context.AsOf - used).TotalDays} days ago, {x.LastUsedSource})" : $"never used since it was created on {x.Created:yyyy-MM-dd}";
+            var age = x.LastUsed is { } used ? $"last used {used:yyyy-MM-dd} ({(int)(context.AsOf - used).TotalDays} days ago, {x.LastUsedSource})" : $"never used since it was created on {x.Created:yyyy-MM-dd} (evidence: {x.EvidenceWindow})";
             yield return new Finding
             {
                 Fingerprint = Finding.MakeFingerprint(Id, x.Cloud.ToText(), x.Account, x.PrincipalId),
