@@ -118,6 +118,46 @@ public sealed class WorkerOptions
             {
                 yield return $"{key}:Baseline: required";
             }
+            else
+            {
+                // The inputs are checked now, with the rest of the configuration, not at 2 a.m. when the job runs.
+                var baselineFile = settings.Resolve(p.Baseline);
+                string? baselineError = null;
+                if (!File.Exists(baselineFile))
+                {
+                    baselineError = $"{key}:Baseline: '{baselineFile}' does not exist";
+                }
+                else
+                {
+                    try
+                    {
+                        DriftSentinel.Core.Baseline.BaselineLoader.Load(baselineFile);
+                    }
+                    catch (DriftSentinel.Core.Baseline.BaselineException e)
+                    {
+                        baselineError = $"{key}:Baseline: {string.Join("; ", e.Errors)}";
+                    }
+                }
+
+                if (baselineError is not null)
+                {
+                    yield return baselineError;
+                }
+            }
+
+            if (p.Snapshot is { } snapshot && !Directory.Exists(settings.Resolve(snapshot)))
+            {
+                yield return $"{key}:Snapshot: folder '{settings.Resolve(snapshot)}' does not exist";
+            }
+            else if (p.Snapshot is null && settings.Aws is null && settings.Azure is null)
+            {
+                yield return $"{key}:Snapshot: no snapshot folder and no live Aws or Azure section: nothing to scan";
+            }
+
+            if (File.Exists(settings.Resolve(p.Out)))
+            {
+                yield return $"{key}:Out: '{settings.Resolve(p.Out)}' is a file; expected a folder for the reports";
+            }
         }
     }
 }

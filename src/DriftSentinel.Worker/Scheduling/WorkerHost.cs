@@ -1,3 +1,4 @@
+using DriftSentinel.Core.Model;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.AspNetCore.Builder;
@@ -112,6 +113,29 @@ public static class WorkerHost
         GlobalJobFilters.Filters.Add(new AutomaticRetryAttribute { Attempts = delays.Count, DelaysInSeconds = [.. delays], OnAttemptsExceeded = AttemptsExceededAction.Fail });
     }
 
+    /// <summary>Why a profile's latest result cannot be trusted as complete: its last scan failed, or its last run had gaps.</summary>
+    public static IEnumerable<string> ProfileProblems(WorkerRuntime runtime, DriftSentinel.History.SqlHistoryStore store)
+    {
+        var scans = new DriftSentinel.History.ScanLedger(store).ListScans();
+        var runs = store.ListRuns(200);
+        foreach (var profile in runtime.Settings.Profiles)
+        {
+            var scan = scans.Where(s => s.Profile == profile.Name).MaxBy(s => s.CreatedAt);
+            if (scan is { Status: DriftSentinel.History.ScanStatus.Abandoned })
+            {
+                yield return $"profile {profile.Name}: its last scan ({scan.Id}, started {scan.CreatedAt:yyyy-MM-ddTHH:mm}Z) did not finish{(scan.Detail is null ? "" : $": {scan.Detail}")}";
+                continue;
+            }
+
+            var run = runs.Where(r => r.Profile == profile.Name && r.FinishedAt is not null).MaxBy(r => r.Id);
+            if (run is { Gaps: > 0 })
+            {
+                var first = run.Coverage.FirstOrDefault(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial || c.Status == CoverageStatus.Missing);
+                yield return $"profile {profile.Name}: run #{run.Id} had {run.Gaps} coverage gap(s){(first is null ? "" : $", first {first.Source} {first.Scope}: {first.Detail}")}";
+            }
+        }
+    }
+
     private static IResult Health(WorkerRuntime runtime, JobStorage storage)
     {
         try
@@ -120,9 +144,12 @@ public static class WorkerHost
             var runs = store.ListRuns(1);
             var last = runs.Count > 0 ? runs[0] : null;
             var servers = storage.GetMonitoringApi().Servers().Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            var problems = ProfileProblems(runtime, store).ToList();
             return Results.Json(new
             {
-                status = "healthy",
+                // Degraded still answers 200: the worker runs, but a report it wrote is incomplete or missing.
+                status = problems.Count == 0 ? "healthy" : "degraded",
+                reasons = problems,
                 worker = runtime.Name,
                 storage = runtime.SharedDatabase ? "postgresql" : "in-memory queue, sqlite state",
                 servers,

@@ -63,6 +63,7 @@ public sealed class WorkerSchedulingTests
         var run1 = await ScanNow(1);
         var afterRun1 = store.LoadStates();
         Assert.Equal(31, afterRun1.Values.Count(s => s.Status == FindingStatus.New));
+        Assert.Empty(WorkerHost.ProfileProblems(runtime, store)); // /health: healthy
 
         // Run 2: one CloudTrail file of account 111122223333 is gone (that account is still read), and account
         // 444455556666 is not in the snapshot at all.
@@ -73,6 +74,10 @@ public sealed class WorkerSchedulingTests
         Directory.Move(Path.Combine(snapshot, "aws", "444455556666"), hidden);
         var run2 = await ScanNow(2);
         var afterRun2 = store.LoadStates();
+
+        // /health turns degraded, saying which profile and why: a declared account was not in the snapshot.
+        var problem = Assert.Single(WorkerHost.ProfileProblems(runtime, store));
+        Assert.StartsWith($"profile nightly: run #{run2.Id} had 1 coverage gap(s), first aws 444455556666: AWS account 444455556666 is declared", problem, StringComparison.Ordinal);
         var resolved = afterRun2.Values.Where(s => s.Status == FindingStatus.Resolved).ToList();
         Assert.NotEmpty(resolved);
         Assert.All(resolved, s => Assert.NotEqual("444455556666", s.Scope)); // only scopes that were read resolve anything
@@ -87,6 +92,7 @@ public sealed class WorkerSchedulingTests
         runtime.Replace(later);
         var run3 = await ScanNow(3);
         var afterRun3 = store.LoadStates();
+        Assert.Empty(WorkerHost.ProfileProblems(runtime, store));
         Assert.All(resolved, s => Assert.Equal(FindingStatus.Reopened, afterRun3[s.Fingerprint].Status));
         Assert.All(unread, s => Assert.Equal((FindingStatus.Open, 2), (afterRun3[s.Fingerprint].Status, afterRun3[s.Fingerprint].TimesSeen))); // carried over, never resolved
         var lapsed = afterRun3.Values.Single(s => s.RuleId == "DS-ACC-001" && s.AcceptanceExpired);
@@ -150,6 +156,14 @@ public sealed class WorkerSchedulingTests
         Assert.Contains("Worker:Dashboard: listening on 0.0.0.0 (beyond localhost) needs Username and PasswordVariable", e.Message, StringComparison.Ordinal);
         Assert.Contains("Profiles:0:Cron: '61 * * * *' is not a cron expression", e.Message, StringComparison.Ordinal);
         Assert.Contains("Profiles:0:TimeZone: 'Mars/Olympus'", e.Message, StringComparison.Ordinal);
+
+        // Every profile's inputs are checked with the rest: a missing snapshot folder or baseline is a configuration error.
+        var missing = Assert.Throws<UsageException>(() => LiveSettings.Load(config, ["Profiles:0:Snapshot=" + Path.Combine(temp.Path, "no-such-snapshot"), "Profiles:0:Baseline=" + Path.Combine(temp.Path, "no-baseline.yaml"), "Profiles:0:TimeZone=Mars/Olympus"], forWorker: true));
+        Assert.Contains($"Profiles:0:Snapshot: folder '{Path.Combine(temp.Path, "no-such-snapshot")}' does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Contains($"Profiles:0:Baseline: '{Path.Combine(temp.Path, "no-baseline.yaml")}' does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("Profiles:0:TimeZone: 'Mars/Olympus'", missing.Message, StringComparison.Ordinal);
+        var badBaseline = temp.Write("bad-baseline.yaml", "version: 1\norganization: X\nenvironments: []\nthresholds:\n  stale_days: 3\n");
+        Assert.Contains("'thresholds.stale_days': unknown key", Assert.Throws<UsageException>(() => LiveSettings.Load(config, ["Profiles:0:Baseline=" + badBaseline], forWorker: true)).Message, StringComparison.Ordinal);
 
         var ok = LiveSettings.Load(config, ["Worker:Listen=http://0.0.0.0:5080", "Worker:Dashboard:Enabled=true", "Worker:Dashboard:Username=ops", "Worker:Dashboard:PasswordVariable=DS_DASHBOARD_PASSWORD"], forWorker: true);
         Assert.True(ok.Worker.Dashboard.Enabled);
