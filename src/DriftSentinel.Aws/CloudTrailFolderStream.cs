@@ -28,6 +28,8 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
             .Order(StringComparer.Ordinal)
             .ToList();
 
+    public IReadOnlyList<string> InputFiles() => Files();
+
     public IEnumerable<ActivityEvent> Read(CoverageLog coverage)
     {
         long total = 0;

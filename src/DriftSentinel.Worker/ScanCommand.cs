@@ -19,6 +19,9 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
     /// <summary>What live scans start from (tests point it at fakes); default: the SDKs' credential chains.</summary>
     public LiveConnections? Connections { get; init; }
 
+    /// <summary>How often a progress line goes to stderr when it is not a terminal.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The adapters that read a snapshot folder; the worker is the only place that knows them all.</summary>
     public static IReadOnlyList<ISnapshotReader> SnapshotReaders { get; } = [new CollectionManifestReader(), new AwsSnapshotReader(), new AzureSnapshotReader(), new GitHubSnapshotReader()];
 
@@ -110,7 +113,9 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var stopwatch = Stopwatch.StartNew();
         var baseline = BaselineLoader.Load(baselineFile);
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
-        var result = Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)));
+        var progress = new ScanProgress();
+        var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
+            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress));
         RunHistoryReport? history = null;
         if (options.History is { } historyStore)
         {
@@ -153,7 +158,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
     }
 
     /// <summary>Reads a snapshot with every adapter and evaluates it. Used by the CLI, tests and benchmarks.</summary>
-    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName)
+    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null)
     {
         var input = new ScanInput();
         foreach (var reader in SnapshotReaders)
@@ -161,7 +166,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             reader.Read(snapshotDir, input);
         }
 
-        return new ScanEngine(catalogue).Run(input, baseline, asOf, snapshotName);
+        return new ScanEngine(catalogue).Run(input, baseline, asOf, snapshotName, progress);
     }
 
     private static DateTimeOffset ParseAsOf(string text) =>

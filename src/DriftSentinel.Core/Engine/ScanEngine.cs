@@ -106,8 +106,10 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         }
     }
 
-    public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, IProgress<long>? progress = null)
+    public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null)
     {
+        progress?.Plan(input.Streams.SelectMany(s => s.InputFiles()));
+        ScanProgress.Current.Value = progress; // flows to the read-ahead thread, which counts the bytes it reads
         var uncatalogued = _rules.Where(r => !catalogue.Rules.ContainsKey(r.Id)).Select(r => r.Id).ToList();
         if (uncatalogued.Count > 0)
         {
@@ -138,12 +140,14 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
                 rule.Observe(e, context);
             }
 
-            if ((events & 0xFFFF) == 0)
+            if ((events & 0x3FFF) == 0)
             {
-                progress?.Report(events);
+                progress?.Evaluated(events);
             }
         }
 
+        progress?.Evaluated(events);
+        ScanProgress.Current.Value = null;
         var findings = _rules.SelectMany(r => r.Complete(context)).ToList();
         ExceptionMatcher.Apply(findings, baseline.Exceptions, asOf);
 

@@ -20,6 +20,8 @@ public sealed class JsonFileActivityStream(
     /// <summary>Top-level properties that mark a file as a stream of records (JSON Lines) rather than one document.</summary>
     public IReadOnlyList<string> RecordProperties { get; init; } = [];
 
+    public IReadOnlyList<string> InputFiles() => [path];
+
     public IEnumerable<ActivityEvent> Read(CoverageLog coverage)
     {
         var display = Name;

@@ -27,9 +27,17 @@ public static class JsonRecordStream
     /// Opens a file as UTF-8 JSON text: gunzips names ending in .gz, drops a UTF-8 byte-order mark and transcodes
     /// UTF-16 (see <see cref="EncodedJsonStream"/>).
     /// </summary>
-    public static Stream Open(string path, string? displayName = null)
+    public static Stream Open(string path, string? displayName = null) => Open(path, displayName, null);
+
+    private static Stream Open(string path, string? displayName, Engine.ScanProgress? progress)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (progress is not null)
+        {
+            progress.FileOpened();
+            file = new CountingReadStream(file, progress);
+        }
+
         Stream raw = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
         {
@@ -57,7 +65,7 @@ public static class JsonRecordStream
                 || (recordProperties.Length > 0 && StartsWithRecord(peek, recordProperties, arrayProperties));
         }
 
-        using var stream = Open(path, displayName);
+        using var stream = Open(path, displayName, Engine.ScanProgress.Current.Value);
         foreach (var item in Read(stream, displayName, map, values, arrayProperties))
         {
             yield return item;
@@ -316,5 +324,42 @@ public static class JsonRecordStream
     needMore:
         state = reader.CurrentState;
         return (int)reader.BytesConsumed;
+    }
+
+    /// <summary>Counts the bytes read from disk into the scan's progress (compressed bytes, as the ETA's total is).</summary>
+    private sealed class CountingReadStream(Stream inner, Engine.ScanProgress progress) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            progress.Read(n);
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

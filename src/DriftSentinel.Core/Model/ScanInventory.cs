@@ -60,6 +60,9 @@ public interface IActivityStream
 
     /// <summary>Yields events; a file that cannot be read is recorded in <paramref name="coverage"/> and skipped.</summary>
     IEnumerable<ActivityEvent> Read(CoverageLog coverage);
+
+    /// <summary>The files the stream will read (for progress and its ETA); none when unknown.</summary>
+    IReadOnlyList<string> InputFiles() => [];
 }
 
 /// <summary>What a scan evaluates: the inventory, the event streams and what was (not) read.</summary>
