@@ -11,8 +11,8 @@ public sealed class ActivityIndex
     private readonly Dictionary<string, (DateTimeOffset Time, string Source)> _last = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
 
-    // The earliest event read per trail (source, account): how far back the absence of an event means anything.
-    private readonly Dictionary<(string Source, string Account), DateTimeOffset> _earliest = [];
+    // The span of events read per trail (source, account): where the absence of an event means anything.
+    private readonly Dictionary<(string Source, string Account), (DateTimeOffset First, DateTimeOffset Last)> _span = [];
 
     /// <summary>The name (UPN) a sign-in or Activity Log event gave an Entra object id, if any.</summary>
     public string? NameOf(string objectId) => _names.GetValueOrDefault(objectId);
@@ -21,10 +21,9 @@ public sealed class ActivityIndex
     {
         var source = SourceOf(e.Cloud);
         var key = (source, e.AccountId.ToLowerInvariant());
-        if (!_earliest.TryGetValue(key, out var first) || e.Time < first)
-        {
-            _earliest[key] = e.Time;
-        }
+        _span[key] = _span.TryGetValue(key, out var span)
+            ? (e.Time < span.First ? e.Time : span.First, e.Time > span.Last ? e.Time : span.Last)
+            : (e.Time, e.Time);
 
         if (!e.Succeeded)
         {
@@ -55,13 +54,13 @@ public sealed class ActivityIndex
         _ => "activity-log",
     };
 
-    /// <summary>The earliest event read from one trail (e.g. "cloudtrail", account id), or null when it held none.</summary>
-    public DateTimeOffset? EarliestEvent(string source, string account) =>
-        _earliest.TryGetValue((source, account.ToLowerInvariant()), out var t) ? t : null;
+    /// <summary>The first and last event read from one trail (e.g. "cloudtrail", account id), or null when it held none.</summary>
+    public (DateTimeOffset First, DateTimeOffset Last)? Span(string source, string account) =>
+        _span.TryGetValue((source, account.ToLowerInvariant()), out var s) ? s : null;
 
-    /// <summary>The earliest event of every account of one trail source.</summary>
-    public IEnumerable<(string Account, DateTimeOffset Earliest)> Earliest(string source) =>
-        _earliest.Where(kv => kv.Key.Source == source).Select(kv => (kv.Key.Account, kv.Value));
+    /// <summary>The span of every account of one trail source.</summary>
+    public IEnumerable<(string Account, DateTimeOffset First, DateTimeOffset Last)> Spans(string source) =>
+        _span.Where(kv => kv.Key.Source == source).Select(kv => (kv.Key.Account, kv.Value.First, kv.Value.Last));
 
     private void Touch(string key, DateTimeOffset time, string source)
     {

@@ -13,6 +13,9 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
     /// <summary>IAM's RoleLastUsed covers the trailing 400 days (AWS IAM documentation, "Tracking period").</summary>
     public const int RoleLastUsedTrackingDays = 400;
 
+    /// <summary>A trail counts as reaching the as-of when its last event is at most this many days before it (a quiet day).</summary>
+    public const int TrailTailDays = 1;
+
     private readonly IdentityClassifier _identities = identities;
     // Taken when entitlements are first built (after the trails were read), not when the builder is made.
     private IReadOnlyList<CoverageEntry>? _coverage;
@@ -274,23 +277,25 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
         return created is { } c && c > start ? (c, $"{source} (since creation {c:yyyy-MM-dd})") : (start, $"{source} (last {days} days)");
     }
 
-    /// <summary>A trail read completely: it covers from its earliest event.</summary>
-    private (DateTimeOffset? Since, string Text) TrailWindow(string source, string coverageSource, string scope)
-    {
-        if (!CompletelyRead(coverageSource, scope) || activity.EarliestEvent(source, scope) is not { } first)
-        {
-            return default;
-        }
+    /// <summary>
+    /// A trail covers from its first event read to the as-of, when it was read completely and reaches the as-of (its last
+    /// event within <see cref="TrailTailDays"/>): a trail that ended months ago says nothing about the months since.
+    /// </summary>
+    private (DateTimeOffset? Since, string? Text) TrailWindow(string source, string coverageSource, string scope) =>
+        CompletelyRead(coverageSource, scope) && activity.Span(source, scope) is { } span ? Window(source, span.First, span.Last) : NoWindow;
 
-        return (first, $"{source} since {first:yyyy-MM-dd}");
-    }
+    // Typed, so that a conditional never turns "no window" into default(DateTimeOffset), which would cover all time.
+    private static readonly (DateTimeOffset? Since, string? Text) NoWindow = (null, null);
+
+    private (DateTimeOffset? Since, string? Text) Window(string source, DateTimeOffset first, DateTimeOffset last) =>
+        last >= asOf.AddDays(-TrailTailDays) ? ((DateTimeOffset?)first, $"{source} since {first:yyyy-MM-dd}") : NoWindow;
 
     private (DateTimeOffset? Since, string Text) AzureEvidence(string subscription)
     {
         var activityLog = TrailWindow("activity-log", "azure.activity-log", subscription);
-        var signIns = activity.Earliest("entra-sign-in").Where(t => CompletelyRead("entra.sign-ins", t.Account)).OrderBy(t => t.Earliest).FirstOrDefault();
-        (DateTimeOffset? Since, string? Text) signInWindow = signIns.Account is null ? (null, null) : (signIns.Earliest, $"entra-sign-in since {signIns.Earliest:yyyy-MM-dd}");
-        return Evidence(activityLog, signInWindow);
+        var signIns = activity.Spans("entra-sign-in").Where(t => CompletelyRead("entra.sign-ins", t.Account))
+            .Select(t => Window("entra-sign-in", t.First, t.Last)).Where(w => w.Since is not null).OrderBy(w => w.Since).FirstOrDefault();
+        return Evidence(activityLog, signIns);
     }
 
     private bool CompletelyRead(string source, string scope)

@@ -72,8 +72,9 @@ public class StalePrivilegedAccessTests
     {
         var harness = new RuleHarness()
             .AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", "dan-id", "User", Owner, "2025-01-01T00:00:00Z")}},{{Assignment(SubProd, "a2", "ro-id", "User", Reader, "2025-01-01T00:00:00Z")}}]}""")
-            .Event(AzureEvent(ActivityEvent(SubProd, "e1", "2026-08-01T00:00:00Z", "11111111-aaaa-4bbb-8ccc-000000000001", "app", "Microsoft.Web/sites/config/list/action")));
-        harness.Input.Coverage.Read("azure.activity-log", SubProd, 1);
+            .Event(AzureEvent(ActivityEvent(SubProd, "e1", "2026-08-01T00:00:00Z", "11111111-aaaa-4bbb-8ccc-000000000001", "app", "Microsoft.Web/sites/config/list/action")))
+            .Event(AzureEvent(ActivityEvent(SubProd, "e2", "2026-11-20T09:00:00Z", "11111111-aaaa-4bbb-8ccc-000000000001", "app", "Microsoft.Web/sites/config/list/action")));
+        harness.Input.Coverage.Read("azure.activity-log", SubProd, 2);
 
         var findings = harness.Run<StalePrivilegedAccessCheck>();
 

@@ -83,11 +83,15 @@ public class EvidenceWindowTests
         Assert.Contains("credential report (whole life, since 2024-02-01)", row["usage_evidence"], StringComparison.Ordinal);
     }
 
-    private static RuleHarness AzureOwner(int activityLogDays, CoverageStatus status = CoverageStatus.Read)
+    private static RuleHarness AzureOwner(int activityLogDays, CoverageStatus status = CoverageStatus.Read, int endsDaysBefore = 0)
     {
         var h = new RuleHarness().AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", Dana, "User", Owner, "2025-01-01T00:00:00Z")}}]}""");
-        h.Event(AzureEvent(ActivityEvent(SubProd, "e1", AsOf.AddDays(-activityLogDays).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-            "11111111-aaaa-4bbb-8ccc-000000000001", "app", "Microsoft.Web/sites/config/list/action")));
+        foreach (var (seed, days) in new[] { ("e1", activityLogDays), ("e2", endsDaysBefore) })
+        {
+            h.Event(AzureEvent(ActivityEvent(SubProd, seed, AsOf.AddDays(-days).AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                "11111111-aaaa-4bbb-8ccc-000000000001", "app", "Microsoft.Web/sites/config/list/action")));
+        }
+
         h.Input.Coverage.Add(new CoverageEntry("azure.activity-log", SubProd, status, 1, status == CoverageStatus.Read ? null : "activity-log.json: record 7: truncated"));
         return h;
     }
@@ -111,6 +115,15 @@ public class EvidenceWindowTests
         var f = Assert.Single(result.Findings, f => f.RuleId == "DS-PRIV-001");
         Assert.Contains("evidence: activity-log since 2026-08-12", f.Message, StringComparison.Ordinal);
         Assert.Equal("revoke", AccessReview(result).Single(r => r["principal_id"] == Dana)["recommendation"]);
+    }
+
+    [Fact]
+    public void A_long_activity_log_that_ended_weeks_before_the_as_of_is_no_evidence_of_recent_absence()
+    {
+        var result = AzureOwner(200, endsDaysBefore: 30).RunAll();
+
+        Assert.DoesNotContain(result.Findings, f => f.RuleId == "DS-PRIV-001");
+        Assert.Equal("review", AccessReview(result).Single(r => r["principal_id"] == Dana)["recommendation"]);
     }
 
     [Fact]
