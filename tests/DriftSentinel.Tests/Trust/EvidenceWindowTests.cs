@@ -177,4 +177,23 @@ public class EvidenceWindowTests
         Assert.StartsWith("keep", row["recommendation"], StringComparison.Ordinal);
         Assert.Contains("not used during it", row["recommendation_reason"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Names_an_arm_assignment_principal_from_a_diagnostic_settings_activity_record()
+    {
+        // ARM's assignment list carries no name; the diagnostic export's identity.claims carry the UPN and object id.
+        var record = """
+            {"time":"2026-11-19T10:00:00.0000000Z","resourceId":"/SUBSCRIPTIONS/SUBSCRIPTION/RESOURCEGROUPS/PAYMENTS","operationName":"MICROSOFT.RESOURCES/DEPLOYMENTS/VALIDATE/ACTION",
+             "category":"Administrative","resultType":"Success","resultSignature":"Succeeded.","callerIpAddress":"203.0.113.7","correlationId":"c0",
+             "identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"dana@example.com","http://schemas.microsoft.com/identity/claims/objectidentifier":"OBJECT","idtyp":"user"}}}
+            """.Replace("SUBSCRIPTION", SubProd.ToUpperInvariant(), StringComparison.Ordinal).Replace("OBJECT", Dana, StringComparison.Ordinal);
+        var result = new RuleHarness()
+            .AzureAssignments(SubProd, $$"""{"value":[{{Assignment(SubProd, "a1", Dana, "User", Reader, "2026-01-01T00:00:00Z")}}]}""")
+            .Event(AzureEvent(record))
+            .RunAll();
+
+        var row = AccessReview(result).Single(r => r["principal_id"] == Dana);
+        Assert.Equal("dana@example.com", row["principal_name"]);
+        Assert.Equal("activity-log", row["last_used_source"]);
+    }
 }
