@@ -49,11 +49,5 @@ public sealed class HistoryCliTests
         Assert.Equal(ExitCodes.Usage, Run("findings", "accept", "nosuchfingerprint", "--history", db, "--reason", "x", "--until", "2027-01-01").Exit);
     }
 
-    private static (int Exit, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = Program.Run(args, stdout, stderr, new FixedClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero)), null);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Stdout, string Stderr) Run(params string[] args) => Cli.Run(args);
 }

@@ -7,13 +7,7 @@ namespace DriftSentinel.Tests.Trust;
 /// <summary>Every failure exits 2 with one clear line; exit 1 means only "findings at or above --fail-on".</summary>
 public class ExitCodeTests
 {
-    private static (int Exit, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = Program.Run(args, stdout, stderr, new FixedClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero)), null);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Stdout, string Stderr) Run(params string[] args) => Cli.Run(args);
 
     private static void AssertOneClearLine(string stderr, string expected)
     {

@@ -8,13 +8,7 @@ namespace DriftSentinel.Tests.Trust;
 /// <summary>Recorded triage counts in every output; exceptions and acceptances cannot be blanket passes.</summary>
 public class TriageTests
 {
-    private static (int Exit, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = Program.Run(args, stdout, stderr, new FixedClock(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero)), null);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Stdout, string Stderr) Run(params string[] args) => Cli.Run(args);
 
     [Fact]
     public void An_accepted_finding_is_suppressed_in_every_output_and_in_fail_on()
