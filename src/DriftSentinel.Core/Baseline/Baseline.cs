@@ -39,7 +39,8 @@ public sealed class OrganizationBaseline
     {
         foreach (var env in Environments)
         {
-            if (env.AwsAccounts.Contains(scope) || env.AzureSubscriptions.Any(s => s.Equals(scope, StringComparison.OrdinalIgnoreCase)))
+            if (env.AwsAccounts.Contains(scope) || env.AzureSubscriptions.Any(s => s.Equals(scope, StringComparison.OrdinalIgnoreCase))
+                || env.EntraTenants.Any(t => t.Equals(scope, StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }
@@ -101,6 +102,9 @@ public sealed record EnvironmentDeclaration
     public string? PromotesTo { get; init; }
     public IReadOnlyList<string> AwsAccounts { get; init; } = [];
     public IReadOnlyList<string> AzureSubscriptions { get; init; } = [];
+
+    /// <summary>Entra tenants whose sign-ins belong to this environment's evidence; declared so a missing export is a gap.</summary>
+    public IReadOnlyList<string> EntraTenants { get; init; } = [];
     public IReadOnlyList<string> GitHubEnvironments { get; init; } = [];
 
     /// <summary>Azure identities that belong to this environment (its managed identities and service principals).</summary>

@@ -155,7 +155,7 @@ public static partial class BaselineLoader
 
     private static EnvironmentDeclaration? ReadEnvironment(Context ctx, YamlNode node, string path)
     {
-        var m = ctx.Map(node, path, ["name", "tier", "promotes_to", "aws_accounts", "azure_subscriptions", "github_environments", "azure_principals"], ["name", "tier"]);
+        var m = ctx.Map(node, path, ["name", "tier", "promotes_to", "aws_accounts", "azure_subscriptions", "entra_tenants", "github_environments", "azure_principals"], ["name", "tier"]);
         var tierText = ctx.String(m, "tier", path);
         Tier tier = Tier.NonProduction;
         if (tierText is not null)
@@ -191,6 +191,15 @@ public static partial class BaselineLoader
             }
         }
 
+        var tenants = ctx.Strings(m, "entra_tenants", path);
+        for (var i = 0; i < tenants.Count; i++)
+        {
+            if (!Guid.TryParse(tenants[i], out _))
+            {
+                ctx.Error(m["entra_tenants"], $"{path}.entra_tenants[{i}]", $"'{tenants[i]}' is not a tenant id (a GUID)");
+            }
+        }
+
         var ghEnvs = ctx.Strings(m, "github_environments", path);
         for (var i = 0; i < ghEnvs.Count; i++)
         {
@@ -208,6 +217,7 @@ public static partial class BaselineLoader
             PromotesTo = ctx.String(m, "promotes_to", path),
             AwsAccounts = accounts,
             AzureSubscriptions = subscriptions,
+            EntraTenants = tenants,
             GitHubEnvironments = ghEnvs,
             AzurePrincipals = ctx.Globs(m, "azure_principals", path),
         };

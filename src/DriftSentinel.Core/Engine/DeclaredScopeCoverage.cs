@@ -4,8 +4,8 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Engine;
 
 /// <summary>
-/// Makes every scope the baseline declares show up in coverage: a declared AWS account, Azure subscription or GitHub
-/// repository/environment that the snapshot does not hold is a <c>missing</c> entry naming it, so a deleted folder
+/// Makes every scope the baseline declares show up in coverage: a declared AWS account, Azure subscription, Entra
+/// tenant or GitHub repository/environment that the snapshot does not hold is a <c>missing</c> entry naming it, so a deleted folder
 /// can never make a production account look clean.
 /// </summary>
 public static class DeclaredScopeCoverage
@@ -36,6 +36,17 @@ public static class DeclaredScopeCoverage
                 {
                     input.Coverage.Missing("azure", subscription.ToLowerInvariant(),
                         $"Azure subscription {subscription} is {declared} but azure/{subscription.ToLowerInvariant()}/ is not in the snapshot: its role assignments, PIM schedules and Activity Log were not read");
+                }
+            }
+
+            foreach (var tenant in env.EntraTenants.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                // Sign-ins are streamed later: a registered stream for the tenant's folder is what "present" means here.
+                var streamed = input.Streams.Any(st => st.Name.Contains($"entra/{tenant}/", StringComparison.OrdinalIgnoreCase));
+                if (!streamed && !Mentioned(tenant, StringComparison.OrdinalIgnoreCase) && reported.Add(tenant))
+                {
+                    input.Coverage.Missing("entra", tenant.ToLowerInvariant(),
+                        $"Entra tenant {tenant} is {declared} but entra/{tenant.ToLowerInvariant()}/ is not in the snapshot: its sign-ins were not read");
                 }
             }
 

@@ -106,4 +106,16 @@ public class DeclaredScopeCoverageTests
         Assert.Equal(0, code);
         Assert.Contains("0 not in the snapshot (0 of a declared scope)", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_declared_entra_tenant_without_sign_ins_is_missing()
+    {
+        using var t = DemoCopy();
+        Directory.Delete(Path.Combine(t.Path, "snap", "entra"), recursive: true);
+
+        var (code, output, _) = Scan(t);
+
+        Assert.Equal(2, code);
+        Assert.Contains("GAP missing entra 00000000-0000-0000-0000-0000000e0001: Entra tenant 00000000-0000-0000-0000-0000000e0001 is declared in environment 'prod'", output, StringComparison.Ordinal);
+    }
 }
