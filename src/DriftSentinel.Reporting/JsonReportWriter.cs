@@ -38,6 +38,7 @@ public static class JsonReportWriter
         w.WriteNumber("findings", result.Findings.Count);
         w.WriteNumber("open", result.Active.Count());
         w.WriteNumber("suppressed", result.Findings.Count(f => f.IsSuppressed));
+        w.WriteNumber("coverage_gaps", result.Gaps.Count());
         foreach (var s in Enum.GetValues<Severity>().Reverse())
         {
             w.WriteNumber(s.ToText(), result.Active.Count(f => f.Severity == s));
@@ -54,12 +55,14 @@ public static class JsonReportWriter
         w.WriteEndObject();
 
         w.WriteStartArray("coverage");
+        var gaps = result.Gaps.ToHashSet();
         foreach (var c in result.Coverage)
         {
             w.WriteStartObject();
             w.WriteString("source", c.Source);
             w.WriteString("scope", c.Scope);
             w.WriteString("status", c.Status.ToText());
+            w.WriteBoolean("gap", gaps.Contains(c));
             w.WriteNumber("items", c.Items);
             if (c.Detail is not null)
             {

@@ -45,6 +45,7 @@ public class DeclaredScopeCoverageTests
         Assert.Contains("declared in environment 'prod' (production)", err, StringComparison.Ordinal);
         var missing = Assert.Single(Coverage(t, "missing"));
         Assert.Equal("111122223333", missing.GetProperty("scope").GetString());
+        Assert.True(missing.GetProperty("gap").GetBoolean());
         var html = File.ReadAllText(Path.Combine(t.Path, "out", "report.html"));
         Assert.Contains("<tr class=\"gap\"><td>missing</td><td>aws</td><td>111122223333</td>", html, StringComparison.Ordinal);
         Assert.Equal(0, Scan(t, "--allow-gaps").Code);
