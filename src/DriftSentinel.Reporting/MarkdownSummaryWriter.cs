@@ -36,11 +36,11 @@ public static class MarkdownSummaryWriter
             sb.AppendLine();
         }
 
-        sb.AppendLine("| Severity | Rule | Environment | Principal | Finding |").AppendLine("|---|---|---|---|---|");
+        sb.AppendLine("| Severity | Rule | Environment | Principal | Finding | Fingerprint |").AppendLine("|---|---|---|---|---|---|");
         foreach (var f in active.Take(top))
         {
             sb.Append("| ").Append(f.Severity.ToText()).Append(" | ").Append(f.RuleId).Append(" | ").Append(Md(f.Environment ?? "")).Append(" | ")
-                .Append(Md(f.Principal ?? "")).Append(" | ").Append(Md(f.Message)).AppendLine(" |");
+                .Append(Md(f.Principal ?? "")).Append(" | ").Append(Md(f.Message)).Append(" | `").Append(f.Fingerprint).AppendLine("` |");
         }
 
         if (active.Count > top)
