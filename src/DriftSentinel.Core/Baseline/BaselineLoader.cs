@@ -29,7 +29,9 @@ public static partial class BaselineLoader
             throw new BaselineException(path, [$"cannot read the file: {e.Message}"]);
         }
 
-        return Parse(System.Text.Encoding.UTF8.GetString(bytes), path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        // Editors on Windows save with a byte-order mark (UTF-8 or UTF-16); the hash stays over the bytes as written.
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return Parse(reader.ReadToEnd(), path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
     public static OrganizationBaseline Parse(string yaml, string fileName, string? hash = null)

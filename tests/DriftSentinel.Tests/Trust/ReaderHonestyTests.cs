@@ -238,4 +238,33 @@ public class ReaderHonestyTests
 
         Assert.True(AzureRbacReader.ReadAssignments(path, "role-assignments.json", inv) > 0);
     }
+
+    [Theory]
+    [InlineData("utf-8-bom")]
+    [InlineData("utf-16le")]
+    public void Reads_a_baseline_saved_with_a_byte_order_mark(string encoding)
+    {
+        using var t = new TempFolder();
+        var path = Path.Combine(t.Path, "baseline.yaml");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "demo", "baseline.yaml")),
+            encoding == "utf-8-bom" ? new UTF8Encoding(true) : new UnicodeEncoding(bigEndian: false, byteOrderMark: true));
+
+        var baseline = DriftSentinel.Core.Baseline.BaselineLoader.Load(path);
+
+        Assert.Equal("Example Corp (demo)", baseline.Organization);
+        Assert.Equal(3, baseline.Environments.Count);
+    }
+
+    [Fact]
+    public void Reads_a_credential_report_saved_with_a_byte_order_mark()
+    {
+        using var t = new TempFolder();
+        var path = Path.Combine(t.Path, "credential-report.csv");
+        File.WriteAllText(path, File.ReadAllText(TestPaths.Public("custodian-credential-report.csv")), new UTF8Encoding(true));
+        var inv = new AwsAccountInventory("644160558196");
+
+        CredentialReportReader.Read(path, "credential-report.csv", inv);
+
+        Assert.Contains(inv.CredentialReport, r => r.IsRoot);
+    }
 }
