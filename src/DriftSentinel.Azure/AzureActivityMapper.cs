@@ -79,13 +79,14 @@ public static class AzureActivityMapper
     /// Succeeded, Failed or Started from whichever field the export has: ARM's status.value, the diagnostic export's
     /// resultType (Success, Failure, Start, Accept) or resultSignature (Succeeded, Failed, Started, or an HTTP code).
     /// </summary>
-    private static string? Status(string? text) => text?.ToLowerInvariant() switch
+    private static string? Status(string? text) => text?.Trim().TrimEnd('.').ToLowerInvariant() switch
     {
         null => null,
-        "success" or "succeeded" or "ok" or "created" or "accepted" or "noncontent" => "Succeeded",
+        "success" or "succeeded" or "ok" or "created" or "nocontent" => "Succeeded",
         "failure" or "failed" or "badrequest" or "forbidden" or "conflict" or "notfound" => "Failed",
-        "start" or "started" or "accept" => "Started",
-        var t when int.TryParse(t, out var code) => code is >= 200 and < 300 ? "Succeeded" : code >= 400 ? "Failed" : t,
+        // 202: an asynchronous operation has begun; its outcome is a later record.
+        "start" or "started" or "accept" or "accepted" => "Started",
+        var t when int.TryParse(t, out var code) => code == 202 ? "Started" : code is >= 200 and < 300 ? "Succeeded" : code >= 400 ? "Failed" : t,
         _ => text,
     };
 

@@ -267,4 +267,25 @@ public class ReaderHonestyTests
 
         Assert.Contains(inv.CredentialReport, r => r.IsRoot);
     }
+
+    [Theory]
+    [InlineData("Start", "Started.", false)]
+    [InlineData("Accept", "Accepted", false)]
+    [InlineData("Success", "Succeeded.", true)]
+    [InlineData("Failure", "Failed.", false)]
+    [InlineData(null, "Succeeded.", true)]
+    [InlineData(null, "202", false)]
+    [InlineData(null, "200", true)]
+    public void Diagnostic_export_results_map_to_outcomes_so_an_operation_counts_once(string? resultType, string resultSignature, bool succeeded)
+    {
+        var record = $$"""
+            {"time":"2026-11-19T10:00:00Z","resourceId":"/subscriptions/{{Subscription}}/resourceGroups/rg/providers/Microsoft.Web/sites/app","operationName":"Microsoft.Web/sites/write",
+             "category":"Administrative",{{(resultType is null ? "" : $"\"resultType\":\"{resultType}\",")}}"resultSignature":"{{resultSignature}}","callerIpAddress":"203.0.113.7"}
+            """;
+        using var doc = System.Text.Json.JsonDocument.Parse(record);
+
+        var e = AzureActivityMapper.MapActivity(doc.RootElement, Subscription, new SourceLocation("activity-log.json", "record 0"))!;
+
+        Assert.Equal(succeeded, e.Succeeded);
+    }
 }
