@@ -54,10 +54,16 @@ public static class Program
 
         worker.SetAction(parse => Scheduling.WorkerCommand.Run(parse.GetValue(workerConfig), parse.GetValue(sets) ?? [], parse.GetValue(workerDemo), parse.GetValue(exitAfter), stdout, stderr, clock, connections));
 
+        var healthUrl = new Option<string>("--url") { Description = "The worker's health address", DefaultValueFactory = _ => "http://127.0.0.1:5080/health" };
+        var health = new Command("health", "Ask a running worker's /health (container health checks): exit 0 when it answers healthy or degraded, 2 otherwise");
+        health.Options.Add(healthUrl);
+        health.SetAction(parse => HealthProbe.Run(parse.GetValue(healthUrl)!, stdout, stderr));
+
         var root = new RootCommand("DriftSentinel: does our cloud and delivery setup still match what we declared?");
         root.Subcommands.Add(scan);
         root.Subcommands.Add(collect);
         root.Subcommands.Add(worker);
+        root.Subcommands.Add(health);
         foreach (var command in HistoryCommands.Build(stdout, stderr, clock))
         {
             root.Subcommands.Add(command);

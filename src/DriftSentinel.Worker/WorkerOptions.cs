@@ -70,13 +70,18 @@ public sealed class WorkerOptions
             yield return $"{prefix}:Worker: ShutdownTimeout and PollInterval must be positive and InvisibilityTimeout at least 10 seconds";
         }
 
-        if (!Uri.TryCreate(worker.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
+        // ASP.NET Core binds every address of a ';'-separated list: each is checked, and one beyond localhost is enough
+        // to expose the dashboard.
+        foreach (var address in worker.Listen.Split(';', StringSplitOptions.TrimEntries))
         {
-            yield return $"{prefix}:Worker:Listen: '{worker.Listen}' is not an address such as http://127.0.0.1:5080";
-        }
-        else if (worker.Dashboard.Enabled && !IsLoopback(listen) && (string.IsNullOrEmpty(worker.Dashboard.Username) || string.IsNullOrEmpty(worker.Dashboard.PasswordVariable)))
-        {
-            yield return $"{prefix}:Worker:Dashboard: listening on {listen.Host} (beyond localhost) needs Username and PasswordVariable; the dashboard is never anonymous off this machine";
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
+            {
+                yield return $"{prefix}:Worker:Listen: '{address}' is not an address such as http://127.0.0.1:5080";
+            }
+            else if (worker.Dashboard.Enabled && !IsLoopback(listen) && (string.IsNullOrEmpty(worker.Dashboard.Username) || string.IsNullOrEmpty(worker.Dashboard.PasswordVariable)))
+            {
+                yield return $"{prefix}:Worker:Dashboard: listening on {listen.Host} (beyond localhost) needs Username and PasswordVariable; the dashboard is never anonymous off this machine";
+            }
         }
 
         if (settings.Profiles.Count == 0)

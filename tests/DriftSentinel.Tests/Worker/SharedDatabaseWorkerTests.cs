@@ -77,6 +77,11 @@ public sealed class SharedDatabaseWorkerTests(PostgresCluster cluster)
         var health = JsonDocument.Parse(await http.GetStringAsync(new Uri(survivor.Address!, "/health"))).RootElement;
         Assert.Equal("healthy", health.GetProperty("status").GetString());
         Assert.Equal(runs[0].Id, health.GetProperty("last_run").GetProperty("id").GetInt64());
+
+        // The container's HEALTHCHECK command says the same.
+        var probe = new StringWriter();
+        Assert.Equal(0, DriftSentinel.Worker.HealthProbe.Run(new Uri(survivor.Address!, "/health").ToString(), probe, TextWriter.Null));
+        Assert.StartsWith("200 healthy", probe.ToString(), StringComparison.Ordinal);
         survivor.Terminate();
         Assert.True(survivor.WaitForExit(TimeSpan.FromSeconds(30)), Logs());
         Assert.Equal(0, survivor.ExitCode);

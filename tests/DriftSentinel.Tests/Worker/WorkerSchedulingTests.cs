@@ -157,6 +157,11 @@ public sealed class WorkerSchedulingTests
         Assert.Contains("Profiles:0:Cron: '61 * * * *' is not a cron expression", e.Message, StringComparison.Ordinal);
         Assert.Contains("Profiles:0:TimeZone: 'Mars/Olympus'", e.Message, StringComparison.Ordinal);
 
+        // Every address of a ';'-separated Listen is checked: the second would expose an anonymous dashboard.
+        var list = Assert.Throws<UsageException>(() => LiveSettings.Load(config, ["Worker:Listen=http://127.0.0.1:5080/;http://0.0.0.0:5081", "Worker:Dashboard:Enabled=true"], forWorker: true));
+        Assert.Contains("listening on 0.0.0.0 (beyond localhost) needs Username and PasswordVariable", list.Message, StringComparison.Ordinal);
+        Assert.Contains("'not a url' is not an address", Assert.Throws<UsageException>(() => LiveSettings.Load(config, ["Worker:Listen=http://127.0.0.1:5080;not a url"], forWorker: true)).Message, StringComparison.Ordinal);
+
         // Every profile's inputs are checked with the rest: a missing snapshot folder or baseline is a configuration error.
         var missing = Assert.Throws<UsageException>(() => LiveSettings.Load(config, ["Profiles:0:Snapshot=" + Path.Combine(temp.Path, "no-such-snapshot"), "Profiles:0:Baseline=" + Path.Combine(temp.Path, "no-baseline.yaml"), "Profiles:0:TimeZone=Mars/Olympus"], forWorker: true));
         Assert.Contains($"Profiles:0:Snapshot: folder '{Path.Combine(temp.Path, "no-such-snapshot")}' does not exist", missing.Message, StringComparison.Ordinal);
