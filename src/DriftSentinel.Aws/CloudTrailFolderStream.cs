@@ -35,10 +35,12 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         long total = 0;
         var files = Files();
         var failures = new List<string>();
+        var notes = new List<string>();
         foreach (var file in files)
         {
             var display = Path.GetRelativePath(snapshotRoot, file).Replace('\\', '/');
             var skips = new RecordSkips();
+            var repairedBefore = Json.RepairedStrings;
             long inFile = 0;
             foreach (var e in GuardedRecords.Read(Open(file, display, skips), display, failures))
             {
@@ -51,6 +53,11 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
             {
                 failures.Add(skips.Describe(display, inFile + skips.Count));
             }
+
+            if (Json.RepairedStrings - repairedBefore is > 0 and var repaired)
+            {
+                notes.Add($"{display}: {repaired} string(s) with invalid UTF-8 or a lone surrogate read with U+FFFD in their place");
+            }
         }
 
         if (files.Count == 0)
@@ -59,7 +66,7 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         }
         else if (failures.Count == 0)
         {
-            coverage.Read("aws.cloudtrail", accountId, total, files.Count == 1 ? "1 file" : $"{files.Count} files");
+            coverage.Read("aws.cloudtrail", accountId, total, (files.Count == 1 ? "1 file" : $"{files.Count} files") + string.Concat(notes.Take(3).Select(n => "; " + n)));
         }
         else
         {

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using DriftSentinel.Core.Io;
 
 namespace DriftSentinel.Aws;
 
@@ -47,7 +48,18 @@ public static class CloudTrailKeyCase
                 w.WriteStartObject();
                 foreach (var p in e.EnumerateObject())
                 {
-                    w.WritePropertyName(Canonical.TryGetValue(p.Name.ToLowerInvariant(), out var name) ? name : p.Name);
+                    string key;
+                    try
+                    {
+                        key = p.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // A key that is not valid text cannot be one CloudTrail writes: drop it, keep the record.
+                        continue;
+                    }
+
+                    w.WritePropertyName(Canonical.TryGetValue(key.ToLowerInvariant(), out var name) ? name : key);
                     Write(p.Value, w);
                 }
 
@@ -61,6 +73,9 @@ public static class CloudTrailKeyCase
                 }
 
                 w.WriteEndArray();
+                break;
+            case JsonValueKind.String:
+                w.WriteStringValue(e.Text());
                 break;
             default:
                 e.WriteTo(w);

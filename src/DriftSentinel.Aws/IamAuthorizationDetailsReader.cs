@@ -97,7 +97,7 @@ public static class PolicyDocumentParser
 
         if (value.Value.ValueKind == JsonValueKind.String)
         {
-            var text = value.Value.GetString()!;
+            var text = value.Value.Text();
             if (text.StartsWith('%'))
             {
                 text = Uri.UnescapeDataString(text);
@@ -144,7 +144,7 @@ public static class PolicyDocumentParser
 
         if (p.Value.ValueKind == JsonValueKind.String)
         {
-            return [p.Value.GetString()!];
+            return [p.Value.Text()];
         }
 
         return p.Value.ValueKind == JsonValueKind.Object

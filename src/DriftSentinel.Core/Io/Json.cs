@@ -25,12 +25,87 @@ public static class Json
         return null;
     }
 
+    /// <summary>
+    /// Strings that could not be decoded as written (invalid UTF-8 bytes, a lone surrogate escape such as "\ud800") and
+    /// were read with U+FFFD in their place, on this thread; readers report the count per file.
+    /// </summary>
+    [ThreadStatic]
+    private static long t_repaired;
+
+    public static long RepairedStrings => t_repaired;
+
+    /// <summary>A string value, never throwing on bytes that are not valid UTF-8 or UTF-16: those become U+FFFD and are counted.</summary>
+    public static string Text(this JsonElement e)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            t_repaired++;
+            return Repair(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e));
+        }
+    }
+
+    /// <summary>Decodes a raw JSON string token (quotes included) leniently: invalid UTF-8 and lone surrogates become U+FFFD.</summary>
+    public static string Repair(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length >= 2 && raw[0] == (byte)'"' && raw[^1] == (byte)'"')
+        {
+            raw = raw[1..^1];
+        }
+
+        var text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: false).GetString(raw);
+        var sb = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c != '\\' || i + 1 >= text.Length)
+            {
+                sb.Append(c);
+                continue;
+            }
+
+            var next = text[++i];
+            switch (next)
+            {
+                case 'n': sb.Append('\n'); break;
+                case 't': sb.Append('\t'); break;
+                case 'r': sb.Append('\r'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'u' when i + 4 < text.Length && ushort.TryParse(text.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code):
+                    sb.Append((char)code);
+                    i += 4;
+                    break;
+                default: sb.Append(next); break;
+            }
+        }
+
+        // A surrogate escape without its pair is not text: replace it.
+        for (var i = 0; i < sb.Length; i++)
+        {
+            var c = sb[i];
+            if (char.IsHighSurrogate(c) && (i + 1 >= sb.Length || !char.IsLowSurrogate(sb[i + 1])))
+            {
+                sb[i] = '\uFFFD';
+            }
+            else if (char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(sb[i - 1])))
+            {
+                sb[i] = '\uFFFD';
+            }
+        }
+
+        return sb.ToString();
+    }
+
     public static string? Str(this JsonElement e, params string[] names)
     {
         var v = e.Prop(names);
         return v?.ValueKind switch
         {
-            JsonValueKind.String => v.Value.GetString(),
+            JsonValueKind.String => v.Value.Text(),
             JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.Value.GetRawText(),
             _ => null,
         };
@@ -55,7 +130,7 @@ public static class Json
     public static string? PathStr(this JsonElement e, params string[] path)
     {
         var v = e.Path(path);
-        return v?.ValueKind == JsonValueKind.String ? v.Value.GetString() : v?.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False ? v.Value.GetRawText() : null;
+        return v?.ValueKind == JsonValueKind.String ? v.Value.Text() : v?.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False ? v.Value.GetRawText() : null;
     }
 
     public static long? Long(this JsonElement e, params string[] names)
@@ -71,7 +146,7 @@ public static class Json
             return n;
         }
 
-        return v.Value.ValueKind == JsonValueKind.String && long.TryParse(v.Value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n) ? n : null;
+        return v.Value.ValueKind == JsonValueKind.String && long.TryParse(v.Value.Text(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n) ? n : null;
     }
 
     public static bool? Bool(this JsonElement e, params string[] names)
@@ -81,7 +156,7 @@ public static class Json
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.String => bool.TryParse(v.Value.GetString(), out var b) ? b : null,
+            JsonValueKind.String => bool.TryParse(v.Value.Text(), out var b) ? b : null,
             _ => null,
         };
     }
@@ -97,8 +172,8 @@ public static class Json
     /// <summary>A string or array-of-strings value as a list (IAM policies allow both).</summary>
     public static IReadOnlyList<string> StringOrArray(this JsonElement? e) => e?.ValueKind switch
     {
-        JsonValueKind.String => [e.Value.GetString()!],
-        JsonValueKind.Array => e.Value.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList(),
+        JsonValueKind.String => [e.Value.Text()],
+        JsonValueKind.Array => e.Value.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.Text()).ToList(),
         _ => [],
     };
 

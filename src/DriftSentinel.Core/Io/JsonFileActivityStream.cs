@@ -28,11 +28,14 @@ public sealed class JsonFileActivityStream(
         long count = 0;
         var failures = new List<string>();
         var skips = new RecordSkips();
+        var repairedBefore = Json.RepairedStrings;
         foreach (var e in GuardedRecords.Read(Open(display, skips), display, failures))
         {
             count++;
             yield return e;
         }
+
+        skips.RepairedStrings = Json.RepairedStrings - repairedBefore;
 
         if (skips.Count > 0)
         {
@@ -41,7 +44,7 @@ public sealed class JsonFileActivityStream(
 
         if (failures.Count == 0)
         {
-            coverage.Read(source, scope, count);
+            coverage.Read(source, scope, count, skips.RepairedStrings == 0 ? null : $"{display}: {skips.RepairNote}");
         }
         else
         {

@@ -111,7 +111,7 @@ public static class JsonRecordStream
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
+                var name = SafeName(ref reader);
                 if (arrayProperties.Contains(name))
                 {
                     return false;
@@ -134,6 +134,19 @@ public static class JsonRecordStream
         }
 
         return false;
+    }
+
+    // A property name that is not valid text is not one of ours: treat it as unknown rather than fail the file.
+    private static string? SafeName(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static IEnumerable<T> Read<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map, bool values, string[] arrayProperties)
@@ -269,7 +282,7 @@ public static class JsonRecordStream
                         return data.Length;
                     }
 
-                    var name = reader.GetString();
+                    var name = SafeName(ref reader);
                     phase = arrayProperties.Contains(name) ? Phase.ExpectArray : Phase.SkipValue;
                     break;
                 case Phase.SkipValue:

@@ -23,9 +23,11 @@ public static class SnapshotFiles
 
         try
         {
+            var repairedBefore = Json.RepairedStrings;
             var items = read(path, display);
+            var repaired = Json.RepairedStrings - repairedBefore;
             input.InputsRead.Add(display);
-            input.Coverage.Read(source, scope, items);
+            input.Coverage.Read(source, scope, items, repaired == 0 ? null : $"{display}: {repaired} string(s) with invalid UTF-8 or a lone surrogate read with U+FFFD in their place");
             return true;
         }
         catch (InputFormatException e)
