@@ -39,9 +39,19 @@ public static class ScanProgressDisplay
 
         var writer = TextWriter.Synchronized(stderr);
         T value;
-        using (new Timer(_ => writer.WriteLine($"progress: {progress.Line(stopwatch.Elapsed)}"), null, quietInterval, quietInterval))
+        var timer = new Timer(_ => writer.WriteLine($"progress: {progress.Line(stopwatch.Elapsed)}"), null, quietInterval, quietInterval);
+        try
         {
             value = scan();
+        }
+        finally
+        {
+            // Wait for a tick in flight, so no stale line follows the closing one.
+            using var stopped = new ManualResetEvent(false);
+            if (timer.Dispose(stopped))
+            {
+                stopped.WaitOne();
+            }
         }
 
         // A scan long enough to have reported progress ends with its totals.

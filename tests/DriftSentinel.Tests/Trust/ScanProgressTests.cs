@@ -19,7 +19,8 @@ public class ScanProgressTests
         Assert.Equal(0, exit);
         var lines = stderr.ToString().Split('\n').Where(l => l.StartsWith("progress: ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(lines);
-        Assert.All(lines, l => Assert.Matches(@"^progress: files \d+/8, [\d,]+ events, [\d,]+ events/s, \d+% of \d+ MiB, ETA (\?|\d+:\d\d:\d\d)\r?$", l));
+        Assert.All(lines, l => Assert.Matches(@"^progress: files \d+/\d+, [\d,]+ events, [\d,]+ events/s, \d+% of \d+ MiB, ETA (\?|\d+:\d\d:\d\d)\r?$", l));
+        Assert.StartsWith("progress: files 8/8, 40 events", lines[^1], StringComparison.Ordinal); // the closing line has the totals
         Assert.DoesNotContain('\u001b', stderr.ToString()); // no terminal control codes in a log
         Assert.DoesNotContain("progress:", stdout.ToString(), StringComparison.Ordinal);
     }
