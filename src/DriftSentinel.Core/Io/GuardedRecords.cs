@@ -26,7 +26,12 @@ public static class GuardedRecords
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                failures.Add($"{display}: cannot read: {e.Message}");
+                failures.Add($"{display}: cannot read: {e.Message} ({count} records before the fault were kept)");
+                yield break;
+            }
+            catch (InvalidDataException e)
+            {
+                failures.Add($"{display}: corrupt compressed data: {e.Message} ({count} records before the fault were kept)");
                 yield break;
             }
 

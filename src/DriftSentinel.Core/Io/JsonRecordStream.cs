@@ -96,9 +96,17 @@ public static class JsonRecordStream
         var buffer = new byte[1 << 20];
         var length = 0;
         int n;
-        while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        try
         {
-            length += n;
+            while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0)
+            {
+                length += n;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // A corrupt or truncated member: the full read reports it with its position.
+            return false;
         }
 
         var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: length < buffer.Length, new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = true }));
