@@ -22,7 +22,8 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
     public string Name => $"aws/{accountId}/cloudtrail";
 
     public IReadOnlyList<string> Files() =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        // Linked folders are not descended into (a link back up would loop); linked files are listed and checked.
+        Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.None })
             .Where(f => Extensions.Any(x => f.EndsWith(x, StringComparison.OrdinalIgnoreCase))
                         && !f.Contains("CloudTrail-Digest", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
@@ -39,6 +40,12 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         foreach (var file in files)
         {
             var display = Path.GetRelativePath(snapshotRoot, file).Replace('\\', '/');
+            if (SnapshotFiles.Refuse(file, SnapshotFiles.MaxTrailFileBytes) is { } problem)
+            {
+                failures.Add($"{display} {problem}");
+                continue;
+            }
+
             var skips = new RecordSkips();
             var repairedBefore = Json.RepairedStrings;
             long inFile = 0;

@@ -45,7 +45,7 @@ public sealed class AzureSnapshotReader : ISnapshotReader
                 (p, d) => AzureRbacReader.ReadScheduleRequests(p, d, inv), optional: true);
 
             var activity = Path.Combine(subDir, "activity-log.json");
-            if (File.Exists(activity))
+            if (SnapshotFiles.Present(activity))
             {
                 input.InputsRead.Add(SnapshotFiles.Relative(root, activity));
                 input.Streams.Add(new JsonFileActivityStream(root, activity, "azure.activity-log", sub,
@@ -75,7 +75,7 @@ public sealed class AzureSnapshotReader : ISnapshotReader
         {
             var tenant = Path.GetFileName(tenantDir);
             var file = Path.Combine(tenantDir, "sign-ins.json");
-            if (File.Exists(file))
+            if (SnapshotFiles.Present(file))
             {
                 input.InputsRead.Add(SnapshotFiles.Relative(root, file));
                 input.Streams.Add(new JsonFileActivityStream(root, file, "entra.sign-ins", tenant,

@@ -38,7 +38,7 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
         var approvals = Path.Combine(dir, "approvals");
         if (Directory.Exists(approvals))
         {
-            foreach (var file in Directory.EnumerateFiles(approvals, "*.json").Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFileSystemEntries(approvals, "*.json").Order(StringComparer.Ordinal))
             {
                 var name = Path.GetFileNameWithoutExtension(file);
                 if (!long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var runId))
@@ -54,7 +54,7 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
         var envSecrets = Path.Combine(dir, "environment-secrets");
         if (Directory.Exists(envSecrets))
         {
-            foreach (var file in Directory.EnumerateFiles(envSecrets, "*.json").Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFileSystemEntries(envSecrets, "*.json").Order(StringComparer.Ordinal))
             {
                 var env = Path.GetFileNameWithoutExtension(file);
                 SnapshotFiles.Read(root, file, "github.environment-secrets", $"{repo}:{env}", input, (p, d) => ReadSecrets(p, d, repo, env, inv));

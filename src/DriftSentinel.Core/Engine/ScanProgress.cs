@@ -25,8 +25,10 @@ public sealed class ScanProgress
         ArgumentNullException.ThrowIfNull(files);
         foreach (var f in files)
         {
+            // Only regular files count: what the readers refuse (folders, FIFOs, broken links) is not read either.
+            var info = new FileInfo(f);
             FilesTotal++;
-            BytesTotal += new FileInfo(f).Length;
+            BytesTotal += info.Exists && info.LinkTarget is null ? info.Length : 0;
         }
     }
 

@@ -25,6 +25,12 @@ public sealed class JsonFileActivityStream(
     public IEnumerable<ActivityEvent> Read(CoverageLog coverage)
     {
         var display = Name;
+        if (SnapshotFiles.Refuse(path, SnapshotFiles.MaxTrailFileBytes) is { } problem)
+        {
+            coverage.Failed(source, scope, 0, $"{display} {problem}");
+            yield break;
+        }
+
         long count = 0;
         var failures = new List<string>();
         var skips = new RecordSkips();
