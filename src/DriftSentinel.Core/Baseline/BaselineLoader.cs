@@ -34,9 +34,57 @@ public static partial class BaselineLoader
         return Parse(reader.ReadToEnd(), path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
+    private const int MaxDepth = 64;
+
+    /// <summary>The line where flow brackets ([ {) outside quotes nest deeper than <see cref="MaxDepth"/>, or null.</summary>
+    private static int? TooDeep(string yaml)
+    {
+        var depth = 0;
+        var line = 1;
+        char? quote = null;
+        foreach (var c in yaml)
+        {
+            if (c == '\n')
+            {
+                line++;
+            }
+
+            if (quote is not null)
+            {
+                quote = c == quote ? null : quote;
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"' or '\'':
+                    quote = c;
+                    break;
+                case '[' or '{':
+                    if (++depth > MaxDepth)
+                    {
+                        return line;
+                    }
+
+                    break;
+                case ']' or '}':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+            }
+        }
+
+        return null;
+    }
+
     public static OrganizationBaseline Parse(string yaml, string fileName, string? hash = null)
     {
         var ctx = new Context(fileName);
+        if (TooDeep(yaml) is { } line)
+        {
+            // YamlDotNet recurses per nesting level: a hostile file could overflow the stack, which no catch survives.
+            throw new BaselineException(fileName, [$"{fileName}:{line}: nesting deeper than {MaxDepth} levels; a baseline is a few levels deep"]);
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -71,7 +119,32 @@ public static partial class BaselineLoader
             {
                 ctx.Error(ctx.List(top, "environments", "")[i], $"environments[{i}].promotes_to", $"names unknown environment '{env.PromotesTo}'");
             }
+
+            // A promotion chain must end: following promotes_to from here may not come back.
+            var seen = new HashSet<string>(StringComparer.Ordinal) { env.Name };
+            for (var next = env.PromotesTo; next is not null; next = environments.FirstOrDefault(e => e.Name == next)?.PromotesTo)
+            {
+                if (!seen.Add(next))
+                {
+                    ctx.Error(ctx.List(top, "environments", "")[i], $"environments[{i}].promotes_to", $"'{env.PromotesTo}' leads back to '{next}': promotion cannot be a cycle");
+                    break;
+                }
+            }
         }
+
+        // One scope, one environment: otherwise the first declaration silently wins and the other's findings vanish.
+        void Unique(string what, Func<EnvironmentDeclaration, IEnumerable<string>> scopes, StringComparer comparer)
+        {
+            foreach (var dup in environments.SelectMany(e => scopes(e).Distinct(comparer).Select(s => (Scope: s, Env: e.Name))).GroupBy(x => x.Scope, comparer).Where(g => g.Count() > 1))
+            {
+                ctx.Error(top["environments"], "environments", $"{what} '{dup.Key}' is declared in {string.Join(" and ", dup.Select(x => x.Env))}; a scope belongs to one environment");
+            }
+        }
+
+        Unique("AWS account", e => e.AwsAccounts, StringComparer.Ordinal);
+        Unique("Azure subscription", e => e.AzureSubscriptions, StringComparer.OrdinalIgnoreCase);
+        Unique("Entra tenant", e => e.EntraTenants, StringComparer.OrdinalIgnoreCase);
+        Unique("GitHub environment", e => e.GitHubEnvironments, StringComparer.OrdinalIgnoreCase);
 
         var deployers = ctx.List(top, "deployers", "").Select((n, i) =>
         {
@@ -92,7 +165,7 @@ public static partial class BaselineLoader
             AwsRoles = ctx.Globs(bgMap, "aws_roles", "break_glass"),
             AzurePrincipals = ctx.Globs(bgMap, "azure_principals", "break_glass"),
             TicketPattern = ctx.Pattern(bgMap, "ticket_pattern", "break_glass"),
-            MaxSessionHours = ctx.Number(bgMap, "max_session_hours", "break_glass", 4),
+            MaxSessionHours = ctx.Number(bgMap, "max_session_hours", "break_glass", 4, max: 168),
         };
 
         var people = ctx.List(top, "people", "").Select((n, i) =>
@@ -115,11 +188,12 @@ public static partial class BaselineLoader
         var t = new Thresholds();
         var thresholds = new Thresholds
         {
-            StaleAfterDays = ctx.PositiveInt(thrMap, "stale_after_days", "thresholds", t.StaleAfterDays),
-            AccessKeyMaxAgeDays = ctx.PositiveInt(thrMap, "access_key_max_age_days", "thresholds", t.AccessKeyMaxAgeDays),
-            MaxElevationHours = ctx.Number(thrMap, "max_elevation_hours", "thresholds", t.MaxElevationHours),
-            DeployMatchWindowMinutes = ctx.PositiveInt(thrMap, "deploy_match_window_minutes", "thresholds", t.DeployMatchWindowMinutes),
-            MaxExceptionDays = ctx.PositiveInt(thrMap, "max_exception_days", "thresholds", t.MaxExceptionDays),
+            // Bounds keep every window a TimeSpan and a date can hold, and say what a sane policy looks like.
+            StaleAfterDays = ctx.PositiveInt(thrMap, "stale_after_days", "thresholds", t.StaleAfterDays, max: 3650),
+            AccessKeyMaxAgeDays = ctx.PositiveInt(thrMap, "access_key_max_age_days", "thresholds", t.AccessKeyMaxAgeDays, max: 3650),
+            MaxElevationHours = ctx.Number(thrMap, "max_elevation_hours", "thresholds", t.MaxElevationHours, max: 8760),
+            DeployMatchWindowMinutes = ctx.PositiveInt(thrMap, "deploy_match_window_minutes", "thresholds", t.DeployMatchWindowMinutes, max: 10080),
+            MaxExceptionDays = ctx.PositiveInt(thrMap, "max_exception_days", "thresholds", t.MaxExceptionDays, max: 3650),
         };
 
         var exceptions = ctx.List(top, "exceptions", "").Select((n, i) => ReadException(ctx, n, $"exceptions[{i}]")).OfType<FindingException>().ToList();
@@ -432,11 +506,12 @@ public static partial class BaselineLoader
 
             try
             {
-                return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                // Matched against attacker-chosen text (session names): linear time, no catastrophic backtracking.
+                return new Regex(text, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {
-                Error(map[key], Join(path, key), $"bad regular expression '{text}': {e.Message}");
+                Error(map[key], Join(path, key), $"bad regular expression '{text}': {e.Message} (back-references and look-arounds are not supported)");
                 return null;
             }
         }
@@ -458,19 +533,19 @@ public static partial class BaselineLoader
             return fallback;
         }
 
-        public int PositiveInt(YamlMappingNode map, string key, string path, int fallback)
+        public int PositiveInt(YamlMappingNode map, string key, string path, int fallback, int max = int.MaxValue)
         {
             var v = Int(map, key, path, fallback);
-            if (v <= 0)
+            if (v <= 0 || v > max)
             {
-                Error(map[key], Join(path, key), $"must be greater than zero, got {v}");
+                Error(map[key], Join(path, key), $"must be between 1 and {max}, got {v}");
                 return fallback;
             }
 
             return v;
         }
 
-        public double Number(YamlMappingNode map, string key, string path, double fallback)
+        public double Number(YamlMappingNode map, string key, string path, double fallback, double max = 8760)
         {
             var text = String(map, key, path);
             if (text is null)
@@ -478,12 +553,12 @@ public static partial class BaselineLoader
                 return fallback;
             }
 
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0)
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v <= max)
             {
                 return v;
             }
 
-            Error(map[key], Join(path, key), $"'{text}' is not a positive number");
+            Error(map[key], Join(path, key), $"'{text}' is not a number above 0 and at most {max}");
             return fallback;
         }
     }

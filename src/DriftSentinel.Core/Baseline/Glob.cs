@@ -71,7 +71,17 @@ public sealed class Glob
         }
 
         sb.Append('$');
-        glob = new Glob(pattern, new Regex(sb.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+        try
+        {
+            // Non-backtracking: matching time is linear in the input, whatever names the scanned systems hold.
+            glob = new Glob(pattern, new Regex(sb.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
+        }
+        catch (ArgumentException e)
+        {
+            error = $"not a valid pattern ({e.Message})";
+            return false;
+        }
+
         return true;
     }
 
