@@ -11,7 +11,7 @@ public static class CsvReportWriter
     /// <summary>One row per finding; a recorded run adds the lifecycle columns (history_status, first and last seen across runs, runs seen, exception_expired).</summary>
     public static void WriteFindings(ScanResult result, TextWriter output, RunHistoryReport? history = null)
     {
-        var csv = new CsvTableWriter(output);
+        using var csv = new CsvTableWriter(output);
         string?[] header = ["fingerprint", "rule_id", "title", "severity", "status", "environment", "cloud", "account", "principal", "resource",
             "first_seen", "last_seen", "occurrences", "message", "details", "evidence", "exception_owner", "exception_reason", "exception_ticket", "exception_expires"];
         string?[] historyHeader = ["history_status", "history_first_seen", "history_last_seen", "history_times_seen", "exception_expired"];
@@ -36,7 +36,7 @@ public static class CsvReportWriter
 
     public static void WriteAccessReview(ScanResult result, TextWriter output)
     {
-        var csv = new CsvTableWriter(output);
+        using var csv = new CsvTableWriter(output);
         Row(csv, "as_of", "review_window", "cloud", "environment", "account", "principal_id", "principal_name", "principal_type", "entitlement", "scope", "privileged", "assignment_type",
             "granted_via", "created", "last_used", "last_used_source", "days_since_last_use", "usage_evidence", "mfa", "credential_age_days", "open_finding_ids",
             "recommendation", "recommendation_reason", "decision", "reviewer", "decided_on", "justification");

@@ -1,34 +1,42 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+
 namespace DriftSentinel.Reporting;
 
 /// <summary>
-/// RFC 4180 writer: fields with a comma, quote, CR or LF are quoted, quotes doubled, rows end in LF; every cell is
-/// neutralised against formula injection first. (The CsvHelper build in our package registry has a different API
-/// from the documented one, so the few lines needed are written here; see docs/architecture.md.)
+/// Writes CSV rows with CsvHelper: RFC 4180 quoting, rows ending in LF, and a cell is quoted whenever it holds a
+/// character some spreadsheet locale splits on (comma, semicolon, tab, pipe) or a quote or line break, so a value such
+/// as <c>x;=cmd|' /C calc'!A0</c> stays one inert cell under a semicolon locale. Every cell is neutralised against
+/// formula injection first (<see cref="CsvSafety"/>, which leaves numbers such as -3 readable).
 /// </summary>
-public sealed class CsvTableWriter(TextWriter output)
+public sealed class CsvTableWriter : IDisposable
 {
+    private static readonly System.Buffers.SearchValues<char> QuoteWhenPresent = System.Buffers.SearchValues.Create(",;\t|\"\r\n");
+    private readonly CsvWriter _csv;
+
+    public CsvTableWriter(TextWriter output)
+    {
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            NewLine = "\n",
+            ShouldQuote = args => args.Field is { } field && field.AsSpan().IndexOfAny(QuoteWhenPresent) >= 0,
+            // Done by CsvSafety, which knows a negative number from a formula; CsvHelper's Escape would prefix both.
+            InjectionOptions = InjectionOptions.None,
+        };
+        _csv = new CsvWriter(output, config, leaveOpen: true);
+    }
+
     public void WriteRow(params string?[] cells)
     {
-        for (var i = 0; i < cells.Length; i++)
+        foreach (var cell in cells)
         {
-            if (i > 0)
-            {
-                output.Write(',');
-            }
-
-            var cell = CsvSafety.Neutralise(cells[i]);
-            if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
-            {
-                output.Write('"');
-                output.Write(cell.Replace("\"", "\"\"", StringComparison.Ordinal));
-                output.Write('"');
-            }
-            else
-            {
-                output.Write(cell);
-            }
+            _csv.WriteField(CsvSafety.Neutralise(cell));
         }
 
-        output.Write('\n');
+        _csv.NextRecord();
+        _csv.Flush();
     }
+
+    public void Dispose() => _csv.Dispose();
 }

@@ -51,5 +51,35 @@ public static class MarkdownSummaryWriter
         return sb.ToString();
     }
 
-    private static string Md(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal);
+    /// <summary>
+    /// Data as inert Markdown text: no line break may end a table row, and brackets, backticks and angle brackets are
+    /// escaped, so a value can never become a link, an image (a remote fetch in a PR comment) or HTML.
+    /// </summary>
+    private static string Md(string s)
+    {
+        var sb = new StringBuilder(s.Length + 8);
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case '\r' or '\n' or '\u2028' or '\u2029':
+                    sb.Append(' ');
+                    break;
+                case '|' or '[' or ']' or '(' or ')' or '`' or '!' or '*' or '_' or '\\':
+                    sb.Append('\\').Append(c);
+                    break;
+                case '<':
+                    sb.Append("&lt;");
+                    break;
+                case '>':
+                    sb.Append("&gt;");
+                    break;
+                default:
+                    sb.Append(char.IsControl(c) ? ' ' : c);
+                    break;
+            }
+        }
+
+        return sb.ToString();
+    }
 }

@@ -10,7 +10,7 @@ public static class ConsoleSummary
     public static void Print(TextWriter w, ScanResult result, string outDir, TimeSpan elapsed)
     {
         var active = result.Active.ToList();
-        w.WriteLine($"DriftSentinel scan of {result.Run.Organization} as of {ReportFormat.Time(result.Run.AsOf)}: {result.Run.EventsRead:N0} events, {result.Run.InputsRead.Count} files, {elapsed.TotalSeconds:0.0} s");
+        w.WriteLine($"DriftSentinel scan of {ConsoleText.Safe(result.Run.Organization)} as of {ReportFormat.Time(result.Run.AsOf)}: {result.Run.EventsRead:N0} events, {result.Run.InputsRead.Count} files, {elapsed.TotalSeconds:0.0} s");
         w.WriteLine();
         w.WriteLine($"{"rule",-12} {"title",-46} {"crit",5} {"high",5} {"med",5} {"low",5} {"info",5} {"supp",5}");
         foreach (var rule in result.Catalogue.Rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal))
@@ -35,7 +35,7 @@ public static class ConsoleSummary
         w.WriteLine($"Coverage: {result.Coverage.Count(c => c.Status == CoverageStatus.Read)} sources read, {failed} failed or partial, {missing.Count} not in the snapshot ({declaredMissing} of a declared scope).");
         foreach (var g in gaps)
         {
-            w.WriteLine($"  GAP {g.Status.ToText()} {g.Source} {g.Scope}: {g.Detail}");
+            w.WriteLine($"  GAP {g.Status.ToText()} {ConsoleText.Safe(g.Source)} {ConsoleText.Safe(g.Scope)}: {ConsoleText.Safe(g.Detail)}");
         }
 
         w.WriteLine($"Reports: {string.Join(", ", ReportSet.FileNames.Select(f => Path.Combine(outDir, f)))}");

@@ -31,14 +31,20 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         {
             return ExecuteChecked(options);
         }
-        catch (Exception e) when (e is UsageException or BaselineException or InvalidDataException or InputFormatException)
+        catch (BaselineException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            // One error per line, each made safe on its own (a key or value could hold a line break).
+            stderr.WriteLine(string.Join(Environment.NewLine, e.Message.Split(Environment.NewLine).Select((line, i) => (i == 0 ? "error: " : "") + ConsoleText.Safe(line))));
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is UsageException or InvalidDataException or InputFormatException)
+        {
+            stderr.WriteLine($"error: {ConsoleText.Safe(e.Message)}");
             return ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {ConsoleText.Safe(e.Message)}");
             return ExitCodes.Usage;
         }
     }
@@ -141,7 +147,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         {
             foreach (var g in gaps)
             {
-                stderr.WriteLine($"error: {g.Detail}");
+                stderr.WriteLine($"error: {ConsoleText.Safe(g.Detail)}");
             }
 
             stderr.WriteLine($"{gaps.Count} input(s) missing or not read completely; the reports were written and list them as coverage gaps (--allow-gaps to exit 0).");
