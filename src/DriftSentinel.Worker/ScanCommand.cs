@@ -116,6 +116,10 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             failOn = EnumText.TryParseSeverity(options.FailOn, out var s) ? s : throw new UsageException($"--fail-on '{options.FailOn}' is not a severity; expected critical, high, medium, low or info");
         }
 
+        // A folder the reports cannot be written to is found now, not after minutes of reading; another scan writing the
+        // same folder is waited for (the lock is released when this process ends, however it ends).
+        using var outLock = ReportSet.Lock(outDir, TimeSpan.FromSeconds(30));
+
         var stopwatch = Stopwatch.StartNew();
         var baseline = BaselineLoader.Load(baselineFile);
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
@@ -123,12 +127,22 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
             Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress));
         RunHistoryReport? history = null;
+        string? historyError = null;
         if (options.History is { } historyStore)
         {
-            // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the last run.
-            using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
-            store.Migrate();
-            history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow())!);
+            // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the
+            // last run. A history store that fails (corrupt, locked, read-only, newer, unreachable) costs the lifecycle
+            // columns, never the reports.
+            try
+            {
+                using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
+                store.Migrate();
+                history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow())!);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                historyError = $"the history store could not record this run ({e.GetType().Name}: {e.Message}); the reports were written without lifecycle columns";
+            }
         }
 
         ReportSet.WriteAll(result, outDir, history);
@@ -140,6 +154,12 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         if (history is not null)
         {
             stdout.WriteLine($"History: {history.CountsLine()}");
+        }
+
+        if (historyError is not null)
+        {
+            stderr.WriteLine($"error: {ConsoleText.Safe(historyError)}");
+            return ExitCodes.Usage;
         }
 
         var gaps = result.Gaps.ToList();
