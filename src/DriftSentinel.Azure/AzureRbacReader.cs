@@ -92,7 +92,7 @@ public static class AzureRbacReader
                 RoleName = p.PathStr("expandedProperties", "roleDefinition", "displayName"),
                 AssignmentType = eligibility ? "Eligible" : p.Str("assignmentType") ?? "Assigned",
                 Start = p.Time("startDateTime"),
-                End = p.Time("endDateTime"),
+                End = TimeOrFail(p, "endDateTime", displayName, i),
                 OriginRoleAssignmentId = p.Str("originRoleAssignmentId"),
                 ScheduleId = p.Str("roleAssignmentScheduleId", "roleEligibilityScheduleId"),
                 Justification = null,
@@ -104,6 +104,20 @@ public static class AzureRbacReader
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// An optional time that, when present, must be a time: a PIM instance whose endDateTime cannot be read must not pass
+    /// for one without an end (standing access), which would invent findings.
+    /// </summary>
+    private static DateTimeOffset? TimeOrFail(JsonElement p, string field, string displayName, int index)
+    {
+        if (p.Prop(field) is null)
+        {
+            return null;
+        }
+
+        return p.Time(field) ?? throw new InputFormatException(displayName, $"item {index}", $"'{field}' is '{p.Str(field)}', not a time between 1990 and 2200");
     }
 
     /// <summary>Joins PIM activation requests (justification, ticket) to the instances they created.</summary>

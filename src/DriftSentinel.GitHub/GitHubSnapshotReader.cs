@@ -113,17 +113,20 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
             SnapshotFiles.Read(root, statusFile, "github.deployment-statuses", $"{repo} deployment {id}", input, (p, sd) =>
             {
                 using var sdoc = Json.ParseFile(p, sd);
-                foreach (var s in ArrayOrList(sdoc.RootElement, "statuses", sd))
+                var read = new List<PipelineDeploymentStatus>();
+                foreach (var (s, j) in ArrayOrList(sdoc.RootElement, "statuses", sd).Select((x, j) => (x, j)))
                 {
-                    statuses.Add(new PipelineDeploymentStatus(
+                    read.Add(new PipelineDeploymentStatus(
                         s.Long("id") ?? 0,
                         s.Str("state") ?? "unknown",
                         s.PathStr("creator", "login"),
-                        s.Time("created_at") ?? DateTimeOffset.MinValue,
+                        // A status without a usable time cannot say when a deployment finished: the file fails, whole.
+                        s.Time("created_at") ?? throw new InputFormatException(sd, $"[{j}]", "required field 'created_at' is missing or not a time between 1990 and 2200"),
                         s.Str("log_url"),
                         s.Str("target_url")));
                 }
 
+                statuses.AddRange(read);
                 return statuses.Count;
             });
 

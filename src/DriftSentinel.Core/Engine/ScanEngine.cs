@@ -125,11 +125,13 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         }
 
         long events = 0;
+        long afterAsOf = 0;
         foreach (var e in ReadAhead(input))
         {
-            // Events after the as-of time are not yet "known" to a reproducible scan.
+            // Events after the as-of time are not yet "known" to a reproducible scan; they are counted, not hidden.
             if (e.Time > asOf)
             {
+                afterAsOf++;
                 continue;
             }
 
@@ -148,6 +150,11 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
 
         progress?.Evaluated(events);
         ScanProgress.Current.Value = null;
+        if (afterAsOf > 0)
+        {
+            input.Coverage.Read("engine.after-as-of", "*", afterAsOf, $"{afterAsOf:N0} event(s) dated after the as-of {asOf:yyyy-MM-ddTHH:mm:ssZ} were read but not evaluated");
+        }
+
         var findings = _rules.SelectMany(r => r.Complete(context)).ToList();
         ExceptionMatcher.Apply(findings, baseline.Exceptions, asOf);
 

@@ -163,8 +163,17 @@ public static class Json
 
     public static DateTimeOffset? Time(this JsonElement e, params string[] names) => ParseTime(e.Str(names));
 
+    /// <summary>Earliest and latest times a cloud record can carry: outside them a date is an error, not a time to compute with.</summary>
+    public static readonly DateTimeOffset EarliestTime = new(1990, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly DateTimeOffset LatestTime = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// An ISO 8601 time (or what DateTimeOffset reads invariantly), in UTC; null when unparseable or outside
+    /// 1990–2200, so year 1 or 9999 never reaches window arithmetic or passes for "after the as-of".
+    /// </summary>
     public static DateTimeOffset? ParseTime(string? text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) && t >= EarliestTime && t < LatestTime ? t : null;
 
     public static IEnumerable<JsonElement> Items(this JsonElement? e) =>
         e?.ValueKind == JsonValueKind.Array ? e.Value.EnumerateArray() : [];
