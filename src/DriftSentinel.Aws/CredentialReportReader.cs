@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 
@@ -29,26 +31,42 @@ public static class CredentialReportReader
         into.CredentialReportFile = displayName;
     }
 
+    /// <summary>
+    /// Parses the report with CsvHelper's RFC 4180 parser: any line ending (CRLF, LF, or CR alone as some tools write),
+    /// quoted cells; a duplicated or missing column, or a row of the wrong width, is an error naming the line.
+    /// </summary>
     public static IReadOnlyList<CredentialReportRow> Parse(string csv, string displayName)
     {
-        var lines = csv.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        var header = lines[0].Trim().Split(',');
+        using var parser = new CsvParser(new StringReader(csv), new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null });
+        if (!parser.Read() || parser.Record is not { } headerCells)
+        {
+            throw new InputFormatException(displayName, "line 1", "empty file; expected the header of aws iam get-credential-report starting with user,arn,user_creation_time");
+        }
+
+        var header = headerCells.Select(h => h.Trim()).ToArray();
+        var duplicate = header.GroupBy(h => h, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InputFormatException(displayName, "line 1", $"column '{duplicate.Key}' appears {duplicate.Count()} times in the header");
+        }
+
         var missing = RequiredColumns.Where(c => !header.Contains(c)).ToList();
         if (missing.Count > 0)
         {
             throw new InputFormatException(displayName, "line 1", $"not a credential report header: missing column(s) {string.Join(", ", missing)}; expected the header of aws iam get-credential-report starting with user,arn,user_creation_time");
         }
 
-        var col = header.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i);
+        var col = header.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i, StringComparer.Ordinal);
         var rows = new List<CredentialReportRow>();
-        for (var n = 1; n < lines.Length; n++)
+        while (parser.Read())
         {
-            if (string.IsNullOrWhiteSpace(lines[n]))
+            var cells = parser.Record!.Select(c => c.Trim()).ToArray();
+            var n = parser.Row - 1;
+            if (cells.All(string.IsNullOrEmpty))
             {
                 continue;
             }
 
-            var cells = lines[n].Trim().Split(',');
             if (cells.Length != header.Length)
             {
                 throw new InputFormatException(displayName, $"line {n + 1}", $"expected {header.Length} columns, found {cells.Length}");
@@ -91,9 +109,8 @@ public static class CredentialReportReader
             return null;
         }
 
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-            ? t
-            : throw new InputFormatException(file, $"line {line}, column {column}", $"'{value}' is not a date (ISO 8601, N/A, not_supported or no_information)");
+        return Json.ParseTime(value)
+            ?? throw new InputFormatException(file, $"line {line}, column {column}", $"'{value}' is not a date between 1990 and 2200 (ISO 8601, N/A, not_supported or no_information)");
     }
 
     private static string FromCliJson(string json, string displayName)

@@ -288,4 +288,32 @@ public class ReaderHonestyTests
 
         Assert.Equal(succeeded, e.Succeeded);
     }
+
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\r\n")]
+    [InlineData("\n")]
+    public void Reads_a_credential_report_whatever_its_line_endings(string newline)
+    {
+        using var t = new TempFolder();
+        var lines = File.ReadAllText(TestPaths.Public("custodian-credential-report.csv")).Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
+        var path = t.Write("credential-report.csv", string.Join(newline, lines) + newline);
+        var inv = new AwsAccountInventory("644160558196");
+
+        CredentialReportReader.Read(path, "credential-report.csv", inv);
+
+        Assert.Equal(lines.Length - 1, inv.CredentialReport.Count);
+    }
+
+    [Fact]
+    public void A_credential_report_with_a_duplicated_column_is_an_error_naming_it()
+    {
+        using var t = new TempFolder();
+        var text = File.ReadAllText(TestPaths.Public("custodian-credential-report.csv"));
+        var path = t.Write("credential-report.csv", text.Replace("user,arn,", "user,arn,arn,", StringComparison.Ordinal));
+
+        var e = Assert.Throws<InputFormatException>(() => CredentialReportReader.Read(path, "credential-report.csv", new AwsAccountInventory("644160558196")));
+
+        Assert.Contains("column 'arn' appears 2 times", e.Message, StringComparison.Ordinal);
+    }
 }
