@@ -7,6 +7,14 @@ namespace DriftSentinel.Aws;
 /// <summary>Reads `aws iam get-account-authorization-details` output (CLI form with JSON documents, or the API's URL-encoded documents).</summary>
 public static class IamAuthorizationDetailsReader
 {
+    /// <summary>A top-level list: absent or null is empty, anything but an array is an error (never read as empty).</summary>
+    private static IEnumerable<JsonElement> List(JsonElement root, string name, string displayName) => root.Prop(name) switch
+    {
+        null => [],
+        { ValueKind: JsonValueKind.Array } list => list.EnumerateArray(),
+        { } other => throw new InputFormatException(displayName, name, $"'{name}' is {other.ValueKind.ToString().ToLowerInvariant()}, expected an array"),
+    };
+
     public static void Read(string path, string displayName, AwsAccountInventory into)
     {
         using var doc = Json.ParseFile(path, displayName);
@@ -16,7 +24,7 @@ public static class IamAuthorizationDetailsReader
             throw new InputFormatException(displayName, "line 1", "expected get-account-authorization-details output with UserDetailList, GroupDetailList, RoleDetailList and Policies");
         }
 
-        foreach (var u in root.Prop("UserDetailList").Items())
+        foreach (var u in List(root, "UserDetailList", displayName))
         {
             into.Users.Add(new IamUser(
                 Required(u, "Arn", displayName, "UserDetailList"),
@@ -27,7 +35,7 @@ public static class IamAuthorizationDetailsReader
                 u.Prop("GroupList").StringOrArray()));
         }
 
-        foreach (var g in root.Prop("GroupDetailList").Items())
+        foreach (var g in List(root, "GroupDetailList", displayName))
         {
             into.Groups.Add(new IamGroup(
                 Required(g, "Arn", displayName, "GroupDetailList"),
@@ -37,7 +45,7 @@ public static class IamAuthorizationDetailsReader
                 Inline(g.Prop("GroupPolicyList"), displayName)));
         }
 
-        foreach (var r in root.Prop("RoleDetailList").Items())
+        foreach (var r in List(root, "RoleDetailList", displayName))
         {
             into.Roles.Add(new IamRole(
                 Required(r, "Arn", displayName, "RoleDetailList"),
@@ -54,7 +62,7 @@ public static class IamAuthorizationDetailsReader
             });
         }
 
-        foreach (var p in root.Prop("Policies").Items())
+        foreach (var p in List(root, "Policies", displayName))
         {
             var arn = Required(p, "Arn", displayName, "Policies");
             var versions = p.Prop("PolicyVersionList").Items().ToList();

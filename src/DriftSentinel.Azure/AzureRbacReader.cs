@@ -12,12 +12,12 @@ public static class AzureRbacReader
     {
         if (root.ValueKind == JsonValueKind.Array)
         {
-            return root.EnumerateArray();
+            return Json.Objects(root.EnumerateArray(), displayName, "items");
         }
 
         if (root.ValueKind == JsonValueKind.Object && root.Prop("value") is { ValueKind: JsonValueKind.Array } v)
         {
-            return v.EnumerateArray();
+            return Json.Objects(v.EnumerateArray(), displayName, "value");
         }
 
         throw new InputFormatException(displayName, "line 1", "expected an ARM list response {\"value\":[...]} or an az CLI array [...]");

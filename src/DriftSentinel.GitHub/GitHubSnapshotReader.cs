@@ -65,8 +65,8 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
     private static IEnumerable<JsonElement> ArrayOrList(JsonElement root, string property, string display) =>
         root.ValueKind switch
         {
-            JsonValueKind.Array => root.EnumerateArray(),
-            JsonValueKind.Object when root.Prop(property) is { ValueKind: JsonValueKind.Array } a => a.EnumerateArray(),
+            JsonValueKind.Array => Json.Objects(root.EnumerateArray(), display, property),
+            JsonValueKind.Object when root.Prop(property) is { ValueKind: JsonValueKind.Array } a => Json.Objects(a.EnumerateArray(), display, property),
             _ => throw new InputFormatException(display, "line 1", $"expected a JSON array or an object with a '{property}' array"),
         };
 

@@ -175,6 +175,25 @@ public static class Json
     public static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) && t >= EarliestTime && t < LatestTime ? t : null;
 
+    /// <summary>
+    /// The items of a list of records, each of which must be an object: a string, number or array where a record
+    /// belongs fails the file naming its position, instead of being read as an empty record.
+    /// </summary>
+    public static IEnumerable<JsonElement> Objects(IEnumerable<JsonElement> items, string displayName, string list)
+    {
+        var i = 0;
+        foreach (var item in items)
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw new InputFormatException(displayName, $"{list}[{i}]", $"is {item.ValueKind.ToString().ToLowerInvariant()}, expected an object");
+            }
+
+            i++;
+            yield return item;
+        }
+    }
+
     public static IEnumerable<JsonElement> Items(this JsonElement? e) =>
         e?.ValueKind == JsonValueKind.Array ? e.Value.EnumerateArray() : [];
 
