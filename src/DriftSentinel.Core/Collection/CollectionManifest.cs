@@ -40,20 +40,44 @@ public sealed record CollectionManifest
     /// <summary>A manifest file under any name (the worker's per-scope parts), or null when it does not exist.</summary>
     public static CollectionManifest? ReadFile(string path)
     {
-        if (!File.Exists(path))
+        if (!Io.SnapshotFiles.Present(path))
         {
             return null;
         }
 
+        // A FIFO, a device or a looping link is refused before it is opened.
+        if (Io.SnapshotFiles.Refuse(path, Io.SnapshotFiles.MaxDocumentBytes) is { } problem)
+        {
+            throw new InputFormatException(FileName, "file", problem);
+        }
+
+        CollectionManifest manifest;
         try
         {
-            return JsonSerializer.Deserialize<CollectionManifest>(File.ReadAllText(path), Options)
+            using var stream = Io.JsonRecordStream.Open(path, FileName);
+            manifest = JsonSerializer.Deserialize<CollectionManifest>(stream, Options)
                 ?? throw new InputFormatException(FileName, "root", "expected an object");
         }
         catch (JsonException e)
         {
             throw new InputFormatException(FileName, $"line {e.LineNumber + 1}", e.Message, e);
         }
+
+        // Deserialization leaves what the file lacks as null: every entry must say what it covers.
+        if (manifest.Coverage is null)
+        {
+            throw new InputFormatException(FileName, "coverage", "missing; expected the list of what was and was not collected");
+        }
+
+        for (var i = 0; i < manifest.Coverage.Count; i++)
+        {
+            if (manifest.Coverage[i] is not { Source: not null, Scope: not null } entry || !Enum.IsDefined(entry.Status))
+            {
+                throw new InputFormatException(FileName, $"coverage[{i}]", "expected an entry with source, scope and status");
+            }
+        }
+
+        return manifest;
     }
 }
 
