@@ -67,4 +67,23 @@ public class HostileBaselineTests
         var e = Refused(Head + "environments: []\nexceptions: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
         Assert.Contains("nesting deeper than 64 levels", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_alias_bomb_is_refused_in_linear_time()
+    {
+        // Nine levels of ten aliases: a billion strings if anything expanded it.
+        var yaml = new System.Text.StringBuilder(Head + "environments: []\nx0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            yaml.Append($"x{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n");
+        }
+
+        yaml.Append("people: [*a8]\n");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = Refused(yaml.ToString());
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"{started.Elapsed}");
+        Assert.Contains("unknown key", e.Message, StringComparison.Ordinal);
+    }
 }
