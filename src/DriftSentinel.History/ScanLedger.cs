@@ -42,7 +42,14 @@ public sealed class ScanLedger(SqlHistoryStore store)
     /// <paramref name="staleAfter"/> is marked abandoned first (its workers died and nothing will finish it).
     /// False, with the active scan in <paramref name="running"/>, when one is still running.
     /// </summary>
-    public bool TryStartScan(string profile, string scanId, IReadOnlyList<string> scopes, DateTimeOffset now, TimeSpan staleAfter, out ScanRecord? running)
+    public bool TryStartScan(string profile, string scanId, IReadOnlyList<string> scopes, DateTimeOffset now, TimeSpan staleAfter, out ScanRecord? running) =>
+        TryStartScan(profile, scanId, scopes, now, staleAfter, lease: null, out running);
+
+    /// <summary>
+    /// As above; with a <paramref name="lease"/>, an active scan whose jobs have not renewed it (see
+    /// <see cref="Heartbeat"/>) for that long is abandoned too: its workers are gone.
+    /// </summary>
+    public bool TryStartScan(string profile, string scanId, IReadOnlyList<string> scopes, DateTimeOffset now, TimeSpan staleAfter, TimeSpan? lease, out ScanRecord? running)
     {
         ArgumentNullException.ThrowIfNull(scopes);
         using var tx = store.Connection.BeginTransaction();
@@ -57,6 +64,13 @@ public sealed class ScanLedger(SqlHistoryStore store)
             stale.ExecuteNonQuery();
         }
 
+        if (lease is { } l)
+        {
+            using var dead = store.Command("UPDATE scans SET status = 'Abandoned', detail = 'no job renewed its lease for ' || @lease || ' (its worker died); replaced by a new scan' WHERE profile = @profile AND status IN ('Collecting', 'Evaluating') AND COALESCE(heartbeat_at, created_at) < @cutoff", tx,
+                ("profile", profile), ("cutoff", SqlHistoryStore.Iso(now - l)), ("lease", l.ToString()));
+            dead.ExecuteNonQuery();
+        }
+
         running = Read("SELECT id, profile, status, created_at, run_id, detail FROM scans WHERE profile = @profile AND status IN ('Collecting', 'Evaluating')", tx, ("profile", profile)).FirstOrDefault();
         if (running is not null)
         {
@@ -64,7 +78,7 @@ public sealed class ScanLedger(SqlHistoryStore store)
             return false;
         }
 
-        using (var insert = store.Command("INSERT INTO scans (id, profile, status, created_at) VALUES (@id, @profile, @status, @now)", tx,
+        using (var insert = store.Command("INSERT INTO scans (id, profile, status, created_at, heartbeat_at) VALUES (@id, @profile, @status, @now, @now)", tx,
             ("id", scanId), ("profile", profile), ("status", scopes.Count == 0 ? nameof(ScanStatus.Evaluating) : nameof(ScanStatus.Collecting)), ("now", SqlHistoryStore.Iso(now))))
         {
             insert.ExecuteNonQuery();
@@ -78,6 +92,14 @@ public sealed class ScanLedger(SqlHistoryStore store)
 
         tx.Commit();
         return true;
+    }
+
+    /// <summary>Renews an active scan's lease: its jobs call this while they run.</summary>
+    public void Heartbeat(string scanId, DateTimeOffset now)
+    {
+        using var command = store.Command("UPDATE scans SET heartbeat_at = @now WHERE id = @id AND status IN ('Collecting', 'Evaluating')", null,
+            ("now", SqlHistoryStore.Iso(now)), ("id", scanId));
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Counts an attempt at a scope; false when the scope is already complete (nothing left to do).</summary>

@@ -22,7 +22,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -163,6 +163,16 @@ public sealed class SqlHistoryStore : IHistoryStore
                 Execute("CREATE INDEX findings_status ON findings (status)", tx);
                 Execute("CREATE INDEX findings_fingerprint ON findings (fingerprint)", tx);
                 Execute("INSERT INTO schema_version (version) VALUES (3)", tx);
+                tx.Commit();
+            }
+
+            if (current < 4)
+            {
+                // v4: a lease on every active scan, renewed while its jobs run, so a killed worker's scan is taken
+                // over within minutes rather than refusing every start until ScanStaleAfter.
+                using var tx = _connection.BeginTransaction();
+                Execute("ALTER TABLE scans ADD COLUMN heartbeat_at TEXT", tx);
+                Execute("INSERT INTO schema_version (version) VALUES (4)", tx);
                 tx.Commit();
             }
 

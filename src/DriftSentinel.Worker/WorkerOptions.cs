@@ -35,6 +35,12 @@ public sealed class WorkerOptions
     /// <summary>A scan still unfinished after this long is abandoned when its profile's next scan starts.</summary>
     public TimeSpan ScanStaleAfter { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// An active scan whose jobs have not renewed its lease for this long (they renew every third of it while they run)
+    /// belongs to a dead worker: the profile's next start abandons it and scans.
+    /// </summary>
+    public TimeSpan ScanLease { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often the configuration file is checked for changed profiles.</summary>
     public TimeSpan ConfigReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -63,6 +69,11 @@ public sealed class WorkerOptions
         if (worker.RetryDelaysSeconds.Count > 10 || worker.RetryDelaysSeconds.Any(d => d is < 0 or > 86_400))
         {
             yield return $"{prefix}:Worker:RetryDelaysSeconds: at most 10 delays of 0 to 86400 seconds";
+        }
+
+        if (worker.ScanLease < TimeSpan.FromSeconds(3) || worker.ScanLease > worker.ScanStaleAfter)
+        {
+            yield return $"{prefix}:Worker:ScanLease: {worker.ScanLease} must be at least 3 seconds and at most ScanStaleAfter ({worker.ScanStaleAfter})";
         }
 
         if (worker.ShutdownTimeout <= TimeSpan.Zero || worker.InvisibilityTimeout < TimeSpan.FromSeconds(10) || worker.PollInterval <= TimeSpan.Zero)

@@ -34,7 +34,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var now = runtime.Clock.GetUtcNow();
         var scanId = $"{profile.Name}-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..(profile.Name.Length + 26)];
         using var store = runtime.OpenStore();
-        if (!new ScanLedger(store).TryStartScan(profile.Name, scanId, scopes, now, runtime.Settings.Worker.ScanStaleAfter, out var running))
+        if (!new ScanLedger(store).TryStartScan(profile.Name, scanId, scopes, now, runtime.Settings.Worker.ScanStaleAfter, runtime.Settings.Worker.ScanLease, out var running))
         {
             log.AlreadyRunning(profile.Name, running?.Id, running?.CreatedAt);
             return;
@@ -59,6 +59,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
     [JobDisplayName("Stage {2} for scan {0}")]
     public void StageScope(string scanId, string profileName, string scope, PerformContext? context, CancellationToken cancellation)
     {
+        using var lease = KeepAlive(scanId);
         using var store = runtime.OpenStore();
         var ledger = new ScanLedger(store);
         if (!ledger.BeginScope(scanId, scope, runtime.Name))
@@ -107,6 +108,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
     [JobDisplayName("Evaluate scan {0}")]
     public void Evaluate(string scanId, string profileName, CancellationToken cancellation)
     {
+        using var lease = KeepAlive(scanId);
         using var store = runtime.OpenStore();
         var ledger = new ScanLedger(store);
         var scan = ledger.Find(scanId);
@@ -150,6 +152,26 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         log.Recorded(
             scanId, profile.Name, recorded.Run.Id, result.Findings.Count, recorded.Run.Active, recorded.Run.Gaps, u.Appeared.Count, u.Reopened.Count, u.Resolved.Count, u.BackFromAcceptance.Count, outDir);
         runtime.OnRecorded();
+    }
+
+    /// <summary>Renews the scan's lease now and every third of it while the job runs (on its own connection).</summary>
+    private Timer KeepAlive(string scanId)
+    {
+        var period = runtime.Settings.Worker.ScanLease / 3;
+        return new Timer(_ =>
+        {
+            try
+            {
+                using var store = runtime.OpenStore();
+                new ScanLedger(store).Heartbeat(scanId, runtime.Clock.GetUtcNow());
+            }
+#pragma warning disable CA1031 // a missed beat is retried at the next tick; the job itself must not fail for it
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                log.HeartbeatFailed(scanId, e.Message);
+            }
+        }, null, TimeSpan.Zero, period);
     }
 
     private (byte[] Payload, Action? Commit) Stage(ScanProfile profile, string scope, string scanId, CancellationToken cancellation)

@@ -55,4 +55,7 @@ internal static partial class WorkerLog
 
     [LoggerMessage(17, LogLevel.Information, "[{Scope}] {Line}")]
     public static partial void CollectorLine(this ILogger log, string scope, string line);
+
+    [LoggerMessage(18, LogLevel.Warning, "Could not renew the lease of scan {ScanId}: {Error}; retrying at the next beat")]
+    public static partial void HeartbeatFailed(this ILogger log, string scanId, string error);
 }

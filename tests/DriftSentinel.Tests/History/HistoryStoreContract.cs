@@ -180,6 +180,31 @@ public abstract class HistoryStoreContract
         Assert.Equal(ScanStatus.Abandoned, ledger.Find("s1")!.Status);
     }
 
+    [Fact]
+    public void A_scan_whose_jobs_stopped_renewing_its_lease_is_taken_over_within_the_lease()
+    {
+        using var store = Open();
+        store.Migrate();
+        var ledger = new ScanLedger(store);
+        var lease = TimeSpan.FromMinutes(5);
+        Assert.True(ledger.TryStartScan("nightly", "s1", ["aws/111"], Day1, TimeSpan.FromHours(6), lease, out _));
+
+        // Its jobs beat every few minutes: a start meanwhile is refused.
+        ledger.Heartbeat("s1", Day1.AddMinutes(4));
+        Assert.False(ledger.TryStartScan("nightly", "s2", ["aws/111"], Day1.AddMinutes(8), TimeSpan.FromHours(6), lease, out var running));
+        Assert.Equal("s1", running!.Id);
+
+        // The worker is killed: no beat after minute 4, so at minute 10 the scan is abandoned and the next one starts.
+        Assert.True(ledger.TryStartScan("nightly", "s3", ["aws/111"], Day1.AddMinutes(10), TimeSpan.FromHours(6), lease, out _));
+        var dead = ledger.Find("s1")!;
+        Assert.Equal(ScanStatus.Abandoned, dead.Status);
+        Assert.Contains("no job renewed its lease", dead.Detail, StringComparison.Ordinal);
+
+        // A late beat of the dead scan changes nothing.
+        ledger.Heartbeat("s1", Day1.AddMinutes(11));
+        Assert.Equal(ScanStatus.Abandoned, ledger.Find("s1")!.Status);
+    }
+
     private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage) =>
         Run(store, "test", asOf, findings, coverage);
 
