@@ -43,10 +43,17 @@ public static class WorkerCommand
         }
 
         var runtime = new WorkerRuntime(settings, clock, connections);
-        using (var store = runtime.OpenStore())
+        try
         {
+            using var store = runtime.OpenStore();
             var version = store.Migrate();
             stdout.WriteLine($"State: {(runtime.SharedDatabase ? "PostgreSQL" : runtime.StateConnection)} at schema version {version}; worker {runtime.Name}; {settings.Profiles.Count} profile(s).");
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // Corrupt, locked, read-only, newer or unreachable: one line naming the store (never its password), no stack.
+            var where = runtime.SharedDatabase ? "the PostgreSQL state database" : $"the state database {runtime.StateConnection}";
+            throw new UsageException($"{where} cannot be used: {e.Message}");
         }
 
         var app = WorkerHost.Build(runtime, new WorkerLaunch(configFile is null ? null : Path.GetFullPath(configFile), sets));

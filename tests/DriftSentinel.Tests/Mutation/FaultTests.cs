@@ -126,4 +126,20 @@ public class FaultTests
         AssertCompleteReportSet(outDir);
         Assert.False(File.Exists(Path.Combine(outDir, ".driftsentinel.lock")));
     }
+
+    [Fact]
+    public void A_worker_whose_state_database_is_corrupt_refuses_to_start_with_one_line()
+    {
+        using var t = new TempFolder();
+        var config = Worker.WorkerTestSupport.WriteConfig(t.Path, Path.Combine(Worker.WorkerTestSupport.Demo, "snapshot"), null, ("nightly", "0 2 * * *", "UTC"));
+        Directory.CreateDirectory(Path.Combine(t.Path, "state"));
+        File.WriteAllBytes(Path.Combine(t.Path, "state", "history.db"), Enumerable.Range(0, 8192).Select(i => (byte)(i * 13)).ToArray());
+
+        var (exit, _, stderr) = Cli.Run("worker", "--config", config);
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: the state database ", line, StringComparison.Ordinal);
+        Assert.Contains("cannot be used", line, StringComparison.Ordinal);
+    }
 }
