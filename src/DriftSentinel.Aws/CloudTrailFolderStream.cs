@@ -97,7 +97,18 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
             return CloudTrailRecordMapper.Map(detail, accountId, source, skips);
         }
 
-        // lookup-events wraps each record as a JSON string.
+        // lookup-events wraps each record as a JSON string; some tools re-export it already parsed.
+        if (el.Prop("CloudTrailEvent") is { ValueKind: JsonValueKind.Object } parsed)
+        {
+            return CloudTrailRecordMapper.Map(parsed, accountId, source, skips);
+        }
+
+        if (el.Prop("CloudTrailEvent") is { ValueKind: not JsonValueKind.String } odd)
+        {
+            skips.Add(source.Position, $"CloudTrailEvent is {odd.ValueKind.ToString().ToLowerInvariant()}, expected the record as a JSON string or object");
+            return null;
+        }
+
         if (el.Str("CloudTrailEvent") is { } inner)
         {
             try

@@ -316,4 +316,25 @@ public class ReaderHonestyTests
 
         Assert.Contains("column 'arn' appears 2 times", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("object", true)]
+    [InlineData("number", false)]
+    [InlineData("array", false)]
+    public void A_lookup_events_record_whose_cloudtrail_event_is_not_a_string_is_read_or_counted(string kind, bool read)
+    {
+        using var t = new TempFolder();
+        var record = System.Text.Json.JsonDocument.Parse(Stratus).RootElement.GetProperty("Records")[0].GetRawText();
+        var value = kind switch { "object" => record, "number" => "42", _ => "[" + record + "]" };
+        t.Write($"aws/{Account}/cloudtrail/lookup-events.json", $"{{\"Events\":[{{\"EventId\":\"e1\",\"EventName\":\"StopLogging\",\"CloudTrailEvent\":{value}}}]}}");
+
+        var (events, coverage) = ReadTrail(t);
+
+        Assert.Equal(read ? 1 : 0, events.Count);
+        Assert.Equal(read ? CoverageStatus.Read : CoverageStatus.Failed, coverage.Status);
+        if (!read)
+        {
+            Assert.Contains($"CloudTrailEvent is {kind}", coverage.Detail, StringComparison.Ordinal);
+        }
+    }
 }
