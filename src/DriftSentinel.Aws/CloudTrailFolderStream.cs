@@ -21,7 +21,10 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
 
     public string Name => $"aws/{accountId}/cloudtrail";
 
-    public IReadOnlyList<string> Files() =>
+    private IReadOnlyList<string>? _files;
+
+    /// <summary>The trail's files, listed once per scan (the reader, the run record and progress all ask).</summary>
+    public IReadOnlyList<string> Files() => _files ??=
         // Linked folders are not descended into (a link back up would loop); linked files are listed and checked.
         Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.None })
             .Where(f => Extensions.Any(x => f.EndsWith(x, StringComparison.OrdinalIgnoreCase))
@@ -61,9 +64,9 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
                 failures.Add(skips.Describe(display, inFile + skips.Count));
             }
 
-            if (Json.RepairedStrings - repairedBefore is > 0 and var repaired)
+            if (Json.RepairNote(display, Json.RepairedStrings - repairedBefore) is { } note)
             {
-                notes.Add($"{display}: {repaired} string(s) with invalid UTF-8 or a lone surrogate read with U+FFFD in their place");
+                notes.Add(note);
             }
         }
 
@@ -98,29 +101,27 @@ public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, s
         }
 
         // lookup-events wraps each record as a JSON string; some tools re-export it already parsed.
-        if (el.Prop("CloudTrailEvent") is { ValueKind: JsonValueKind.Object } parsed)
+        switch (el.Prop("CloudTrailEvent"))
         {
-            return CloudTrailRecordMapper.Map(parsed, accountId, source, skips);
-        }
+            case null:
+                break;
+            case { ValueKind: JsonValueKind.Object } parsed:
+                return CloudTrailRecordMapper.Map(parsed, accountId, source, skips);
+            case { ValueKind: JsonValueKind.String } text:
+                try
+                {
+                    using var doc = JsonDocument.Parse(text.Text());
+                    return CloudTrailRecordMapper.Map(doc.RootElement, accountId, source, skips);
+                }
+                catch (JsonException e)
+                {
+                    skips.Add(source.Position, $"CloudTrailEvent is not valid JSON ({e.Message})");
+                    return null;
+                }
 
-        if (el.Prop("CloudTrailEvent") is { ValueKind: not JsonValueKind.String } odd)
-        {
-            skips.Add(source.Position, $"CloudTrailEvent is {odd.ValueKind.ToString().ToLowerInvariant()}, expected the record as a JSON string or object");
-            return null;
-        }
-
-        if (el.Str("CloudTrailEvent") is { } inner)
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(inner);
-                return CloudTrailRecordMapper.Map(doc.RootElement, accountId, source, skips);
-            }
-            catch (JsonException e)
-            {
-                skips.Add(source.Position, $"CloudTrailEvent is not valid JSON ({e.Message})");
+            case { } odd:
+                skips.Add(source.Position, $"CloudTrailEvent is {Json.KindText(odd.ValueKind)}, expected the record as a JSON string or object");
                 return null;
-            }
         }
 
         return CloudTrailRecordMapper.Map(el, accountId, source, skips);

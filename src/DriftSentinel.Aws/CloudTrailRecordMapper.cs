@@ -19,7 +19,7 @@ public static class CloudTrailRecordMapper
     {
         if (r.ValueKind != JsonValueKind.Object)
         {
-            skips?.Add(source.Position, $"record is {Kind(r.ValueKind)}, not a JSON object");
+            skips?.Add(source.Position, $"record is {Json.KindText(r.ValueKind)}, not a JSON object");
             return null;
         }
 
@@ -115,15 +115,6 @@ public static class CloudTrailRecordMapper
             Source = source,
         };
     }
-
-    private static string Kind(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.Null => "null",
-        _ => "a boolean",
-    };
 
     /// <summary>The console's user agents: console.amazonaws.com, &lt;region&gt;.console.amazonaws.com, signin.amazonaws.com.</summary>
     public static bool IsConsoleUserAgent(string? userAgent) =>

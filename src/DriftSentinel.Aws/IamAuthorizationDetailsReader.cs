@@ -12,7 +12,7 @@ public static class IamAuthorizationDetailsReader
     {
         null => [],
         { ValueKind: JsonValueKind.Array } list => list.EnumerateArray(),
-        { } other => throw new InputFormatException(displayName, name, $"'{name}' is {other.ValueKind.ToString().ToLowerInvariant()}, expected an array"),
+        { } other => throw new InputFormatException(displayName, name, $"'{name}' is {Json.KindText(other.ValueKind)}, expected an array"),
     };
 
     public static void Read(string path, string displayName, AwsAccountInventory into)

@@ -19,7 +19,7 @@ public static class AzureActivityMapper
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
-            skips?.Add(source.Position, $"record is {e.ValueKind.ToString().ToLowerInvariant()}, not a JSON object");
+            skips?.Add(source.Position, $"record is {Json.KindText(e.ValueKind)}, not a JSON object");
             return null;
         }
 
@@ -96,7 +96,7 @@ public static class AzureActivityMapper
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
-            skips?.Add(source.Position, $"record is {e.ValueKind.ToString().ToLowerInvariant()}, not a JSON object");
+            skips?.Add(source.Position, $"record is {Json.KindText(e.ValueKind)}, not a JSON object");
             return null;
         }
 

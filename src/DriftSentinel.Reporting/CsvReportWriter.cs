@@ -66,7 +66,7 @@ public static class CsvReportWriter
     /// <summary>What the sources say about use: last used, never used (and over which span), or unknown.</summary>
     public static string UsageEvidence(Entitlement e, int? daysSinceUse, int staleDays, DateTimeOffset asOf) =>
         daysSinceUse is { } d ? $"used {d} days ago ({e.LastUsedSource})"
-        : e.EvidenceCovers(asOf, staleDays) || (e.Created is { } c && e.EvidenceSince <= c) ? $"never used ({e.EvidenceWindow})"
+        : e.EvidenceCovers(asOf, staleDays) || e.EvidenceSinceCreation ? $"never used ({e.EvidenceWindow})"
         : e.UnknownUsage(asOf, staleDays);
 
     /// <summary>keep / review / revoke with the reason a reviewer needs; never revoke on evidence that does not cover the span.</summary>
@@ -123,7 +123,7 @@ public static class CsvReportWriter
         if (daysSinceUse is null && e.AssignmentType != "eligible")
         {
             return ("review", e.EvidenceSince is null ? "no usage data: no source that records use was read"
-                : e.Created is { } c && e.EvidenceSince <= c ? $"not used since it was created on {c:yyyy-MM-dd} ({e.EvidenceWindow})"
+                : e.EvidenceSinceCreation ? $"not used since it was created on {e.Created:yyyy-MM-dd} ({e.EvidenceWindow})"
                 : $"no use seen in the {e.ObservedDays(asOf)} days observed ({e.EvidenceWindow})");
         }
 

@@ -46,15 +46,30 @@ public static class HtmlReportWriter
         var counted = result.Gaps.ToHashSet();
         w.Write($"<section><h2>Coverage</h2><p>{result.Coverage.Count(c => c.Status == CoverageStatus.Read)} sources read, {gaps.Count(g => g.Status is CoverageStatus.Failed or CoverageStatus.Partial)} failed or partial, {gaps.Count(g => g.Status == CoverageStatus.Missing)} missing ({gaps.Count(g => g.Status == CoverageStatus.Missing && counted.Contains(g))} of a declared scope). Findings cannot appear for what was not read.</p>");
         static string[] Row(CoverageEntry c) => [c.Status.ToText(), c.Source, c.Scope, c.Items.ToString(), c.Detail ?? ""];
+
+        // Highlighted rows are exactly ScanResult.Gaps, remembered by row so the definition lives in one place.
+        var gapRows = new HashSet<string[]>(ReferenceEqualityComparer.Instance);
+        string[] GapRow(CoverageEntry c)
+        {
+            var row = Row(c);
+            if (counted.Contains(c))
+            {
+                gapRows.Add(row);
+            }
+
+            return row;
+        }
+
+        string? GapClass(string[] row) => gapRows.Contains(row) ? "gap" : null;
         string[] headers = ["status", "source", "scope", "records", "detail"];
         if (gaps.Count > 0)
         {
-            Table(w, null, headers, gaps.OrderBy(c => c.Status == CoverageStatus.Missing).ThenBy(c => c.Source, StringComparer.Ordinal).Select(Row),
-                rowClass: r => r[0] is "failed" or "partial" || (r[0] == "missing" && result.Baseline.DeclaresScope(r[2])) ? "gap" : null);
+            Table(w, null, headers, gaps.OrderBy(c => c.Status == CoverageStatus.Missing).ThenBy(c => c.Source, StringComparer.Ordinal).Select(GapRow),
+                rowClass: GapClass);
         }
 
         w.Write($"<details><summary>All {result.Coverage.Count} sources</summary>");
-        Table(w, null, headers, result.Coverage.Select(Row), rowClass: r => r[0] is "failed" or "partial" || (r[0] == "missing" && result.Baseline.DeclaresScope(r[2])) ? "gap" : null);
+        Table(w, null, headers, result.Coverage.Select(GapRow), rowClass: GapClass);
         w.Write("</details></section>\n");
 
         w.Write("<section><h2>Production changes</h2><p>Each deploy-class change in production and what justifies it.</p>");

@@ -20,10 +20,9 @@ public sealed class ActivityIndex
     public void Observe(ActivityEvent e)
     {
         var source = SourceOf(e.Cloud);
-        var key = (source, e.AccountId.ToLowerInvariant());
-        _span[key] = _span.TryGetValue(key, out var span)
-            ? (e.Time < span.First ? e.Time : span.First, e.Time > span.Last ? e.Time : span.Last)
-            : (e.Time, e.Time);
+        // Every event passes here: one hash lookup, updated in place.
+        ref var span = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_span, (source, e.AccountId.ToLowerInvariant()), out var exists);
+        span = exists ? (e.Time < span.First ? e.Time : span.First, e.Time > span.Last ? e.Time : span.Last) : (e.Time, e.Time);
 
         if (!e.Succeeded)
         {

@@ -45,6 +45,9 @@ public sealed record Entitlement
     /// <summary>True when the evidence covers the last <paramref name="days"/> days, so "unused that long" is a fact.</summary>
     public bool EvidenceCovers(DateTimeOffset asOf, int days) => EvidenceSince is { } since && since <= asOf.AddDays(-days);
 
+    /// <summary>True when the evidence reaches back to the entitlement's creation: "never used" is then its whole life.</summary>
+    public bool EvidenceSinceCreation => Created is { } created && EvidenceSince <= created;
+
     /// <summary>How many days before <paramref name="asOf"/> the evidence reaches (0 when nothing could show a use).</summary>
     public int ObservedDays(DateTimeOffset asOf) =>
         EvidenceSince is { } since ? since == DateTimeOffset.MinValue ? int.MaxValue : (int)Math.Max(0, (asOf - since).TotalDays) : 0;

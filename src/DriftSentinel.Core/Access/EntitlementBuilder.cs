@@ -39,6 +39,7 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
         foreach (var account in inventory.AwsAccounts.Values.OrderBy(a => a.AccountId, StringComparer.Ordinal))
         {
             var env = baseline.EnvironmentOfAwsAccount(account.AccountId)?.Name;
+            var trail = TrailWindow("cloudtrail", "aws.cloudtrail", account.AccountId); // one account, one trail span
             // A report can list an ARN twice (a user deleted and re-created); the later row is current.
             var report = account.CredentialReport.GroupBy(r => r.Arn, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
@@ -52,7 +53,7 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 var created = user.CreateDate ?? row?.UserCreationTime;
                 var (since, window) = Evidence(
                     row is not null && account.HasCredentialReport ? Whole(created, "credential report") : default,
-                    TrailWindow("cloudtrail", "aws.cloudtrail", account.AccountId));
+                    trail);
                 var common = AwsPrincipal(account, env, user.Arn, user.Name, created, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} UserDetailList {user.Name}") with
                 {
                     Mfa = row?.MfaActive,
@@ -116,7 +117,7 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 var (lastUsed, lastSource) = Latest((role.LastUsed, "RoleLastUsed"), Trail(role.Arn));
                 var (since, window) = Evidence(
                     role.LastUsedTracked ? Tracked(role.CreateDate, RoleLastUsedTrackingDays, "RoleLastUsed") : default,
-                    TrailWindow("cloudtrail", "aws.cloudtrail", account.AccountId));
+                    trail);
                 var common = AwsPrincipal(account, env, role.Arn, role.Name, role.CreateDate, lastUsed, lastSource, $"{account.AuthorizationDetailsFile} RoleDetailList {role.Name}") with
                 {
                     EvidenceSince = since,
@@ -190,6 +191,7 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
         foreach (var sub in inventory.AzureSubscriptions.Values.OrderBy(s => s.SubscriptionId, StringComparer.Ordinal))
         {
             var env = baseline.EnvironmentOfSubscription(sub.SubscriptionId)?.Name;
+            var (since, window) = AzureEvidence(sub.SubscriptionId); // the same for every assignment of the subscription
             var activated = sub.PimInstances.Where(p => p.AssignmentType == "Activated" && p.OriginRoleAssignmentId is not null)
                 .ToDictionary(p => p.OriginRoleAssignmentId!, StringComparer.OrdinalIgnoreCase);
 
@@ -198,7 +200,6 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
                 var role = sub.ResolveRoleName(a.RoleDefinitionId, a.RoleName);
                 activated.TryGetValue(a.Id, out var jit);
                 var (lastUsed, lastSource) = Latest(Trail(a.PrincipalId), Trail(a.PrincipalName ?? NameOf(a.PrincipalId)));
-                var (since, window) = AzureEvidence(sub.SubscriptionId);
                 if (jit is not null && lastUsed < jit.Start)
                 {
                     // A use before this activation began belongs to an earlier one, not to this grant.
@@ -235,7 +236,6 @@ public sealed class EntitlementBuilder(OrganizationBaseline baseline, ScanInvent
             {
                 var role = sub.ResolveRoleName(p.p.RoleDefinitionId, p.p.RoleName);
                 var (lastUsed, lastSource) = Latest(Trail(p.p.PrincipalId), Trail(p.p.PrincipalName));
-                var (since, window) = AzureEvidence(sub.SubscriptionId);
                 if (p.type == "active JIT" && lastUsed < p.p.Start)
                 {
                     (lastUsed, lastSource) = (null, null);

@@ -34,6 +34,10 @@ public static class Json
 
     public static long RepairedStrings => t_repaired;
 
+    /// <summary>What a file's coverage detail says when <paramref name="repaired"/> of its strings were repaired; null for none.</summary>
+    public static string? RepairNote(string display, long repaired) =>
+        repaired == 0 ? null : $"{display}: {repaired} string(s) with invalid UTF-8 or a lone surrogate read with U+FFFD in their place";
+
     /// <summary>A string value, never throwing on bytes that are not valid UTF-8 or UTF-16: those become U+FFFD and are counted.</summary>
     public static string Text(this JsonElement e)
     {
@@ -175,6 +179,18 @@ public static class Json
     public static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) && t >= EarliestTime && t < LatestTime ? t : null;
 
+    /// <summary>A value's kind as a message says it: "a string", "an array", "null"…</summary>
+    public static string KindText(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Undefined => "missing",
+        _ => "a boolean",
+    };
+
     /// <summary>
     /// The items of a list of records, each of which must be an object: a string, number or array where a record
     /// belongs fails the file naming its position, instead of being read as an empty record.
@@ -186,7 +202,7 @@ public static class Json
         {
             if (item.ValueKind != JsonValueKind.Object)
             {
-                throw new InputFormatException(displayName, $"{list}[{i}]", $"is {item.ValueKind.ToString().ToLowerInvariant()}, expected an object");
+                throw new InputFormatException(displayName, $"{list}[{i}]", $"is {KindText(item.ValueKind)}, expected an object");
             }
 
             i++;

@@ -41,8 +41,7 @@ public sealed class JsonFileActivityStream(
             yield return e;
         }
 
-        skips.RepairedStrings = Json.RepairedStrings - repairedBefore;
-
+        var repairNote = Json.RepairNote(display, Json.RepairedStrings - repairedBefore);
         if (skips.Count > 0)
         {
             failures.Insert(0, skips.Describe(display, count + skips.Count));
@@ -50,7 +49,7 @@ public sealed class JsonFileActivityStream(
 
         if (failures.Count == 0)
         {
-            coverage.Read(source, scope, count, skips.RepairedStrings == 0 ? null : $"{display}: {skips.RepairNote}");
+            coverage.Read(source, scope, count, repairNote);
         }
         else
         {

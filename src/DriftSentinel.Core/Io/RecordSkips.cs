@@ -10,12 +10,6 @@ public sealed class RecordSkips
 
     public long Count { get; private set; }
 
-    /// <summary>Strings read with U+FFFD for bytes that were not valid text (see <see cref="Json.Text"/>).</summary>
-    public long RepairedStrings { get; set; }
-
-    /// <summary>"; 3 strings with invalid UTF-8 or lone surrogates read with U+FFFD", or empty.</summary>
-    public string RepairNote => RepairedStrings == 0 ? "" : $"{RepairedStrings} string(s) with invalid UTF-8 or a lone surrogate read with U+FFFD in their place";
-
     /// <summary>Records one skipped record at <paramref name="position"/> (e.g. "record 12") and why.</summary>
     public void Add(string position, string reason)
     {

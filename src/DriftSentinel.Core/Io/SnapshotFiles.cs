@@ -101,7 +101,7 @@ public static class SnapshotFiles
             var items = read(path, display);
             var repaired = Json.RepairedStrings - repairedBefore;
             input.InputsRead.Add(display);
-            input.Coverage.Read(source, scope, items, repaired == 0 ? null : $"{display}: {repaired} string(s) with invalid UTF-8 or a lone surrogate read with U+FFFD in their place");
+            input.Coverage.Read(source, scope, items, Json.RepairNote(display, repaired));
             return true;
         }
         catch (InputFormatException e)

@@ -334,7 +334,7 @@ public class ReaderHonestyTests
         Assert.Equal(read ? CoverageStatus.Read : CoverageStatus.Failed, coverage.Status);
         if (!read)
         {
-            Assert.Contains($"CloudTrailEvent is {kind}", coverage.Detail, StringComparison.Ordinal);
+            Assert.Contains($"CloudTrailEvent is {(kind == "array" ? "an" : "a")} {kind}, expected", coverage.Detail, StringComparison.Ordinal);
         }
     }
 }
