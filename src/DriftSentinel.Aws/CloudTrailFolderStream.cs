@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Aws;
 

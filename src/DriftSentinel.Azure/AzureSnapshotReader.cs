@@ -1,5 +1,6 @@
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Azure;
 

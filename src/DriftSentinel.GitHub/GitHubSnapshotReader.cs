@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.GitHub;
 

@@ -1,35 +1,13 @@
 using System.Diagnostics;
-using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
-using Azure.Core;
-using Azure.Core.Pipeline;
-using DriftSentinel.Aws.Collection.Collection;
-using DriftSentinel.Aws.Collection.Http;
-using DriftSentinel.Aws.Collection.Sessions;
-using DriftSentinel.Azure.Collection;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Worker;
 
-/// <summary>What live collection starts from; tests point it at fakes.</summary>
-public sealed record LiveConnections
+/// <summary>Collects a snapshot straight from the sources, as configured; used by `snapshot`, `scan --config` and the worker's live scopes.</summary>
+public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimeProvider clock)
 {
-    /// <summary>Starting AWS credentials; the default is AWSSDK.Core's chain (environment, profile, SSO, web identity, instance metadata).</summary>
-    public Func<AWSCredentials> AwsCredentials { get; init; } = () => new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null);
-
-    /// <summary>The Azure credential; the default follows DriftSentinel:Azure:Credential.</summary>
-    public Func<AzureCollectionOptions, TokenCredential> AzureCredential { get; init; } = AzureCredentialFactory.Create;
-
-    /// <summary>The HTTP transport of the ARM and Graph pipelines (null: Azure.Core's default).</summary>
-    public HttpPipelineTransport? AzureTransport { get; init; }
-}
-
-/// <summary>Collects a snapshot straight from the clouds, as configured; used by `snapshot` and `scan --config`.</summary>
-public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections = null)
-{
-    private readonly LiveConnections _connections = connections ?? new LiveConnections();
-
     /// <summary>What a collection wrote; <see cref="Commit"/> keeps its watermarks once the caller has used the snapshot.</summary>
     public sealed record Outcome(CollectionManifest Manifest, Action Commit);
 
@@ -52,14 +30,20 @@ public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimePro
         Directory.CreateDirectory(snapshotDir);
         using (clock.CreateTimer(_ => Log(metrics.ToString()), null, settings.ProgressInterval, settings.ProgressInterval))
         {
-            if (settings.Aws is { } aws)
+            var context = new LiveCollectionContext(snapshotDir, settings.Resolve(settings.StateDirectory), full, metrics, coverage, clock, Log);
+            foreach (var module in settings.Modules.Modules)
             {
-                commits.Add(CollectAws(settings, aws, snapshotDir, full, metrics, coverage, Log));
-            }
-
-            if (settings.Azure is { } azure)
-            {
-                commits.Add(CollectAzure(settings, azure, snapshotDir, full, metrics, coverage, Log));
+                if (module.Collector is { } collector && settings.Sources.TryGetValue(module.Name, out var options))
+                {
+                    try
+                    {
+                        commits.Add(collector.Collect(options, context));
+                    }
+                    catch (SourceConfigurationException e)
+                    {
+                        throw new UsageException(e.Message);
+                    }
+                }
             }
         }
 
@@ -84,52 +68,6 @@ public sealed class CollectCommand(TextWriter stdout, TextWriter stderr, TimePro
         stopwatch.Stop();
         PrintSummary(manifest, stopwatch.Elapsed, metrics);
         return new Outcome(manifest, () => commits.ForEach(c => c()));
-    }
-
-    private Action CollectAws(LiveSettings settings, AwsCollectionOptions aws, string snapshotDir, bool full, CollectionMetrics metrics, CoverageLog coverage, Action<string> log)
-    {
-        AWSCredentials baseCredentials;
-        try
-        {
-            baseCredentials = _connections.AwsCredentials();
-        }
-        catch (AmazonClientException e)
-        {
-            throw new UsageException($"no AWS credentials: {e.Message} (set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where instance or web identity credentials exist)");
-        }
-
-        var store = new FileWatermarkStore(Path.Combine(settings.Resolve(settings.StateDirectory), "aws-watermarks.json"));
-        var previous = full ? new WatermarkState() : store.Load();
-        using var clients = new AwsClients(aws, baseCredentials, new AwsRetryPolicy(aws.Retry, metrics, clock), clock);
-        using var collector = new AwsCollector(aws, clients, metrics, clock, log);
-        var result = collector.CollectAsync(snapshotDir, previous, coverage, CancellationToken.None).GetAwaiter().GetResult();
-        return () => store.Save(result.Watermarks);
-    }
-
-    private Action CollectAzure(LiveSettings settings, AzureCollectionOptions azure, string snapshotDir, bool full, CollectionMetrics metrics, CoverageLog coverage, Action<string> log)
-    {
-        TokenCredential credential;
-        try
-        {
-            credential = _connections.AzureCredential(azure);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new UsageException($"no Azure credential: {e.Message}");
-        }
-
-        var store = new FileWatermarkStore(Path.Combine(settings.Resolve(settings.StateDirectory), "azure-watermarks.json"));
-        var previous = full ? new WatermarkState() : store.Load();
-        var arm = new Uri(azure.Endpoints.ResourceManager);
-        var graph = new Uri(azure.Endpoints.Graph);
-        var graphRate = new RequestRateLimiter(azure.SignIns.RequestsPer10Seconds / 10, clock);
-        var armPipeline = AzureRestClient.Pipeline(credential, new Uri(arm, "/.default").ToString(), azure,
-            new ThrottleObserverPolicy(metrics, clock, azure.ArmReadsLowWater, azure.ArmLowWaterPause, null), _connections.AzureTransport);
-        var graphPipeline = AzureRestClient.Pipeline(credential, new Uri(graph, "/.default").ToString(), azure,
-            new ThrottleObserverPolicy(metrics, clock, -1, TimeSpan.Zero, AzureRestClient.SignInGate(graphRate)), _connections.AzureTransport);
-        var collector = new AzureCollector(azure, new AzureClients(new AzureRestClient(armPipeline, arm), new AzureRestClient(graphPipeline, graph)), metrics, clock, log);
-        var next = collector.CollectAsync(snapshotDir, previous, coverage, CancellationToken.None).GetAwaiter().GetResult();
-        return () => store.Save(next);
     }
 
     private void PrintSummary(CollectionManifest manifest, TimeSpan elapsed, CollectionMetrics metrics)

@@ -1,4 +1,4 @@
-using DriftSentinel.Aws.Collection.Collection;
+using DriftSentinel.Core.Sources;
 using Microsoft.Extensions.Configuration;
 
 namespace DriftSentinel.Worker;
@@ -20,9 +20,18 @@ public sealed class LiveSettings
     /// <summary>Print a progress line this often during collection.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    public AwsCollectionOptions? Aws { get; set; }
+    /// <summary>
+    /// The bound options of each source module whose section is present (Aws, Azure…), keyed by module name; a
+    /// module absent here is not collected live.
+    /// </summary>
+    public IReadOnlyDictionary<string, object> Sources { get; private set; } = new Dictionary<string, object>();
 
-    public DriftSentinel.Azure.Collection.AzureCollectionOptions? Azure { get; set; }
+    /// <summary>The source modules the sections were bound with.</summary>
+    public SourceRegistry Modules { get; private set; } = SourceModules.Default();
+
+    /// <summary>A module's bound options, or null when its section is absent.</summary>
+    public T? Options<T>()
+        where T : class => Sources.Values.OfType<T>().FirstOrDefault();
 
     /// <summary>The scheduled worker: storage and concurrency (see docs/operations.md).</summary>
     public WorkerOptions Worker { get; set; } = new();
@@ -35,8 +44,10 @@ public sealed class LiveSettings
     /// variables DRIFTSENTINEL__..., and --set KEY=VALUE overrides. Unknown keys and unconvertible values are errors,
     /// and so is every invalid setting, all reported at once.
     /// </summary>
-    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null, bool forWorker = false)
+    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null, bool forWorker = false, SourceRegistry? modules = null)
     {
+        modules ??= SourceModules.Default();
+        var collectors = modules.Modules.Where(m => m.Collector is not null).Select(m => (Module: m, Collector: m.Collector!)).ToList();
         var builder = new ConfigurationBuilder();
         var baseFolder = Directory.GetCurrentDirectory();
         var defaults = Path.Combine(baseFolder, "appsettings.json");
@@ -100,16 +111,32 @@ public sealed class LiveSettings
                 .Where(kv => !kv.Key.StartsWith(Section, StringComparison.OrdinalIgnoreCase) && kv.Value is not null))
             .Build();
 
+        // Each module binds its own section; the rest binds to these settings. Unknown keys are errors in both.
+        bool InModuleSection(string key) => collectors.Any(c => key.Equals(c.Collector.Section, StringComparison.OrdinalIgnoreCase)
+            || key.StartsWith(c.Collector.Section + ":", StringComparison.OrdinalIgnoreCase));
+        var own = new ConfigurationBuilder().AddInMemoryCollection(merged.AsEnumerable().Where(kv => !InModuleSection(kv.Key))).Build();
         LiveSettings settings;
+        var sources = new Dictionary<string, object>(StringComparer.Ordinal);
         try
         {
-            settings = merged.Get<LiveSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new LiveSettings();
+            settings = own.Get<LiveSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new LiveSettings();
+            foreach (var (module, collector) in collectors)
+            {
+                var section = merged.GetSection(collector.Section);
+                if (section.Exists() || section.Value is not null)
+                {
+                    sources[module.Name] = section.Get(collector.OptionsType, o => o.ErrorOnUnknownConfiguration = true) ?? Activator.CreateInstance(collector.OptionsType)!;
+                }
+            }
         }
         catch (InvalidOperationException e)
         {
             throw new UsageException($"configuration: {e.Message}{(e.InnerException is { } inner ? " (" + inner.Message + ")" : string.Empty)}");
         }
 
+        settings.Sources = sources;
+        settings.Modules = modules;
+        settings.ConfigFolder = baseFolder; // relative paths are checked, and later used, against the file's folder
         var errors = new List<string>();
         if (forWorker)
         {
@@ -117,13 +144,15 @@ public sealed class LiveSettings
         }
 
         var needsSources = !forWorker || settings.Profiles.Any(p => p.Snapshot is null);
-        if (needsSources && settings.Aws is null && settings.Azure is null)
+        if (needsSources && sources.Count == 0)
         {
-            errors.Add($"{Section}: nothing to collect; add an Aws or Azure section (see docs/configuration.md)");
+            errors.Add($"{Section}: nothing to collect; add {string.Join(" or ", collectors.Select(c => "an " + c.Collector.Section))} section (see docs/configuration.md)");
         }
 
-        errors.AddRange(settings.Aws?.Validate($"{Section}:Aws") ?? []);
-        errors.AddRange(settings.Azure?.Validate($"{Section}:Azure") ?? []);
+        foreach (var (module, collector) in collectors.Where(c => sources.ContainsKey(c.Module.Name)))
+        {
+            errors.AddRange(collector.Validate(sources[module.Name], $"{Section}:{collector.Section}"));
+        }
 
         if (settings.ProgressInterval <= TimeSpan.Zero)
         {
@@ -135,20 +164,18 @@ public sealed class LiveSettings
             throw new UsageException("invalid configuration:\n  " + string.Join("\n  ", errors));
         }
 
-        settings.ConfigFolder = baseFolder;
         return settings;
     }
 
-    /// <summary>Folder relative paths in the configuration are resolved against.</summary>
-    /// <summary>A copy that collects only the given clouds (the worker's per-cloud scope jobs).</summary>
-    public LiveSettings With(AwsCollectionOptions? aws, DriftSentinel.Azure.Collection.AzureCollectionOptions? azure)
+    /// <summary>A copy that collects only the named source module (the worker's per-source live scope jobs).</summary>
+    public LiveSettings Only(string moduleName)
     {
         var copy = (LiveSettings)MemberwiseClone();
-        copy.Aws = aws;
-        copy.Azure = azure;
+        copy.Sources = Sources.Where(kv => kv.Key == moduleName).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         return copy;
     }
 
+    /// <summary>Folder relative paths in the configuration are resolved against.</summary>
     public string ConfigFolder { get; private set; } = Directory.GetCurrentDirectory();
 
     public string Resolve(string path) => Path.GetFullPath(path, ConfigFolder);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Worker;
 
@@ -10,8 +11,8 @@ public static class Program
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock) => Run(args, stdout, stderr, clock, null);
 
-    /// <summary>Runs the command line; <paramref name="connections"/> replaces the clouds' default credentials and transport (tests).</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections)
+    /// <summary>Runs the command line; <paramref name="sources"/> replaces the registered source modules (tests point them at fakes).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, SourceRegistry? sources)
     {
         var snapshot = new Option<string?>("--snapshot") { Description = "Snapshot folder (aws/, azure/, entra/, github/ exports); see docs/snapshot-format.md" };
         var baseline = new Option<string?>("--baseline") { Description = "Baseline YAML declaring environments, deployers, break-glass, thresholds and exceptions" };
@@ -41,7 +42,7 @@ public static class Program
             collect.Options.Add(o);
         }
 
-        collect.SetAction(parse => RunSnapshot(stdout, stderr, clock, connections, parse.GetValue(snapshotConfig)!, parse.GetValue(snapshotOut)!, parse.GetValue(sets) ?? [], parse.GetValue(full), parse.GetValue(allowGaps)));
+        collect.SetAction(parse => RunSnapshot(stdout, stderr, clock, sources, parse.GetValue(snapshotConfig)!, parse.GetValue(snapshotOut)!, parse.GetValue(sets) ?? [], parse.GetValue(full), parse.GetValue(allowGaps)));
 
         var workerConfig = new Option<string?>("--config") { Description = "JSON configuration with Profiles and Worker sections (see docs/operations.md)" };
         var workerDemo = new Option<bool>("--demo") { Description = "Schedule the bundled demo: scanned at start and every minute, history in driftsentinel-state/history.db" };
@@ -52,7 +53,7 @@ public static class Program
             worker.Options.Add(o);
         }
 
-        worker.SetAction(parse => Scheduling.WorkerCommand.Run(parse.GetValue(workerConfig), parse.GetValue(sets) ?? [], parse.GetValue(workerDemo), parse.GetValue(exitAfter), stdout, stderr, clock, connections));
+        worker.SetAction(parse => Scheduling.WorkerCommand.Run(parse.GetValue(workerConfig), parse.GetValue(sets) ?? [], parse.GetValue(workerDemo), parse.GetValue(exitAfter), stdout, stderr, clock, sources));
 
         var healthUrl = new Option<string>("--url") { Description = "The worker's health address", DefaultValueFactory = _ => "http://127.0.0.1:5080/health" };
         var health = new Command("health", "Ask a running worker's /health (container health checks): exit 0 when it answers healthy or degraded, 2 otherwise");
@@ -69,7 +70,7 @@ public static class Program
             root.Subcommands.Add(command);
         }
 
-        scan.SetAction(parse => new ScanCommand(stdout, stderr, clock) { Connections = connections }.Execute(new ScanOptions
+        scan.SetAction(parse => new ScanCommand(stdout, stderr, clock) { Sources = sources ?? SourceModules.Default() }.Execute(new ScanOptions
         {
             Snapshot = parse.GetValue(snapshot),
             Baseline = parse.GetValue(baseline),
@@ -110,12 +111,12 @@ public static class Program
         }
     }
 
-    private static int RunSnapshot(TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections, string configFile, string outDir, IReadOnlyList<string> sets, bool full, bool allowGaps)
+    private static int RunSnapshot(TextWriter stdout, TextWriter stderr, TimeProvider clock, SourceRegistry? sources, string configFile, string outDir, IReadOnlyList<string> sets, bool full, bool allowGaps)
     {
         try
         {
-            var settings = LiveSettings.Load(configFile, sets);
-            var outcome = new CollectCommand(stdout, stderr, clock, connections).Collect(settings, outDir, full);
+            var settings = LiveSettings.Load(configFile, sets, modules: sources);
+            var outcome = new CollectCommand(stdout, stderr, clock).Collect(settings, outDir, full);
             outcome.Commit();
             var gaps = outcome.Manifest.Coverage.Count(c => c.Status is CoverageStatus.Failed or CoverageStatus.Partial);
             stdout.WriteLine($"Snapshot written to {outDir}; scan it with: driftsentinel scan --snapshot {outDir} --baseline <baseline.yaml>");

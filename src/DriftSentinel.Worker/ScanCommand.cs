@@ -1,14 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using DriftSentinel.Aws;
-using DriftSentinel.Azure;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 using DriftSentinel.Core.Rules;
-using DriftSentinel.GitHub;
 using DriftSentinel.Reporting;
 
 namespace DriftSentinel.Worker;
@@ -16,14 +14,11 @@ namespace DriftSentinel.Worker;
 /// <summary>Runs one scan: load baseline and rules, read the snapshot, evaluate, write the reports, print a summary.</summary>
 public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvider clock)
 {
-    /// <summary>What live scans start from (tests point it at fakes); default: the SDKs' credential chains.</summary>
-    public LiveConnections? Connections { get; init; }
+    /// <summary>The source modules that read and collect (tests point them at fakes).</summary>
+    public SourceRegistry Sources { get; init; } = SourceModules.Default();
 
     /// <summary>How often a progress line goes to stderr when it is not a terminal.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The adapters that read a snapshot folder; the worker is the only place that knows them all.</summary>
-    public static IReadOnlyList<ISnapshotReader> SnapshotReaders { get; } = [new CollectionManifestReader(), new AwsSnapshotReader(), new AzureSnapshotReader(), new GitHubSnapshotReader()];
 
     public int Execute(ScanOptions options)
     {
@@ -63,7 +58,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 throw new UsageException("--config collects a live snapshot; do not combine it with --demo or --snapshot");
             }
 
-            var settings = LiveSettings.Load(options.Config, options.Sets);
+            var settings = LiveSettings.Load(options.Config, options.Sets, modules: Sources);
             outDir = options.Out ?? settings.Resolve(settings.Out);
             baselineFile = options.Baseline ?? (settings.Baseline is { } b ? settings.Resolve(b) : throw new UsageException("no baseline: set DriftSentinel:Baseline in the configuration or pass --baseline FILE"));
             BaselineLoader.Load(baselineFile); // a bad baseline fails before minutes of collection
@@ -73,7 +68,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 Directory.Delete(snapshotDir, recursive: true); // our own previous collection; the reports beside it are rewritten too
             }
 
-            collected = new CollectCommand(stdout, stderr, clock, Connections).Collect(settings, snapshotDir, options.Full);
+            collected = new CollectCommand(stdout, stderr, clock).Collect(settings, snapshotDir, options.Full);
             asOf = collected.Manifest.FinishedAt;
         }
         else if (options.Demo)
@@ -125,7 +120,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
-            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress));
+            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources));
         RunHistoryReport? history = null;
         string? historyError = null;
         if (options.History is { } historyStore)
@@ -183,17 +178,9 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         return ExitCodes.Ok;
     }
 
-    /// <summary>Reads a snapshot with every adapter and evaluates it. Used by the CLI, tests and benchmarks.</summary>
-    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null)
-    {
-        var input = new ScanInput();
-        foreach (var reader in SnapshotReaders)
-        {
-            reader.Read(snapshotDir, input);
-        }
-
-        return new ScanEngine(catalogue).Run(input, baseline, asOf, snapshotName, progress);
-    }
+    /// <summary>Reads a snapshot with every registered source module and evaluates it. Used by the CLI, tests and benchmarks.</summary>
+    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null, SourceRegistry? sources = null) =>
+        new ScanEngine(catalogue).Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress);
 
     private static DateTimeOffset ParseAsOf(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)

@@ -165,7 +165,7 @@ public sealed class WorkerOptions
             {
                 yield return $"{key}:Snapshot: folder '{settings.Resolve(snapshot)}' does not exist";
             }
-            else if (p.Snapshot is null && settings.Aws is null && settings.Azure is null)
+            else if (p.Snapshot is null && settings.Sources.Count == 0)
             {
                 yield return $"{key}:Snapshot: no snapshot folder and no live Aws or Azure section: nothing to scan";
             }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Core.Collection;
 

@@ -117,7 +117,6 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         }
 
         ExceptionPolicy.Validate(baseline, catalogue, asOf);
-        DeclaredScopeCoverage.Check(baseline, input);
         var context = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage };
         foreach (var rule in _rules)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Core.Io;
 

@@ -1,3 +1,5 @@
+using DriftSentinel.Core.Sources;
+
 namespace DriftSentinel.Core.Model;
 
 /// <summary>Everything read from a snapshot except the audit trails, which are streamed.</summary>
@@ -52,19 +54,6 @@ public sealed class ScanInventory
     }
 }
 
-/// <summary>A stream of audit events read lazily, so memory does not grow with the trail.</summary>
-public interface IActivityStream
-{
-    /// <summary>Human-readable name (e.g. "aws/111122223333/cloudtrail").</summary>
-    string Name { get; }
-
-    /// <summary>Yields events; a file that cannot be read is recorded in <paramref name="coverage"/> and skipped.</summary>
-    IEnumerable<ActivityEvent> Read(CoverageLog coverage);
-
-    /// <summary>The files the stream will read (for progress and its ETA); none when unknown.</summary>
-    IReadOnlyList<string> InputFiles() => [];
-}
-
 /// <summary>What a scan evaluates: the inventory, the event streams and what was (not) read.</summary>
 public sealed class ScanInput
 {
@@ -74,10 +63,4 @@ public sealed class ScanInput
 
     /// <summary>Files read, relative to the snapshot root, for the run record.</summary>
     public List<string> InputsRead { get; } = [];
-}
-
-/// <summary>Reads one source's part of a snapshot folder into a <see cref="ScanInput"/>. Implemented by the adapters.</summary>
-public interface ISnapshotReader
-{
-    void Read(string snapshotRoot, ScanInput input);
 }

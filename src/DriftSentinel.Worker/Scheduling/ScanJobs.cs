@@ -130,7 +130,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
         var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
-        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)));
+        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules);
         cancellation.ThrowIfCancellationRequested();
 
         var recorded = HistoryRecorder.Record(store, result, profile.Name, source, scan.CreatedAt, runtime.Clock.GetUtcNow(), scanKey: scanId);
@@ -186,9 +186,9 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var target = Path.Combine(settings.Resolve(settings.StateDirectory), "staging", $"{scanId}-{scope.Replace('/', '-')}-{Guid.NewGuid():N}");
         try
         {
-            var only = scope == "live/aws" ? settings.With(settings.Aws, null) : settings.With(null, settings.Azure);
+            var only = settings.Only(scope["live/".Length..]);
             using var lines = new LoggerTextWriter(log, scope);
-            var outcome = new CollectCommand(lines, lines, runtime.Clock, runtime.Connections).Collect(only, target, full: false);
+            var outcome = new CollectCommand(lines, lines, runtime.Clock).Collect(only, target, full: false);
             return (ScopeStaging.StageCollected(target, scope), outcome.Commit);
         }
         finally

@@ -8,7 +8,8 @@ namespace DriftSentinel.Worker.Scheduling;
 /// <summary>
 /// Splits a profile's input into scopes that workers stage independently, and puts the staged parts back together
 /// for the evaluation. A snapshot folder splits into its accounts, subscriptions, tenants and repository owners
-/// (aws/ID, azure/ID, entra/ID, github/OWNER) plus its top-level files; a live profile into its clouds. A staged scope
+/// (aws/ID, azure/ID, entra/ID, github/OWNER: every folder a registered source module owns) plus its top-level
+/// files; a live profile into one scope per configured live source. A staged scope
 /// is a zip of its files kept in the state database, so the worker that evaluates need not be the one that staged.
 /// </summary>
 public static class ScopeStaging
@@ -16,15 +17,13 @@ public static class ScopeStaging
     /// <summary>The scope holding the files at the root of a snapshot folder (collection.json and the like).</summary>
     public const string RootScope = "(root)";
 
-    private static readonly string[] SourceFolders = ["aws", "azure", "entra", "github"];
-
     public static IReadOnlyList<string> Discover(ScanProfile profile, LiveSettings settings)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
         if (profile.Snapshot is null)
         {
-            return [.. new[] { settings.Aws is null ? null : "live/aws", settings.Azure is null ? null : "live/azure" }.OfType<string>()];
+            return [.. settings.Modules.Modules.Where(m => settings.Sources.ContainsKey(m.Name)).Select(m => $"live/{m.Name}")];
         }
 
         var root = settings.Resolve(profile.Snapshot);
@@ -39,7 +38,8 @@ public static class ScopeStaging
             scopes.Add(RootScope);
         }
 
-        foreach (var source in SourceFolders)
+        // Every folder a registered module owns is a source of scopes; a folder no module owns is not read by the CLI either.
+        foreach (var source in settings.Modules.SnapshotFolders)
         {
             var folder = Path.Combine(root, source);
             if (Directory.Exists(folder))

@@ -1,3 +1,4 @@
+using DriftSentinel.Core.Sources;
 using DriftSentinel.Core.Baseline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,13 +9,13 @@ namespace DriftSentinel.Worker.Scheduling;
 /// <summary>`driftsentinel worker`: validate the configuration, migrate the state database, run the host until stopped.</summary>
 public static class WorkerCommand
 {
-    public static int Run(string? configFile, IReadOnlyList<string> sets, bool demo, int? exitAfter, TextWriter stdout, TextWriter stderr, TimeProvider clock, LiveConnections? connections = null)
+    public static int Run(string? configFile, IReadOnlyList<string> sets, bool demo, int? exitAfter, TextWriter stdout, TextWriter stderr, TimeProvider clock, SourceRegistry? sources = null)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         try
         {
-            using var app = Prepare(configFile, sets, demo, exitAfter, clock, connections, stdout);
+            using var app = Prepare(configFile, sets, demo, exitAfter, clock, sources, stdout);
             app.Run();
             return ExitCodes.Ok;
         }
@@ -26,7 +27,7 @@ public static class WorkerCommand
     }
 
     /// <summary>Builds the worker without starting it (tests start and stop it themselves).</summary>
-    public static WebApplication Prepare(string? configFile, IReadOnlyList<string> sets, bool demo, int? exitAfter, TimeProvider clock, LiveConnections? connections, TextWriter stdout)
+    public static WebApplication Prepare(string? configFile, IReadOnlyList<string> sets, bool demo, int? exitAfter, TimeProvider clock, SourceRegistry? sources, TextWriter stdout)
     {
         ArgumentNullException.ThrowIfNull(sets);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -36,13 +37,13 @@ public static class WorkerCommand
         }
 
         var overrides = demo ? [.. DemoProfile(), .. sets] : sets;
-        var settings = LiveSettings.Load(configFile, overrides, forWorker: true);
+        var settings = LiveSettings.Load(configFile, overrides, forWorker: true, modules: sources);
         foreach (var profile in settings.Profiles)
         {
             BaselineLoader.Load(settings.Resolve(profile.Baseline)); // a broken baseline stops the worker now, not at 2 a.m.
         }
 
-        var runtime = new WorkerRuntime(settings, clock, connections);
+        var runtime = new WorkerRuntime(settings, clock);
         try
         {
             using var store = runtime.OpenStore();

@@ -6,7 +6,7 @@ namespace DriftSentinel.Worker.Scheduling;
 /// What the jobs of this worker process share: the current configuration (replaced when the file changes), where
 /// DriftSentinel's state lives, the clock, and how many scans this process has evaluated.
 /// </summary>
-public sealed class WorkerRuntime(LiveSettings settings, TimeProvider clock, LiveConnections? connections = null)
+public sealed class WorkerRuntime(LiveSettings settings, TimeProvider clock)
 {
     private LiveSettings _settings = settings;
     private int _evaluated;
@@ -14,8 +14,6 @@ public sealed class WorkerRuntime(LiveSettings settings, TimeProvider clock, Liv
     public LiveSettings Settings => Volatile.Read(ref _settings);
 
     public TimeProvider Clock { get; } = clock;
-
-    public LiveConnections? Connections { get; } = connections;
 
     /// <summary>This worker's name in logs and the scan ledger.</summary>
     public string Name { get; } = settings.Worker.Name ?? $"{Environment.MachineName}:{Environment.ProcessId}";

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using DriftSentinel.Aws.Collection.Collection;
+using DriftSentinel.Aws.Collection.Module;
+using DriftSentinel.Azure.Collection.Module;
 using DriftSentinel.FakeAws;
 using DriftSentinel.Tests.Support;
 using DriftSentinel.Worker;
@@ -82,7 +85,7 @@ public sealed class LiveCommandTests
             """);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var connections = new LiveConnections { AwsCredentials = () => LiveCollectionHarness.BaseCredentials, AzureCredential = _ => tenant.Credential, AzureTransport = tenant.Transport };
+        var connections = SourceModules.Default().Replace(new AwsSourceModule(() => LiveCollectionHarness.BaseCredentials)).Replace(new AzureSourceModule(_ => tenant.Credential, tenant.Transport));
 
         var exit = Program.Run(["scan", "--config", config, "--as-of", "2026-11-20T12:00:00Z"], stdout, stderr, org.Clock, connections);
 
@@ -128,7 +131,7 @@ public sealed class LiveCommandTests
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = Program.Run(["snapshot", "--config", config, "--out", Path.Combine(temp.Path, "o")], stdout, stderr, TimeProvider.System, new LiveConnections { AwsCredentials = () => LiveCollectionHarness.BaseCredentials });
+        var exit = Program.Run(["snapshot", "--config", config, "--out", Path.Combine(temp.Path, "o")], stdout, stderr, TimeProvider.System, SourceModules.Default().Replace(new AwsSourceModule(() => LiveCollectionHarness.BaseCredentials)));
 
         Assert.Equal(ExitCodes.Usage, exit);
         var text = stderr.ToString();
@@ -163,10 +166,10 @@ public sealed class LiveCommandTests
 
         var settings = LiveSettings.Load(file, ["Aws:RoleName=FromSet"], environment);
 
-        Assert.Equal("from-env", settings.Aws!.ExternalId);
-        Assert.Equal("FromSet", settings.Aws.RoleName);
-        Assert.Equal(["111122223333"], settings.Aws.Accounts);
-        Assert.Equal("arn:aws:iam::111122223333:role/FromSet", settings.Aws.RoleArn("111122223333"));
+        Assert.Equal("from-env", settings.Options<AwsCollectionOptions>()!.ExternalId);
+        Assert.Equal("FromSet", settings.Options<AwsCollectionOptions>()!.RoleName);
+        Assert.Equal(["111122223333"], settings.Options<AwsCollectionOptions>()!.Accounts);
+        Assert.Equal("arn:aws:iam::111122223333:role/FromSet", settings.Options<AwsCollectionOptions>()!.RoleArn("111122223333"));
     }
 
     private static string WriteConfig(TempFolder temp, LiveCollectionHarness org, string accounts, string? azure = null) => temp.Write("driftsentinel.json", $$"""
@@ -192,7 +195,7 @@ public sealed class LiveCommandTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = Program.Run(args, stdout, stderr, org.Clock, new LiveConnections { AwsCredentials = () => LiveCollectionHarness.BaseCredentials });
+        var exit = Program.Run(args, stdout, stderr, org.Clock, SourceModules.Default().Replace(new AwsSourceModule(() => LiveCollectionHarness.BaseCredentials)));
         return (exit, stdout.ToString(), stderr.ToString());
     }
 }

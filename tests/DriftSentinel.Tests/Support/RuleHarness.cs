@@ -4,6 +4,7 @@ using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Findings;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 using DriftSentinel.Core.Rules;
 
 namespace DriftSentinel.Tests.Support;

@@ -1,0 +1,67 @@
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
+
+namespace DriftSentinel.GitHub;
+
+/// <summary>GitHub Actions: github/OWNER/REPO/… (REST responses) read by <see cref="GitHubSnapshotReader"/>; snapshot only.</summary>
+public sealed class GitHubSourceModule : ISourceModule
+{
+    public string Name => "github";
+
+    public IReadOnlyList<string> SnapshotFolders { get; } = ["github"];
+
+    public ISnapshotReader Reader { get; } = new GitHubSnapshotReader();
+
+    public ILiveCollector? Collector => null;
+
+    public void CheckDeclaredScopes(OrganizationBaseline baseline, ScanInput input)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(input);
+        var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var env in baseline.Environments)
+        {
+            foreach (var declaredEnvironment in env.GitHubEnvironments.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                CheckEnvironment(declaredEnvironment, DeclaredScopes.Describe(env), input, (scope, comparison) => DeclaredScopes.Mentioned(input, scope, comparison) || !reported.Add(scope));
+            }
+        }
+    }
+
+    private static void CheckEnvironment(string declaredEnvironment, string declared, ScanInput input, Func<string, StringComparison, bool> mentioned)
+    {
+        var colon = declaredEnvironment.LastIndexOf(':');
+        var repository = colon < 0 ? declaredEnvironment : declaredEnvironment[..colon];
+        var environment = colon < 0 ? null : declaredEnvironment[(colon + 1)..];
+        if (!input.Inventory.Repositories.TryGetValue(repository, out var repo))
+        {
+            if (!mentioned(repository, StringComparison.OrdinalIgnoreCase))
+            {
+                input.Coverage.Missing("github", repository,
+                    $"GitHub repository {repository} ({declaredEnvironment} is {declared}) is not in the snapshot: github/{repository}/ holds no deployments, runs or approvals");
+            }
+
+            return;
+        }
+
+        // The environments file was read but does not list the declared environment: deployments to it cannot be
+        // matched to its protection rules, so say so rather than evaluate it as unprotected or absent.
+        var environmentsRead = input.Coverage.Entries.Any(e => e.Source == "github.environments" && e.Scope.Equals(repository, StringComparison.OrdinalIgnoreCase) && e.Status == CoverageStatus.Read);
+        if (environment is not null && environmentsRead && !repo.Environments.Any(e => e.Name.Equals(environment, StringComparison.OrdinalIgnoreCase)))
+        {
+            input.Coverage.Missing("github.environments", declaredEnvironment,
+                $"GitHub environment {declaredEnvironment} is {declared} but github/{repository}/environments.json does not list it: its protection rules were not read");
+        }
+    }
+}
+
+/// <summary>Registration of the GitHub source.</summary>
+public static class GitHubSourceRegistration
+{
+    public static SourceRegistry AddGitHub(this SourceRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return registry.Add(new GitHubSourceModule());
+    }
+}

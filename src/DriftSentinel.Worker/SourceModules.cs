@@ -1,0 +1,16 @@
+using DriftSentinel.Aws.Collection.Module;
+using DriftSentinel.Azure.Collection.Module;
+using DriftSentinel.Core.Sources;
+using DriftSentinel.GitHub;
+
+namespace DriftSentinel.Worker;
+
+/// <summary>The one place the worker names its sources: one registration line per source module.</summary>
+public static class SourceModules
+{
+    /// <summary>Every source this build knows, in the order their readers run.</summary>
+    public static SourceRegistry Default() => new SourceRegistry()
+        .AddAws()
+        .AddAzure()
+        .AddGitHub();
+}
