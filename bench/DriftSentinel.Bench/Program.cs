@@ -56,7 +56,7 @@ internal static class Program
             var sw = Stopwatch.StartNew();
             var baseline = BaselineLoader.Load(Path.Combine(demo, "baseline.yaml"));
             var result = ScanCommand.Scan(Path.Combine(demo, "snapshot"), baseline, catalogue, DemoLocator.AsOf(demo), "demo");
-            ReportSet.WriteAll(result, outDir);
+            OutputModules.Reports().WriteAll(result, outDir);
             sw.Stop();
             if (i >= 3)
             {
@@ -114,10 +114,10 @@ internal static class Program
             new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
         var outDir = Path.Combine(root, "out");
         var sw = Stopwatch.StartNew();
-        ReportSet.WriteAll(result, outDir);
+        OutputModules.Reports().WriteAll(result, outDir);
         sw.Stop();
         Console.WriteLine($"{result.Findings.Count:N0} findings: 5 reports written in {sw.Elapsed.TotalSeconds:0.00} s; " +
-            string.Join(", ", ReportSet.FileNames.Select(f => $"{f} {new FileInfo(Path.Combine(outDir, f)).Length / 1048576.0:0.0} MiB")));
+            string.Join(", ", OutputModules.Reports().FileNames.Select(f => $"{f} {new FileInfo(Path.Combine(outDir, f)).Length / 1048576.0:0.0} MiB")));
         return 0;
     }
 

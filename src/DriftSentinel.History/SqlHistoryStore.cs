@@ -22,7 +22,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -176,6 +176,21 @@ public sealed class SqlHistoryStore : IHistoryStore
                 tx.Commit();
             }
 
+            if (current < 5)
+            {
+                // v5: the lifecycle outbox. One row per (sink, run), written with the run; each sink's retry state
+                // is its own row, so one failing tracker never holds back the others.
+                using var tx = _connection.BeginTransaction();
+                Execute("""
+                    CREATE TABLE lifecycle_deliveries (
+                      sink TEXT NOT NULL, run_id BIGINT NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                      last_error TEXT, due_at TEXT NOT NULL, claimed_until TEXT, delivered_at TEXT,
+                      PRIMARY KEY (sink, run_id))
+                    """, tx);
+                Execute("INSERT INTO schema_version (version) VALUES (5)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -227,7 +242,8 @@ public sealed class SqlHistoryStore : IHistoryStore
         return result;
     }
 
-    public LifecycleUpdate? CompleteRun(HistoryRun run, Func<IReadOnlyDictionary<string, FindingState>, IReadOnlyDictionary<string, TriageDecision>, LifecycleUpdate> evolve)
+    public LifecycleUpdate? CompleteRun(HistoryRun run, Func<IReadOnlyDictionary<string, FindingState>, IReadOnlyDictionary<string, TriageDecision>, LifecycleUpdate> evolve,
+        Func<LifecycleUpdate, IReadOnlyList<PendingDelivery>>? deliveries = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(evolve);
@@ -280,8 +296,59 @@ public sealed class SqlHistoryStore : IHistoryStore
             finish.ExecuteNonQuery();
         }
 
+        foreach (var d in deliveries?.Invoke(update) ?? [])
+        {
+            using var queue = Command("INSERT INTO lifecycle_deliveries (sink, run_id, payload, due_at) VALUES (@sink, @run, @payload, @due) ON CONFLICT (sink, run_id) DO NOTHING", tx,
+                ("sink", d.Sink), ("run", run.Id), ("payload", d.Payload), ("due", Iso(run.FinishedAt ?? run.StartedAt)));
+            queue.ExecuteNonQuery();
+        }
+
         tx.Commit();
         return update;
+    }
+
+    public IReadOnlyList<PendingDelivery> ClaimDeliveries(string sink, DateTimeOffset now, TimeSpan lease, int limit)
+    {
+        var due = new List<(long RunId, string Payload, int Attempts, string? Error)>();
+        using (var select = Command("""
+            SELECT run_id, payload, attempts, last_error FROM lifecycle_deliveries
+            WHERE sink = @sink AND delivered_at IS NULL AND due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+            ORDER BY run_id LIMIT @limit
+            """, null, ("sink", sink), ("now", Iso(now)), ("limit", limit)))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                due.Add((Convert.ToInt64(reader["run_id"], CultureInfo.InvariantCulture), (string)reader["payload"], Convert.ToInt32(reader["attempts"], CultureInfo.InvariantCulture),
+                    reader["last_error"] as string));
+            }
+        }
+
+        var claimed = new List<PendingDelivery>();
+        foreach (var d in due)
+        {
+            // Guarded: of two workers claiming one row, exactly one changes it.
+            using var claim = Command("""
+                UPDATE lifecycle_deliveries SET claimed_until = @until
+                WHERE sink = @sink AND run_id = @run AND delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now)
+                """, null, ("until", Iso(now + lease)), ("sink", sink), ("run", d.RunId), ("now", Iso(now)));
+            if (claim.ExecuteNonQuery() == 1)
+            {
+                claimed.Add(new PendingDelivery(sink, d.RunId, d.Payload, d.Attempts, d.Error));
+            }
+        }
+
+        return claimed;
+    }
+
+    public void FinishDelivery(string sink, long runId, DateTimeOffset now, string? error, DateTimeOffset? retryAt)
+    {
+        using var command = error is null
+            ? Command("UPDATE lifecycle_deliveries SET delivered_at = @now, claimed_until = NULL, last_error = NULL WHERE sink = @sink AND run_id = @run", null,
+                ("now", Iso(now)), ("sink", sink), ("run", runId))
+            : Command("UPDATE lifecycle_deliveries SET attempts = attempts + 1, last_error = @error, due_at = @due, claimed_until = NULL WHERE sink = @sink AND run_id = @run AND delivered_at IS NULL", null,
+                ("error", error), ("due", Iso(retryAt ?? now)), ("sink", sink), ("run", runId));
+        command.ExecuteNonQuery();
     }
 
     public void RecordTriage(TriageDecision decision)

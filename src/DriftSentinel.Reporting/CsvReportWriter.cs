@@ -1,4 +1,5 @@
 using System.Globalization;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Access;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Model;
@@ -40,94 +41,16 @@ public static class CsvReportWriter
         Row(csv, "as_of", "review_window", "cloud", "environment", "account", "principal_id", "principal_name", "principal_type", "entitlement", "scope", "privileged", "assignment_type",
             "granted_via", "created", "last_used", "last_used_source", "days_since_last_use", "usage_evidence", "mfa", "credential_age_days", "open_finding_ids",
             "recommendation", "recommendation_reason", "decision", "reviewer", "decided_on", "justification");
-        var stale = result.Baseline.Thresholds.StaleAfterDays;
         var asOf = ReportFormat.Time(result.Run.AsOf);
-        var window = $"{ReportFormat.Time(result.Run.AsOf.AddDays(-stale))}/{asOf}";
-        var findingsByPrincipal = result.Active
-            .Where(f => f.Principal is not null)
-            .GroupBy(f => (f.Account ?? "", f.Principal!.ToLowerInvariant()))
-            .ToDictionary(g => g.Key, g => g.ToList());
-
-        foreach (var e in result.Entitlements)
+        var window = $"{ReportFormat.Time(result.Run.AsOf.AddDays(-result.Baseline.Thresholds.StaleAfterDays))}/{asOf}";
+        foreach (var r in AccessReview.Rows(result))
         {
-            var days = e.LastUsed is { } used ? (int?)(result.Run.AsOf - used).TotalDays : null;
-            var credentialAge = e.CredentialCreated is { } c ? (int?)(result.Run.AsOf - c).TotalDays : null;
-            var related = findingsByPrincipal.GetValueOrDefault((e.Account, e.PrincipalId.ToLowerInvariant()))
-                ?? findingsByPrincipal.GetValueOrDefault((e.Account, e.PrincipalName.ToLowerInvariant()))
-                ?? [];
-            var ids = string.Join(" ", related.Select(f => $"{f.RuleId}:{f.Fingerprint}").Distinct());
-            var (recommendation, reason) = Recommend(e, days, stale, result.Run.AsOf, related);
+            var e = r.Entitlement;
             Row(csv, asOf, window, e.Cloud.ToText(), e.Environment, e.Account, e.PrincipalId, e.PrincipalName, e.Kind.ToText(), e.Name, e.Scope, e.Privileged ? "yes" : "no",
-                e.AssignmentType, e.GrantedVia, ReportFormat.Time(e.Created), ReportFormat.Time(e.LastUsed), e.LastUsedSource, days?.ToString(CultureInfo.InvariantCulture),
-                UsageEvidence(e, days, stale, result.Run.AsOf), e.Mfa is null ? "" : e.Mfa.Value ? "yes" : "no", credentialAge?.ToString(CultureInfo.InvariantCulture), ids, recommendation, reason, "", "", "", "");
+                e.AssignmentType, e.GrantedVia, ReportFormat.Time(e.Created), ReportFormat.Time(e.LastUsed), e.LastUsedSource, r.DaysSinceUse?.ToString(CultureInfo.InvariantCulture),
+                r.UsageEvidence, e.Mfa is null ? "" : e.Mfa.Value ? "yes" : "no", r.CredentialAgeDays?.ToString(CultureInfo.InvariantCulture), string.Join(" ", r.OpenFindingIds),
+                r.Recommendation.ToText(), r.Reason, "", "", "", "");
         }
-    }
-
-    /// <summary>What the sources say about use: last used, never used (and over which span), or unknown.</summary>
-    public static string UsageEvidence(Entitlement e, int? daysSinceUse, int staleDays, DateTimeOffset asOf) =>
-        daysSinceUse is { } d ? $"used {d} days ago ({e.LastUsedSource})"
-        : e.EvidenceCovers(asOf, staleDays) || e.EvidenceSinceCreation ? $"never used ({e.EvidenceWindow})"
-        : e.UnknownUsage(asOf, staleDays);
-
-    /// <summary>keep / review / revoke with the reason a reviewer needs; never revoke on evidence that does not cover the span.</summary>
-    public static (string, string) Recommend(Entitlement e, int? daysSinceUse, int staleDays, DateTimeOffset asOf, IReadOnlyList<Core.Findings.Finding> findings)
-    {
-        var high = findings.Where(f => f.Severity >= Severity.High).Select(f => f.RuleId).Distinct().ToList();
-        if (e.Kind == PrincipalKind.Root)
-        {
-            // The root user cannot be removed; what a reviewer can do is take its keys away and lock it down.
-            return ("review", "root cannot be revoked: delete its access keys, keep MFA on it and its password in the break-glass safe"
-                + (high.Count > 0 ? $"; open finding {string.Join(", ", high)}" : ""));
-        }
-
-        var neverUsedAndOld = daysSinceUse is null && e.Created is { } created && (asOf - created).TotalDays > staleDays;
-        var unusedClaim = daysSinceUse > staleDays || neverUsedAndOld;
-        var known = daysSinceUse is not null || e.EvidenceCovers(asOf, staleDays);
-        if (e.Privileged && unusedClaim && known)
-        {
-            return ("revoke", daysSinceUse is null ? $"privileged and never used in {(int)(asOf - e.Created!.Value).TotalDays} days ({e.EvidenceWindow})" : $"privileged and unused for {daysSinceUse} days");
-        }
-
-        if (high.Count > 0)
-        {
-            return ("review", $"open finding {string.Join(", ", high)}" + (unusedClaim && !known ? $"; use {e.UnknownUsage(asOf, staleDays)}" : ""));
-        }
-
-        // A finding about this very credential (an old or unused key) is never "keep", whatever its severity.
-        var own = findings.Where(f => f.Resource is not null && f.Resource.Equals(e.Name, StringComparison.OrdinalIgnoreCase)).Select(f => f.RuleId).Distinct().ToList();
-        if (own.Count > 0)
-        {
-            return ("review", $"open finding {string.Join(", ", own)} on this {e.Name}");
-        }
-
-        if (unusedClaim && !known)
-        {
-            return ("review", e.UnknownUsage(asOf, staleDays));
-        }
-
-        if (unusedClaim)
-        {
-            return ("revoke", daysSinceUse is null ? $"never used ({e.EvidenceWindow})" : $"unused for {daysSinceUse} days");
-        }
-
-        if (e.AssignmentType == "active JIT")
-        {
-            return ("keep", $"time-bound activation{(e.End is { } end ? $" until {ReportFormat.Time(end)}" : "")}, {(daysSinceUse is null ? "not used during it" : "used during it")}");
-        }
-
-        if (e.Privileged && e.Kind == PrincipalKind.Human && e.AssignmentType == "standing")
-        {
-            return ("review", "standing privileged access held by a person");
-        }
-
-        if (daysSinceUse is null && e.AssignmentType != "eligible")
-        {
-            return ("review", e.EvidenceSince is null ? "no usage data: no source that records use was read"
-                : e.EvidenceSinceCreation ? $"not used since it was created on {e.Created:yyyy-MM-dd} ({e.EvidenceWindow})"
-                : $"no use seen in the {e.ObservedDays(asOf)} days observed ({e.EvidenceWindow})");
-        }
-
-        return ("keep", e.Privileged ? "privileged, in use" : "in use");
     }
 
     private static void Row(CsvTableWriter csv, params string?[] cells) => csv.WriteRow(cells);

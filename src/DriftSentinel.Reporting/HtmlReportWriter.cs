@@ -1,4 +1,5 @@
 using System.Net;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Findings;
 using DriftSentinel.Core.Model;

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Model;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Model;
 
@@ -28,7 +29,11 @@ public static class MarkdownSummaryWriter
             sb.AppendLine();
         }
 
-        history?.AppendMarkdown(sb, Md, top);
+        if (history is not null)
+        {
+            AppendChanges(history, sb, Md, top);
+        }
+
         if (result.ProductionChangeCounts.Count > 0)
         {
             sb.Append("Production changes: ");
@@ -81,5 +86,23 @@ public static class MarkdownSummaryWriter
         }
 
         return sb.ToString();
+    }
+
+    private static void AppendChanges(RunHistoryReport history, StringBuilder sb, Func<string, string> md, int top)
+    {
+        top = Math.Max(top, 25); // the changes are what a nightly reader comes for
+        sb.Append("### ").AppendLine(history.Heading).AppendLine().AppendLine(history.CountsLine()).AppendLine();
+        var changes = history.Changes.ToList();
+        foreach (var (change, s) in changes.Take(top))
+        {
+            sb.Append("- **").Append(change).Append("** ").Append(s.RuleId).Append(' ').Append(md(s.Title)).Append(" (").Append(s.Fingerprint).AppendLine(")");
+        }
+
+        if (changes.Count > top)
+        {
+            sb.Append("- …and ").Append(changes.Count - top).AppendLine(" more in report.html.");
+        }
+
+        sb.AppendLine();
     }
 }

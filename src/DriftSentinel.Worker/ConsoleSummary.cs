@@ -38,6 +38,6 @@ public static class ConsoleSummary
             w.WriteLine($"  GAP {g.Status.ToText()} {ConsoleText.Safe(g.Source)} {ConsoleText.Safe(g.Scope)}: {ConsoleText.Safe(g.Detail)}");
         }
 
-        w.WriteLine($"Reports: {string.Join(", ", ReportSet.FileNames.Select(f => Path.Combine(outDir, f)))}");
+        w.WriteLine($"Reports: {string.Join(", ", OutputModules.Reports().FileNames.Select(f => Path.Combine(outDir, f)))}");
     }
 }

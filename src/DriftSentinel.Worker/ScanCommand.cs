@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using DriftSentinel.Core.Output;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Engine;
@@ -16,6 +18,9 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
 {
     /// <summary>The source modules that read and collect (tests point them at fakes).</summary>
     public SourceRegistry Sources { get; init; } = SourceModules.Default();
+
+    /// <summary>Lifecycle sinks for `scan --history` (tests add fakes); default: those the configuration declares.</summary>
+    public IReadOnlyList<IFindingLifecycleSink>? Sinks { get; init; }
 
     /// <summary>How often a progress line goes to stderr when it is not a terminal.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -48,6 +53,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
     {
         string snapshotDir;
         string baselineFile;
+        var settingsForSinks = new LiveSettings();
         DateTimeOffset asOf;
         var outDir = options.Out ?? "driftsentinel-out";
         CollectCommand.Outcome? collected = null;
@@ -59,6 +65,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             }
 
             var settings = LiveSettings.Load(options.Config, options.Sets, modules: Sources);
+            settingsForSinks = settings;
             outDir = options.Out ?? settings.Resolve(settings.Out);
             baselineFile = options.Baseline ?? (settings.Baseline is { } b ? settings.Resolve(b) : throw new UsageException("no baseline: set DriftSentinel:Baseline in the configuration or pass --baseline FILE"));
             BaselineLoader.Load(baselineFile); // a bad baseline fails before minutes of collection
@@ -123,6 +130,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources));
         RunHistoryReport? history = null;
         string? historyError = null;
+        IReadOnlyList<DeliveryOutcome> deliveries = [];
         if (options.History is { } historyStore)
         {
             // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the
@@ -132,7 +140,9 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             {
                 using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
                 store.Migrate();
-                history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow())!);
+                var sinks = new LifecycleDispatcher(Sinks ?? OutputModules.LifecycleSinks(settingsForSinks), clock);
+                history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!);
+                deliveries = sinks.DeliverPending(store, CancellationToken.None);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
             {
@@ -140,7 +150,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             }
         }
 
-        ReportSet.WriteAll(result, outDir, history);
+        OutputModules.Reports().WriteAll(result, outDir, history);
         stopwatch.Stop();
 
         // Only now that the reports exist may the next scan skip what this one read.
@@ -149,6 +159,19 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         if (history is not null)
         {
             stdout.WriteLine($"History: {history.CountsLine()}");
+        }
+
+        // A sink that failed keeps its notice for the next run; the scan's outcome does not depend on a tracker.
+        foreach (var d in deliveries)
+        {
+            if (d.Delivered)
+            {
+                stdout.WriteLine($"Sink {d.Sink}: run #{d.RunId} delivered");
+            }
+            else
+            {
+                stderr.WriteLine($"warning: lifecycle sink {ConsoleText.Safe(d.Sink)} failed run #{d.RunId} (attempt {d.Attempts}): {ConsoleText.Safe(d.Error ?? "")}; kept for a retry after {d.NextAttempt:yyyy-MM-ddTHH:mm:ssZ}");
+            }
         }
 
         if (historyError is not null)

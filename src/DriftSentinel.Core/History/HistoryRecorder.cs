@@ -10,7 +10,9 @@ public sealed record RecordedRun(HistoryRun Run, LifecycleUpdate Update, History
 public static class HistoryRecorder
 {
     /// <summary>Returns null when <paramref name="scanKey"/> names a scan that is already recorded.</summary>
-    public static RecordedRun? Record(IHistoryStore store, ScanResult result, string profile, string snapshot, DateTimeOffset startedAt, DateTimeOffset finishedAt, string? scanKey = null)
+    /// <remarks>With <paramref name="sinks"/>, the run's lifecycle notice is queued for each sink in the same transaction.</remarks>
+    public static RecordedRun? Record(IHistoryStore store, ScanResult result, string profile, string snapshot, DateTimeOffset startedAt, DateTimeOffset finishedAt, string? scanKey = null,
+        Output.LifecycleDispatcher? sinks = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(result);
@@ -27,7 +29,8 @@ public static class HistoryRecorder
             Coverage = result.Coverage,
         };
         var id = run.Id;
-        var update = store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, result.Findings, result.Coverage, triage, id, result.Run.AsOf));
+        var update = store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, result.Findings, result.Coverage, triage, id, result.Run.AsOf),
+            sinks?.Deliveries(result, profile, () => id));
         if (update is null)
         {
             return null;

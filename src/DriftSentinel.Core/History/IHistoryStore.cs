@@ -31,6 +31,9 @@ public sealed record FindingQuery
     public DateTimeOffset? Since { get; init; }
 }
 
+/// <summary>A lifecycle notice waiting for (or being delivered to) one sink; <see cref="Attempts"/> counts failures so far.</summary>
+public sealed record PendingDelivery(string Sink, long RunId, string Payload, int Attempts = 0, string? LastError = null);
+
 /// <summary>What changed between two runs.</summary>
 public sealed record RunDiff(IReadOnlyList<string> Appeared, IReadOnlyList<string> Resolved, IReadOnlyList<string> StillOpen);
 
@@ -56,7 +59,21 @@ public interface IHistoryStore : IDisposable
     /// <paramref name="evolve"/> move them on, stores the result and marks the run finished. Returns null, and changes
     /// nothing, when the run was already finished (a second evaluation of the same scan).
     /// </summary>
-    LifecycleUpdate? CompleteRun(HistoryRun run, Func<IReadOnlyDictionary<string, FindingState>, IReadOnlyDictionary<string, TriageDecision>, LifecycleUpdate> evolve);
+    /// <remarks>
+    /// <paramref name="deliveries"/> turns the update into one pending delivery per lifecycle sink, stored in the same
+    /// transaction, so a run is never recorded without its notices (nor its notices queued twice).
+    /// </remarks>
+    LifecycleUpdate? CompleteRun(HistoryRun run, Func<IReadOnlyDictionary<string, FindingState>, IReadOnlyDictionary<string, TriageDecision>, LifecycleUpdate> evolve,
+        Func<LifecycleUpdate, IReadOnlyList<PendingDelivery>>? deliveries = null);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> of a sink's undelivered notices that are due, oldest run first, for
+    /// <paramref name="lease"/> (another worker skips them meanwhile; a crashed claimant's lease lapses).
+    /// </summary>
+    IReadOnlyList<PendingDelivery> ClaimDeliveries(string sink, DateTimeOffset now, TimeSpan lease, int limit);
+
+    /// <summary>Marks a claimed delivery delivered (<paramref name="error"/> null) or failed, due again at <paramref name="retryAt"/>.</summary>
+    void FinishDelivery(string sink, long runId, DateTimeOffset now, string? error, DateTimeOffset? retryAt);
 
     void RecordTriage(TriageDecision decision);
 

@@ -1,5 +1,6 @@
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.History;
+using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Rules;
 using DriftSentinel.History;
 using DriftSentinel.Reporting;
@@ -133,7 +134,11 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules);
         cancellation.ThrowIfCancellationRequested();
 
-        var recorded = HistoryRecorder.Record(store, result, profile.Name, source, scan.CreatedAt, runtime.Clock.GetUtcNow(), scanKey: scanId);
+        var sinks = new LifecycleDispatcher(runtime.Sinks, runtime.Clock);
+        var recorded = HistoryRecorder.Record(store, result, profile.Name, source, scan.CreatedAt, runtime.Clock.GetUtcNow(), scanKey: scanId, sinks: sinks);
+
+        // Delivered whether this evaluation recorded the run or an earlier one did and died before delivering.
+        Deliver(sinks, store, cancellation);
         if (recorded is null)
         {
             // Another evaluation of this scan recorded it first (or this one did and died before finishing).
@@ -145,13 +150,28 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         }
 
         var outDir = Path.Combine(settings.Resolve(profile.Out), $"run-{recorded.Run.Id:D6}");
-        ReportSet.WriteAll(result, outDir, new RunHistoryReport(recorded));
+        OutputModules.Reports().WriteAll(result, outDir, new RunHistoryReport(recorded));
         ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());
         Directory.Delete(work, recursive: true);
         var u = recorded.Update;
         log.Recorded(
             scanId, profile.Name, recorded.Run.Id, result.Findings.Count, recorded.Run.Active, recorded.Run.Gaps, u.Appeared.Count, u.Reopened.Count, u.Resolved.Count, u.BackFromAcceptance.Count, outDir);
         runtime.OnRecorded();
+    }
+
+    private void Deliver(LifecycleDispatcher sinks, SqlHistoryStore store, CancellationToken cancellation)
+    {
+        foreach (var outcome in sinks.DeliverPending(store, cancellation))
+        {
+            if (outcome.Delivered)
+            {
+                log.SinkDelivered(outcome.Sink, outcome.RunId, outcome.Attempts);
+            }
+            else
+            {
+                log.SinkFailed(outcome.Sink, outcome.RunId, outcome.Attempts, outcome.Error, outcome.NextAttempt);
+            }
+        }
     }
 
     /// <summary>Renews the scan's lease now and every third of it while the job runs (on its own connection).</summary>

@@ -58,4 +58,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(18, LogLevel.Warning, "Could not renew the lease of scan {ScanId}: {Error}; retrying at the next beat")]
     public static partial void HeartbeatFailed(this ILogger log, string scanId, string error);
+
+    [LoggerMessage(19, LogLevel.Information, "Lifecycle sink {Sink} received run {RunId} (attempt {Attempts})")]
+    public static partial void SinkDelivered(this ILogger log, string sink, long runId, int attempts);
+
+    [LoggerMessage(20, LogLevel.Error, "Lifecycle sink {Sink} failed run {RunId} (attempt {Attempts}): {Error}; retried after {RetryAt}")]
+    public static partial void SinkFailed(this ILogger log, string sink, long runId, int attempts, string? error, DateTimeOffset? retryAt);
 }

@@ -1,3 +1,4 @@
+using DriftSentinel.Core.Output;
 using DriftSentinel.History;
 
 namespace DriftSentinel.Worker.Scheduling;
@@ -14,6 +15,9 @@ public sealed class WorkerRuntime(LiveSettings settings, TimeProvider clock)
     public LiveSettings Settings => Volatile.Read(ref _settings);
 
     public TimeProvider Clock { get; } = clock;
+
+    /// <summary>Where each recorded run's finding transitions go (tickets, notifications).</summary>
+    public IReadOnlyList<IFindingLifecycleSink> Sinks { get; init; } = OutputModules.LifecycleSinks(settings);
 
     /// <summary>This worker's name in logs and the scan ledger.</summary>
     public string Name { get; } = settings.Worker.Name ?? $"{Environment.MachineName}:{Environment.ProcessId}";

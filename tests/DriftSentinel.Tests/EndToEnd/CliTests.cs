@@ -23,7 +23,7 @@ public class CliTests
         Assert.Equal(0, code);
         Assert.Contains("DS-DEP-001", output, StringComparison.Ordinal);
         Assert.Contains("open findings", output, StringComparison.Ordinal);
-        Assert.All(DriftSentinel.Reporting.ReportSet.FileNames, f => Assert.True(File.Exists(Path.Combine(t.Path, f)), f));
+        Assert.All(DriftSentinel.Worker.OutputModules.Reports().FileNames, f => Assert.True(File.Exists(Path.Combine(t.Path, f)), f));
     }
 
     [Fact]

@@ -139,6 +139,35 @@ public abstract class HistoryStoreContract
     }
 
     [Fact]
+    public void A_runs_lifecycle_notices_are_queued_once_claimed_by_one_worker_and_retried_after_a_failure()
+    {
+        using var store = Open();
+        store.Migrate();
+        var run = new HistoryRun { Profile = "p", StartedAt = Day1, AsOf = Day1, Snapshot = "snap", ScanKey = "scan-1" };
+        run = run with { Id = store.BeginRun(run), FinishedAt = Day1.AddMinutes(1) };
+        IReadOnlyList<PendingDelivery> Queue(LifecycleUpdate u) => [new("tickets", 0, $"{u.Appeared.Count} new"), new("chat", 0, $"{u.Appeared.Count} new")];
+        Finding[] findings = [F("a", "111111111111")];
+        Assert.NotNull(store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, findings, [Read("111111111111")], triage, run.Id, Day1), Queue));
+
+        // A second evaluation of the same scan changes nothing and queues nothing.
+        Assert.Null(store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, findings, [Read("111111111111")], triage, run.Id, Day1), Queue));
+
+        var claimed = Assert.Single(store.ClaimDeliveries("tickets", Day1.AddMinutes(2), TimeSpan.FromMinutes(10), 50));
+        Assert.Equal(("1 new", run.Id, 0), (claimed.Payload, claimed.RunId, claimed.Attempts));
+        Assert.Empty(store.ClaimDeliveries("tickets", Day1.AddMinutes(3), TimeSpan.FromMinutes(10), 50)); // leased to the first claimant
+
+        store.FinishDelivery("tickets", run.Id, Day1.AddMinutes(3), "HttpRequestException: 503", Day1.AddMinutes(5));
+        Assert.Empty(store.ClaimDeliveries("tickets", Day1.AddMinutes(4), TimeSpan.FromMinutes(10), 50)); // not due yet
+        var retry = Assert.Single(store.ClaimDeliveries("tickets", Day1.AddMinutes(5), TimeSpan.FromMinutes(10), 50));
+        Assert.Equal((1, "HttpRequestException: 503"), (retry.Attempts, retry.LastError));
+        store.FinishDelivery("tickets", run.Id, Day1.AddMinutes(6), null, null);
+        Assert.Empty(store.ClaimDeliveries("tickets", Day1.AddDays(1), TimeSpan.FromMinutes(10), 50));
+
+        // The other sink's state is its own: still due, never attempted.
+        Assert.Equal(0, Assert.Single(store.ClaimDeliveries("chat", Day1.AddMinutes(6), TimeSpan.FromMinutes(10), 50)).Attempts);
+    }
+
+    [Fact]
     public void The_ledger_runs_one_scan_per_profile_completes_each_scope_once_and_closes_on_the_last()
     {
         using var store = Open();

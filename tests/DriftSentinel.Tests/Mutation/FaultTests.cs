@@ -14,7 +14,7 @@ public class FaultTests
 
     private static void AssertCompleteReportSet(string outDir)
     {
-        foreach (var name in DriftSentinel.Reporting.ReportSet.FileNames)
+        foreach (var name in DriftSentinel.Worker.OutputModules.Reports().FileNames)
         {
             Assert.True(File.Exists(Path.Combine(outDir, name)), name);
         }

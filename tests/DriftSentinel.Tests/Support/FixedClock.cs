@@ -1,7 +1,11 @@
 namespace DriftSentinel.Tests.Support;
 
-/// <summary>A clock stopped at one instant, for reproducible scans and history records.</summary>
+/// <summary>A clock stopped at one instant (moved only by <see cref="Advance"/>), for reproducible scans and history records.</summary>
 public sealed class FixedClock(DateTimeOffset now) : TimeProvider
 {
-    public override DateTimeOffset GetUtcNow() => now;
+    private DateTimeOffset _now = now;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
 }

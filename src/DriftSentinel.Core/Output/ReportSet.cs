@@ -1,12 +1,33 @@
-using System.Text;
 using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.History;
 
-namespace DriftSentinel.Reporting;
+namespace DriftSentinel.Core.Output;
 
-/// <summary>Writes the five outputs of a scan into one folder.</summary>
-public static class ReportSet
+/// <summary>
+/// The registered report writers, written together into one folder. Each output module adds its writers with one
+/// extension method (<c>AddStandardReports()</c>); the worker composes the set once.
+/// </summary>
+public sealed class ReportSet
 {
-    public static readonly string[] FileNames = ["findings.json", "findings.csv", "access-review.csv", "report.html", "summary.md"];
+    private readonly List<IReportWriter> _writers = [];
+
+    public IReadOnlyList<IReportWriter> Writers => _writers;
+
+    /// <summary>The file names, in registration order.</summary>
+    public IReadOnlyList<string> FileNames => [.. _writers.Select(w => w.FileName)];
+
+    /// <summary>Adds a writer; two writers of one file name is a wiring mistake and throws.</summary>
+    public ReportSet Add(IReportWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (_writers.Any(w => w.FileName.Equals(writer.FileName, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new InvalidOperationException($"two report writers write {writer.FileName}");
+        }
+
+        _writers.Add(writer);
+        return this;
+    }
 
     private const string LockName = ".driftsentinel.lock";
 
@@ -19,7 +40,7 @@ public static class ReportSet
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, LockName);
-        var deadline = DateTime.UtcNow + wait;
+        var waited = System.Diagnostics.Stopwatch.StartNew(); // elapsed time, not the clock: a wait, not a timestamp
         while (true)
         {
             try
@@ -30,7 +51,7 @@ public static class ReportSet
             {
                 throw new IOException($"the report folder '{folder}' is not writable: {e.Message}", e);
             }
-            catch (IOException) when (File.Exists(path) && DateTime.UtcNow < deadline)
+            catch (IOException) when (File.Exists(path) && waited.Elapsed < wait)
             {
                 Thread.Sleep(250); // another scan holds it
             }
@@ -45,10 +66,10 @@ public static class ReportSet
 
     /// <summary>
     /// Writes every report; with <paramref name="history"/> (a recorded run) they carry each finding's lifecycle and the
-    /// changes since the last run. The five files are written to a staging folder beside them and only then renamed
+    /// changes since the last run. The files are written to a staging folder beside them and only then renamed
     /// over the previous ones, so a full disk or a crash while writing leaves the previous complete set in place.
     /// </summary>
-    public static void WriteAll(ScanResult result, string folder, RunHistoryReport? history = null)
+    public void WriteAll(ScanResult result, string folder, RunHistoryReport? history = null)
     {
         Directory.CreateDirectory(folder);
         var staging = Path.Combine(folder, $".staging-{Guid.NewGuid():N}");
@@ -81,29 +102,12 @@ public static class ReportSet
         }
     }
 
-    private static void Write(ScanResult result, string folder, RunHistoryReport? history)
+    private void Write(ScanResult result, string folder, RunHistoryReport? history)
     {
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        using (var json = File.Create(Path.Combine(folder, "findings.json")))
+        foreach (var writer in _writers)
         {
-            JsonReportWriter.Write(result, json, history);
+            using var output = File.Create(Path.Combine(folder, writer.FileName));
+            writer.Write(result, history, output);
         }
-
-        using (var w = new StreamWriter(Path.Combine(folder, "findings.csv"), false, utf8))
-        {
-            CsvReportWriter.WriteFindings(result, w, history);
-        }
-
-        using (var w = new StreamWriter(Path.Combine(folder, "access-review.csv"), false, utf8))
-        {
-            CsvReportWriter.WriteAccessReview(result, w);
-        }
-
-        using (var w = new StreamWriter(Path.Combine(folder, "report.html"), false, utf8))
-        {
-            HtmlReportWriter.Write(result, w, history);
-        }
-
-        File.WriteAllText(Path.Combine(folder, "summary.md"), MarkdownSummaryWriter.Render(result, history: history), utf8);
     }
 }

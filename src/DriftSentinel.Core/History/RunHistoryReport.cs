@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text;
-using DriftSentinel.Core.History;
 
-namespace DriftSentinel.Reporting;
+namespace DriftSentinel.Core.History;
 
 /// <summary>
 /// What the history store knows about a run's findings, for the reports of a recorded run: each finding's lifecycle
@@ -32,7 +30,7 @@ public sealed class RunHistoryReport
             .Concat(Recorded.Update.Resolved.Select(s => ("resolved", s)));
 
     public string Heading => Recorded.Previous is { } p
-        ? $"Changes since run #{p.Id.ToString(CultureInfo.InvariantCulture)} ({ReportFormat.Time(p.AsOf)})"
+        ? $"Changes since run #{p.Id.ToString(CultureInfo.InvariantCulture)} ({p.AsOf.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)})"
         : "Changes since last run (first recorded run of this profile)";
 
     public string CountsLine()
@@ -41,7 +39,8 @@ public sealed class RunHistoryReport
         return $"Run #{Recorded.Run.Id.ToString(CultureInfo.InvariantCulture)} ({Recorded.Run.Profile}): {u.Appeared.Count} new, {u.Reopened.Count} reopened, {u.BackFromAcceptance.Count} back after an exception expired, {u.Resolved.Count} resolved, {u.NotVerified.Count} not verified (scope not read).";
     }
 
-    internal static string Text(FindingStatus status) => status switch
+    /// <summary>The status as the reports write it.</summary>
+    public static string Text(FindingStatus status) => status switch
     {
         FindingStatus.New => "new",
         FindingStatus.Open => "open",
@@ -50,22 +49,4 @@ public sealed class RunHistoryReport
         FindingStatus.Accepted => "accepted",
         _ => status.ToString(),
     };
-
-    internal void AppendMarkdown(StringBuilder sb, Func<string, string> md, int top)
-    {
-        top = Math.Max(top, 25); // the changes are what a nightly reader comes for
-        sb.Append("### ").AppendLine(Heading).AppendLine().AppendLine(CountsLine()).AppendLine();
-        var changes = Changes.ToList();
-        foreach (var (change, s) in changes.Take(top))
-        {
-            sb.Append("- **").Append(change).Append("** ").Append(s.RuleId).Append(' ').Append(md(s.Title)).Append(" (").Append(s.Fingerprint).AppendLine(")");
-        }
-
-        if (changes.Count > top)
-        {
-            sb.Append("- …and ").Append(changes.Count - top).AppendLine(" more in report.html.");
-        }
-
-        sb.AppendLine();
-    }
 }

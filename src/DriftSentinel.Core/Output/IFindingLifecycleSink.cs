@@ -1,0 +1,57 @@
+using DriftSentinel.Core.History;
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Core.Output;
+
+/// <summary>
+/// Receives each recorded run's finding transitions (tickets, notifications). Deliveries are at least once: a sink
+/// must make a repeated notice for the same run change nothing (key its effects on <see cref="LifecycleNotice.RunId"/>
+/// and the fingerprints). A sink that throws is retried later with its own backoff; it never costs the run, the
+/// reports, or the other sinks their delivery.
+/// </summary>
+public interface IFindingLifecycleSink
+{
+    /// <summary>Stable name: the key of this sink's delivery state in the history store.</summary>
+    string Name { get; }
+
+    void Deliver(LifecycleNotice notice, CancellationToken cancellation);
+}
+
+/// <summary>How a finding's lifecycle moved in a run.</summary>
+public enum LifecycleChange
+{
+    New,
+    StillOpen,
+    Resolved,
+    Reopened,
+    Accepted,
+    ExceptionExpired,
+}
+
+/// <summary>A finding as a sink needs it, kept with the notice so a delivery retried days later says what the run saw.</summary>
+public sealed record NoticeFinding(
+    string Fingerprint,
+    string RuleId,
+    string Title,
+    Severity Severity,
+    string? Environment,
+    string? Cloud,
+    string? Account,
+    string? Principal,
+    string? Resource,
+    string? Message,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen,
+    int TimesSeen,
+    string? AcceptedBy,
+    string? AcceptanceReason,
+    DateOnly? AcceptedUntil);
+
+/// <summary>One transition of one finding.</summary>
+public sealed record NoticeTransition(LifecycleChange Change, NoticeFinding Finding);
+
+/// <summary>What a sink receives for one recorded run.</summary>
+public sealed record LifecycleNotice(string Profile, long RunId, DateTimeOffset AsOf, int Gaps, IReadOnlyList<NoticeTransition> Transitions);
+
+/// <summary>The outcome of one sink for one run, as the CLI prints it and the worker logs it.</summary>
+public sealed record DeliveryOutcome(string Sink, long RunId, bool Delivered, int Attempts, string? Error, DateTimeOffset? NextAttempt);
