@@ -14,7 +14,7 @@ REPO = ("example", "payments")
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIB_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 READER_ROLE = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-_n = [0]
+_seen = {}
 
 
 def uid(tag):
@@ -54,12 +54,19 @@ def root_identity(account):
     return {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root", "accountId": account, "accessKeyId": ""}
 
 
+def event_key(account, time, name, identity, request):
+    """An event's id comes from what it is, not where it sits in this file: adding an event never renames another."""
+    base = f"{account}/{time}/{name}/{identity.get('arn', '')}/{json.dumps(request, sort_keys=True)}"
+    _seen[base] = _seen.get(base, 0) + 1
+    return base if _seen[base] == 1 else f"{base}#{_seen[base]}"
+
+
 def event(account, time, source, name, identity, read_only, request=None, response=None, extra=None, error=None, region="us-east-1"):
-    _n[0] += 1
+    key = event_key(account, time, name, identity, request)
     r = {"eventVersion": "1.08", "userIdentity": identity, "eventTime": time, "eventSource": source, "eventName": name,
-         "awsRegion": region, "sourceIPAddress": "203.0.113.%d" % (10 + _n[0] % 200),
+         "awsRegion": region, "sourceIPAddress": "203.0.113.%d" % (10 + int(uid("ip" + key)[:8], 16) % 200),
          "userAgent": "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64" if name != "ConsoleLogin" else "Mozilla/5.0 (X11; Linux x86_64)",
-         "requestParameters": request, "responseElements": response, "requestID": uid(f"req{_n[0]}"), "eventID": uid(f"evt{_n[0]}"),
+         "requestParameters": request, "responseElements": response, "requestID": uid("req" + key), "eventID": uid("evt" + key),
          "readOnly": read_only, "eventType": "AwsConsoleSignIn" if name == "ConsoleLogin" else "AwsApiCall", "managementEvent": True,
          "recipientAccountId": account, "eventCategory": "Management"}
     if error:

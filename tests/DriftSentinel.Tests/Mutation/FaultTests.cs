@@ -20,7 +20,7 @@ public class FaultTests
         }
 
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "findings.json")));
-        Assert.Equal(32, doc.RootElement.GetProperty("findings").GetArrayLength());
+        Assert.Equal(DemoExpectations.FindingCount, doc.RootElement.GetProperty("findings").GetArrayLength());
         Assert.EndsWith("</html>\n", File.ReadAllText(Path.Combine(outDir, "report.html")), StringComparison.Ordinal);
     }
 

@@ -62,7 +62,7 @@ public sealed class WorkerSchedulingTests
         // Run 1: everything is new.
         var run1 = await ScanNow(1);
         var afterRun1 = store.LoadStates();
-        Assert.Equal(31, afterRun1.Values.Count(s => s.Status == FindingStatus.New));
+        Assert.Equal(DemoExpectations.OpenCount, afterRun1.Values.Count(s => s.Status == FindingStatus.New));
         Assert.Empty(WorkerHost.ProfileProblems(runtime, store)); // /health: healthy
 
         // Run 2: one CloudTrail file of account 111122223333 is gone (that account is still read), and account
