@@ -60,7 +60,17 @@ public static class Program
         health.Options.Add(healthUrl);
         health.SetAction(parse => HealthProbe.Run(parse.GetValue(healthUrl)!, stdout, stderr));
 
+        var docsOut = new Option<string?>("--out") { Description = "Write the page to this file, keeping its hand-written part (default: print it)" };
+        var docsRules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
+        var docs = new Command("docs", "Render the rule catalogue page (docs/rules.md) from rules/*.yaml");
+        docs.Options.Add(docsOut);
+        docs.Options.Add(docsRules);
+        docs.SetAction(parse => RunRulesDocs(stdout, stderr, parse.GetValue(docsRules), parse.GetValue(docsOut)));
+        var rulesCommand = new Command("rules", "The rule catalogue");
+        rulesCommand.Subcommands.Add(docs);
+
         var root = new RootCommand("DriftSentinel: does our cloud and delivery setup still match what we declared?");
+        root.Subcommands.Add(rulesCommand);
         root.Subcommands.Add(scan);
         root.Subcommands.Add(collect);
         root.Subcommands.Add(worker);
@@ -107,6 +117,31 @@ public static class Program
         {
             // Exit 1 means only "findings at or above --fail-on": anything unforeseen is one clear line and exit 2.
             stderr.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    private static int RunRulesDocs(TextWriter stdout, TextWriter stderr, string? rulesFolder, string? outFile)
+    {
+        try
+        {
+            var catalogue = Core.Rules.RuleCatalogue.Load(rulesFolder ?? Core.Rules.RuleCatalogue.LocateFolder());
+            var page = Reporting.RuleCatalogueDocument.Render(catalogue, outFile is not null && File.Exists(outFile) ? File.ReadAllText(outFile) : null);
+            if (outFile is null)
+            {
+                stdout.Write(page);
+            }
+            else
+            {
+                File.WriteAllText(outFile, page);
+                stdout.WriteLine($"{outFile}: {catalogue.Rules.Count} rules");
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {ConsoleText.Safe(e.Message)}");
             return ExitCodes.Usage;
         }
     }

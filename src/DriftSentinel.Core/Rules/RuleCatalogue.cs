@@ -52,12 +52,54 @@ public sealed class DeployActionCatalogue
             : operation.Equals(pattern, StringComparison.OrdinalIgnoreCase));
 }
 
+/// <summary>Orders control ids by their numbers (A.8.2 before A.8.15; CC6.1 before CC6.10).</summary>
+internal sealed class ControlOrder : IComparer<string>
+{
+    public static readonly ControlOrder Instance = new();
+
+    public int Compare(string? x, string? y)
+    {
+        var a = (x ?? "").Split('.');
+        var b = (y ?? "").Split('.');
+        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+        {
+            var c = int.TryParse(a[i], out var m) && int.TryParse(b[i], out var n) ? m.CompareTo(n) : string.CompareOrdinal(a[i], b[i]);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return a.Length.CompareTo(b.Length);
+    }
+}
+
 /// <summary>All rule definitions and the deploy catalogue, loaded from the rules/ folder.</summary>
 public sealed class RuleCatalogue
 {
     public required IReadOnlyDictionary<string, RuleDefinition> Rules { get; init; }
     public required DeployActionCatalogue DeployActions { get; init; }
     public required string Folder { get; init; }
+
+    /// <summary>
+    /// The compliance references as data: framework ("SOC 2", "ISO 27001", "PCI DSS") → control → the rules that
+    /// produce evidence for it, each level sorted. A reference is "FRAMEWORK CONTROL", the control being its last word.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>> Compliance =>
+        _compliance ??= Rules.Values
+            .SelectMany(r => r.Compliance.Select(c => (Reference: c.Trim(), Rule: r.Id)))
+            .Where(x => x.Reference.LastIndexOf(' ') > 0)
+            .GroupBy(x => x.Reference[..x.Reference.LastIndexOf(' ')], StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => (IReadOnlyDictionary<string, IReadOnlyList<string>>)g
+                    .GroupBy(x => x.Reference[(x.Reference.LastIndexOf(' ') + 1)..], StringComparer.Ordinal)
+                    .OrderBy(c => c.Key, ControlOrder.Instance)
+                    .ToDictionary(c => c.Key, c => (IReadOnlyList<string>)[.. c.Select(x => x.Rule).Distinct().Order(StringComparer.Ordinal)], StringComparer.Ordinal),
+                StringComparer.Ordinal);
+
+    private IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>>? _compliance;
 
     public RuleDefinition this[string id] => Rules.TryGetValue(id, out var r) ? r : throw new KeyNotFoundException($"rule {id} has no catalogue entry in {Folder}");
 
