@@ -4,7 +4,6 @@ using System.IO.Compression;
 using System.Text;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Rules;
-using DriftSentinel.Reporting;
 using DriftSentinel.Worker;
 
 namespace DriftSentinel.Bench;

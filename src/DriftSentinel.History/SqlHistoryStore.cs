@@ -341,13 +341,13 @@ public sealed class SqlHistoryStore : IHistoryStore
         return claimed;
     }
 
-    public void FinishDelivery(string sink, long runId, DateTimeOffset now, string? error, DateTimeOffset? retryAt)
+    public void FinishDelivery(string sink, long runId, DateTimeOffset now, string? failure, DateTimeOffset? retryAt)
     {
-        using var command = error is null
+        using var command = failure is null
             ? Command("UPDATE lifecycle_deliveries SET delivered_at = @now, claimed_until = NULL, last_error = NULL WHERE sink = @sink AND run_id = @run", null,
                 ("now", Iso(now)), ("sink", sink), ("run", runId))
             : Command("UPDATE lifecycle_deliveries SET attempts = attempts + 1, last_error = @error, due_at = @due, claimed_until = NULL WHERE sink = @sink AND run_id = @run AND delivered_at IS NULL", null,
-                ("error", error), ("due", Iso(retryAt ?? now)), ("sink", sink), ("run", runId));
+                ("error", failure), ("due", Iso(retryAt ?? now)), ("sink", sink), ("run", runId));
         command.ExecuteNonQuery();
     }
 
@@ -438,7 +438,7 @@ public sealed class SqlHistoryStore : IHistoryStore
             .ToList();
     }
 
-    public RunDiff Diff(long from, long to)
+    public RunDiff Diff(long fromRun, long toRun)
     {
         HashSet<string> Seen(long run)
         {
@@ -453,9 +453,9 @@ public sealed class SqlHistoryStore : IHistoryStore
             return set;
         }
 
-        var a = Seen(from);
-        var b = Seen(to);
-        using var resolvedCommand = Command("SELECT DISTINCT fingerprint FROM run_findings WHERE run_id > @from AND run_id <= @to AND status = 'Resolved'", null, ("from", from), ("to", to));
+        var a = Seen(fromRun);
+        var b = Seen(toRun);
+        using var resolvedCommand = Command("SELECT DISTINCT fingerprint FROM run_findings WHERE run_id > @from AND run_id <= @to AND status = 'Resolved'", null, ("from", fromRun), ("to", toRun));
         using var reader = resolvedCommand.ExecuteReader();
         var resolved = new List<string>();
         while (reader.Read())

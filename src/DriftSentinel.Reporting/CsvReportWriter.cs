@@ -1,7 +1,7 @@
 using System.Globalization;
-using DriftSentinel.Core.History;
 using DriftSentinel.Core.Access;
 using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Reporting;

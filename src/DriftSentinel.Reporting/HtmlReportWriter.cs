@@ -1,7 +1,7 @@
 using System.Net;
-using DriftSentinel.Core.History;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Findings;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Reporting;

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using DriftSentinel.Core.History;
 using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Reporting;

@@ -1,6 +1,6 @@
 using System.Text;
-using DriftSentinel.Core.History;
 using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Reporting;

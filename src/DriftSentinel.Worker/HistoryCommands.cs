@@ -210,6 +210,8 @@ public static class HistoryCommands
 /// <summary>Who records a triage decision: --by, else the configured identity; never "unknown".</summary>
 public static class TriageIdentity
 {
+    private static readonly string[] IdentityVariables = ["DRIFTSENTINEL_USER", "USER", "USERNAME"];
+
     /// <summary>--by, else DRIFTSENTINEL_USER, USER or USERNAME from <paramref name="environment"/>; refused when none says.</summary>
     public static string Decider(string? by, Func<string, string?> environment)
     {
@@ -219,7 +221,7 @@ public static class TriageIdentity
             return by.Trim();
         }
 
-        return new[] { "DRIFTSENTINEL_USER", "USER", "USERNAME" }.Select(environment).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
+        return IdentityVariables.Select(environment).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
             ?? throw new UsageException("--by is required: no DRIFTSENTINEL_USER, USER or USERNAME in the environment to say who decides");
     }
 }

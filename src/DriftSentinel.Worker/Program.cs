@@ -7,7 +7,9 @@ namespace DriftSentinel.Worker;
 /// <summary>The driftsentinel command line.</summary>
 public static class Program
 {
+#pragma warning disable RS0030 // the composition root is the one place that picks the real clock
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error, TimeProvider.System);
+#pragma warning restore RS0030
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock) => Run(args, stdout, stderr, clock, null);
 

@@ -1,15 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using DriftSentinel.Core.Output;
-using DriftSentinel.Core.History;
 using DriftSentinel.Core.Baseline;
-using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
-using DriftSentinel.Core.Sources;
+using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Rules;
-using DriftSentinel.Reporting;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Worker;
 

@@ -1,5 +1,5 @@
-using DriftSentinel.Aws.Collection.Module;
-using DriftSentinel.Azure.Collection.Module;
+using DriftSentinel.Aws.Collection.Sources;
+using DriftSentinel.Azure.Collection.Sources;
 using DriftSentinel.Core.Sources;
 using DriftSentinel.GitHub;
 

@@ -3,10 +3,10 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using WireMock;
 using WireMock.RequestBuilders;
@@ -264,60 +264,60 @@ public sealed class FakeAwsServer : IDisposable
         switch (form.GetValueOrDefault("Action"))
         {
             case "GetAccountAuthorizationDetails":
-            {
-                using var doc = JsonDocument.Parse(data.AuthorizationDetailsJson ?? "{}");
-                var page = int.Parse(form.GetValueOrDefault("Marker") is { } m ? m["page-".Length..] : "0", CultureInfo.InvariantCulture);
-                var lists = new[] { "UserDetailList", "GroupDetailList", "RoleDetailList", "Policies" };
-                var result = new XElement(IamNs + "GetAccountAuthorizationDetailsResult");
-                var more = false;
-                foreach (var list in lists)
                 {
-                    var items = doc.RootElement.TryGetProperty(list, out var l) ? l.EnumerateArray().ToList() : [];
-                    more |= items.Count > (page + 1) * IamPageSize;
-                    result.Add(new XElement(IamNs + list, items.Skip(page * IamPageSize).Take(IamPageSize).Select(i => ToQueryXml(IamNs + "member", i))));
-                }
+                    using var doc = JsonDocument.Parse(data.AuthorizationDetailsJson ?? "{}");
+                    var page = int.Parse(form.GetValueOrDefault("Marker") is { } m ? m["page-".Length..] : "0", CultureInfo.InvariantCulture);
+                    var lists = new[] { "UserDetailList", "GroupDetailList", "RoleDetailList", "Policies" };
+                    var result = new XElement(IamNs + "GetAccountAuthorizationDetailsResult");
+                    var more = false;
+                    foreach (var list in lists)
+                    {
+                        var items = doc.RootElement.TryGetProperty(list, out var l) ? l.EnumerateArray().ToList() : [];
+                        more |= items.Count > (page + 1) * IamPageSize;
+                        result.Add(new XElement(IamNs + list, items.Skip(page * IamPageSize).Take(IamPageSize).Select(i => ToQueryXml(IamNs + "member", i))));
+                    }
 
-                result.AddFirst(new XElement(IamNs + "IsTruncated", more ? "true" : "false"));
-                if (more)
-                {
-                    result.Add(new XElement(IamNs + "Marker", $"page-{page + 1}"));
-                }
+                    result.AddFirst(new XElement(IamNs + "IsTruncated", more ? "true" : "false"));
+                    if (more)
+                    {
+                        result.Add(new XElement(IamNs + "Marker", $"page-{page + 1}"));
+                    }
 
-                return Xml(HttpStatusCode.OK, new XElement(IamNs + "GetAccountAuthorizationDetailsResponse", result, Metadata()));
-            }
+                    return Xml(HttpStatusCode.OK, new XElement(IamNs + "GetAccountAuthorizationDetailsResponse", result, Metadata()));
+                }
 
             case "GenerateCredentialReport":
-            {
-                var n = _reportGenerations.AddOrUpdate(account, 1, (_, c) => c + 1);
-                var scenario = CredentialReports.GetValueOrDefault(account);
-                var state = scenario == CredentialReportScenario.NeverCompletes ? "INPROGRESS" : n switch { 1 => "STARTED", 2 => "INPROGRESS", _ => "COMPLETE" };
-                return Xml(HttpStatusCode.OK, new XElement(IamNs + "GenerateCredentialReportResponse",
-                    new XElement(IamNs + "GenerateCredentialReportResult", new XElement(IamNs + "State", state), new XElement(IamNs + "Description", "No report exists. Starting a new report generation task")),
-                    Metadata()));
-            }
-
-            case "GetCredentialReport":
-            {
-                var scenario = CredentialReports.GetValueOrDefault(account);
-                var generations = _reportGenerations.GetValueOrDefault(account);
-                var ready = scenario != CredentialReportScenario.NeverCompletes && generations >= 3;
-                if (!ready && scenario is CredentialReportScenario.NotPresent or CredentialReportScenario.Expired or CredentialReportScenario.NeverCompletes)
                 {
-                    return generations == 0
-                        ? (scenario == CredentialReportScenario.Expired
-                            ? ErrorFor("iam", HttpStatusCode.Gone, "ReportExpired", "Credential report is expired. Generate a new one.")
-                            : ErrorFor("iam", HttpStatusCode.Gone, "ReportNotPresent", "Credential report not present. Generate a report first."))
-                        : ErrorFor("iam", HttpStatusCode.NotFound, "ReportInProgress", "Credential report generation is still in progress.");
+                    var n = _reportGenerations.AddOrUpdate(account, 1, (_, c) => c + 1);
+                    var scenario = CredentialReports.GetValueOrDefault(account);
+                    var state = scenario == CredentialReportScenario.NeverCompletes ? "INPROGRESS" : n switch { 1 => "STARTED", 2 => "INPROGRESS", _ => "COMPLETE" };
+                    return Xml(HttpStatusCode.OK, new XElement(IamNs + "GenerateCredentialReportResponse",
+                        new XElement(IamNs + "GenerateCredentialReportResult", new XElement(IamNs + "State", state), new XElement(IamNs + "Description", "No report exists. Starting a new report generation task")),
+                        Metadata()));
                 }
 
-                var age = scenario == CredentialReportScenario.Stale && !ready ? TimeSpan.FromHours(6) : TimeSpan.FromMinutes(ready ? 0 : 60);
-                return Xml(HttpStatusCode.OK, new XElement(IamNs + "GetCredentialReportResponse",
-                    new XElement(IamNs + "GetCredentialReportResult",
-                        new XElement(IamNs + "Content", Convert.ToBase64String(data.CredentialReportCsv ?? [])),
-                        new XElement(IamNs + "ReportFormat", "text/csv"),
-                        new XElement(IamNs + "GeneratedTime", (Now() - age).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))),
-                    Metadata()));
-            }
+            case "GetCredentialReport":
+                {
+                    var scenario = CredentialReports.GetValueOrDefault(account);
+                    var generations = _reportGenerations.GetValueOrDefault(account);
+                    var ready = scenario != CredentialReportScenario.NeverCompletes && generations >= 3;
+                    if (!ready && scenario is CredentialReportScenario.NotPresent or CredentialReportScenario.Expired or CredentialReportScenario.NeverCompletes)
+                    {
+                        return generations == 0
+                            ? (scenario == CredentialReportScenario.Expired
+                                ? ErrorFor("iam", HttpStatusCode.Gone, "ReportExpired", "Credential report is expired. Generate a new one.")
+                                : ErrorFor("iam", HttpStatusCode.Gone, "ReportNotPresent", "Credential report not present. Generate a report first."))
+                            : ErrorFor("iam", HttpStatusCode.NotFound, "ReportInProgress", "Credential report generation is still in progress.");
+                    }
+
+                    var age = scenario == CredentialReportScenario.Stale && !ready ? TimeSpan.FromHours(6) : TimeSpan.FromMinutes(ready ? 0 : 60);
+                    return Xml(HttpStatusCode.OK, new XElement(IamNs + "GetCredentialReportResponse",
+                        new XElement(IamNs + "GetCredentialReportResult",
+                            new XElement(IamNs + "Content", Convert.ToBase64String(data.CredentialReportCsv ?? [])),
+                            new XElement(IamNs + "ReportFormat", "text/csv"),
+                            new XElement(IamNs + "GeneratedTime", (Now() - age).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))),
+                        Metadata()));
+                }
 
             default:
                 return ErrorFor("iam", HttpStatusCode.BadRequest, "InvalidAction", $"Could not find operation {form.GetValueOrDefault("Action")} for version 2010-05-08");

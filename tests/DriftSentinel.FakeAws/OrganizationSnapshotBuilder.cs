@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.IO.Compression;
-using System.Text.Json.Nodes;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace DriftSentinel.FakeAws;
 
@@ -47,31 +47,55 @@ public static class OrganizationSnapshotBuilder
                 User(account, "legacy-batch", ["admins"], [])),
             ["GroupDetailList"] = new JsonArray(new JsonObject
             {
-                ["Path"] = "/", ["GroupName"] = "admins", ["GroupId"] = "AGPA" + account, ["Arn"] = $"arn:aws:iam::{account}:group/admins",
-                ["CreateDate"] = "2024-01-01T00:00:00Z", ["GroupPolicyList"] = new JsonArray(),
+                ["Path"] = "/",
+                ["GroupName"] = "admins",
+                ["GroupId"] = "AGPA" + account,
+                ["Arn"] = $"arn:aws:iam::{account}:group/admins",
+                ["CreateDate"] = "2024-01-01T00:00:00Z",
+                ["GroupPolicyList"] = new JsonArray(),
                 ["AttachedManagedPolicies"] = new JsonArray(new JsonObject { ["PolicyName"] = "AdministratorAccess", ["PolicyArn"] = "arn:aws:iam::aws:policy/AdministratorAccess" }),
             }),
             ["RoleDetailList"] = new JsonArray(
                 new JsonObject
                 {
-                    ["Path"] = "/", ["RoleName"] = "OrganizationAccountAccessRole", ["RoleId"] = "AROA" + account + "A", ["Arn"] = $"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-                    ["CreateDate"] = "2024-01-01T00:00:00Z", ["AssumeRolePolicyDocument"] = trust.DeepClone(), ["InstanceProfileList"] = new JsonArray(),
+                    ["Path"] = "/",
+                    ["RoleName"] = "OrganizationAccountAccessRole",
+                    ["RoleId"] = "AROA" + account + "A",
+                    ["Arn"] = $"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                    ["CreateDate"] = "2024-01-01T00:00:00Z",
+                    ["AssumeRolePolicyDocument"] = trust.DeepClone(),
+                    ["InstanceProfileList"] = new JsonArray(),
                     ["RolePolicyList"] = new JsonArray(new JsonObject { ["PolicyName"] = "admin", ["PolicyDocument"] = admin.DeepClone() }),
-                    ["AttachedManagedPolicies"] = new JsonArray(), ["Tags"] = new JsonArray(),
+                    ["AttachedManagedPolicies"] = new JsonArray(),
+                    ["Tags"] = new JsonArray(),
                     ["RoleLastUsed"] = new JsonObject { ["LastUsedDate"] = Iso(anchor.AddDays(-2)), ["Region"] = regions[0] },
                 },
                 new JsonObject
                 {
-                    ["Path"] = "/service-role/", ["RoleName"] = "reporting", ["RoleId"] = "AROA" + account + "B", ["Arn"] = $"arn:aws:iam::{account}:role/service-role/reporting",
-                    ["CreateDate"] = "2024-01-01T00:00:00Z", ["AssumeRolePolicyDocument"] = trust.DeepClone(), ["InstanceProfileList"] = new JsonArray(),
-                    ["RolePolicyList"] = new JsonArray(), ["AttachedManagedPolicies"] = new JsonArray(new JsonObject { ["PolicyName"] = "ReadOnlyS3", ["PolicyArn"] = $"arn:aws:iam::{account}:policy/ReadOnlyS3" }),
-                    ["Tags"] = new JsonArray(), ["RoleLastUsed"] = new JsonObject(),
+                    ["Path"] = "/service-role/",
+                    ["RoleName"] = "reporting",
+                    ["RoleId"] = "AROA" + account + "B",
+                    ["Arn"] = $"arn:aws:iam::{account}:role/service-role/reporting",
+                    ["CreateDate"] = "2024-01-01T00:00:00Z",
+                    ["AssumeRolePolicyDocument"] = trust.DeepClone(),
+                    ["InstanceProfileList"] = new JsonArray(),
+                    ["RolePolicyList"] = new JsonArray(),
+                    ["AttachedManagedPolicies"] = new JsonArray(new JsonObject { ["PolicyName"] = "ReadOnlyS3", ["PolicyArn"] = $"arn:aws:iam::{account}:policy/ReadOnlyS3" }),
+                    ["Tags"] = new JsonArray(),
+                    ["RoleLastUsed"] = new JsonObject(),
                 }),
             ["Policies"] = new JsonArray(new JsonObject
             {
-                ["PolicyName"] = "ReadOnlyS3", ["PolicyId"] = "ANPA" + account, ["Arn"] = $"arn:aws:iam::{account}:policy/ReadOnlyS3", ["Path"] = "/",
-                ["DefaultVersionId"] = "v2", ["AttachmentCount"] = 1, ["PermissionsBoundaryUsageCount"] = 0, ["IsAttachable"] = true,
-                ["CreateDate"] = "2024-01-01T00:00:00Z", ["UpdateDate"] = "2025-01-01T00:00:00Z",
+                ["PolicyName"] = "ReadOnlyS3",
+                ["PolicyId"] = "ANPA" + account,
+                ["Arn"] = $"arn:aws:iam::{account}:policy/ReadOnlyS3",
+                ["Path"] = "/",
+                ["DefaultVersionId"] = "v2",
+                ["AttachmentCount"] = 1,
+                ["PermissionsBoundaryUsageCount"] = 0,
+                ["IsAttachable"] = true,
+                ["CreateDate"] = "2024-01-01T00:00:00Z",
+                ["UpdateDate"] = "2025-01-01T00:00:00Z",
                 ["PolicyVersionList"] = new JsonArray(
                     new JsonObject { ["Document"] = readOnly.DeepClone(), ["VersionId"] = "v2", ["IsDefaultVersion"] = true, ["CreateDate"] = "2025-01-01T00:00:00Z" },
                     new JsonObject { ["Document"] = admin.DeepClone(), ["VersionId"] = "v1", ["IsDefaultVersion"] = false, ["CreateDate"] = "2024-01-01T00:00:00Z" }),
@@ -117,8 +141,12 @@ public static class OrganizationSnapshotBuilder
             ["eventVersion"] = "1.09",
             ["userIdentity"] = new JsonObject
             {
-                ["type"] = "IAMUser", ["principalId"] = "AIDA" + account, ["arn"] = $"arn:aws:iam::{account}:user/{user}",
-                ["accountId"] = account, ["accessKeyId"] = "AKIA" + account + "ABCD", ["userName"] = user,
+                ["type"] = "IAMUser",
+                ["principalId"] = "AIDA" + account,
+                ["arn"] = $"arn:aws:iam::{account}:user/{user}",
+                ["accountId"] = account,
+                ["accessKeyId"] = "AKIA" + account + "ABCD",
+                ["userName"] = user,
             },
             ["eventTime"] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["eventSource"] = source,
@@ -141,10 +169,15 @@ public static class OrganizationSnapshotBuilder
 
     private static JsonObject User(string account, string name, string[] groups, JsonObject[] inline) => new()
     {
-        ["Path"] = "/", ["UserName"] = name, ["UserId"] = "AIDA" + account + name.Length.ToString(CultureInfo.InvariantCulture), ["Arn"] = $"arn:aws:iam::{account}:user/{name}",
-        ["CreateDate"] = "2024-01-01T00:00:00Z", ["UserPolicyList"] = new JsonArray(inline.Select(i => (JsonNode)i).ToArray()),
+        ["Path"] = "/",
+        ["UserName"] = name,
+        ["UserId"] = "AIDA" + account + name.Length.ToString(CultureInfo.InvariantCulture),
+        ["Arn"] = $"arn:aws:iam::{account}:user/{name}",
+        ["CreateDate"] = "2024-01-01T00:00:00Z",
+        ["UserPolicyList"] = new JsonArray(inline.Select(i => (JsonNode)i).ToArray()),
         ["GroupList"] = new JsonArray(groups.Select(g => (JsonNode)JsonValue.Create(g)).ToArray()),
-        ["AttachedManagedPolicies"] = new JsonArray(), ["Tags"] = new JsonArray(),
+        ["AttachedManagedPolicies"] = new JsonArray(),
+        ["Tags"] = new JsonArray(),
     };
 
     private static JsonNode Doc(string json) => JsonNode.Parse(json)!;

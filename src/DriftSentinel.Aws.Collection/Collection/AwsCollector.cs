@@ -119,7 +119,7 @@ public sealed class AwsCollector(AwsCollectionOptions options, AwsClients client
         var accountFolder = Path.Combine(snapshotRoot, "aws", account);
         var iamFolder = Path.Combine(accountFolder, "iam");
         var iam = clients.Iam(session);
-        await _iam.CollectAuthorizationDetailsAsync(iam, account, iamFolder, coverage, ct).ConfigureAwait(false);
+        await IamCollector.CollectAuthorizationDetailsAsync(iam, account, iamFolder, coverage, ct).ConfigureAwait(false);
         await _iam.CollectCredentialReportAsync(iam, account, iamFolder, coverage, ct).ConfigureAwait(false);
 
         if (options.CloudTrail.Source == CloudTrailSource.None)

@@ -15,7 +15,7 @@ public sealed class IamCollector(CredentialReportOptions reportOptions, TimeProv
     };
 
     /// <summary>Follows IsTruncated/Marker to the end and writes the merged pages as the CLI would.</summary>
-    public async Task CollectAuthorizationDetailsAsync(IIamClient iam, string account, string iamFolder, CoverageLog coverage, CancellationToken ct)
+    public static async Task CollectAuthorizationDetailsAsync(IIamClient iam, string account, string iamFolder, CoverageLog coverage, CancellationToken ct)
     {
         var merged = new GetAccountAuthorizationDetailsResponse();
         var pages = 0;

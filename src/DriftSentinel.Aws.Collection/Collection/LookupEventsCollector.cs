@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DriftSentinel.Aws.Collection.CloudTrail;
-using DriftSentinel.Aws.Collection.Http;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 

@@ -159,7 +159,7 @@ public static partial class BaselineLoader
             };
         }).ToList();
 
-        var bgMap = ctx.Map(ctx.Node(top, "break_glass"), "break_glass", ["aws_roles", "azure_principals", "ticket_pattern", "max_session_hours"], []);
+        var bgMap = ctx.Map(Context.Node(top, "break_glass"), "break_glass", ["aws_roles", "azure_principals", "ticket_pattern", "max_session_hours"], []);
         var breakGlass = new BreakGlassDeclaration
         {
             AwsRoles = ctx.Globs(bgMap, "aws_roles", "break_glass"),
@@ -176,7 +176,7 @@ public static partial class BaselineLoader
         }).ToList();
 
         var defaults = new PrivilegedDeclaration();
-        var privMap = ctx.Map(ctx.Node(top, "privileged"), "privileged", ["aws_policies", "aws_actions", "azure_roles"], []);
+        var privMap = ctx.Map(Context.Node(top, "privileged"), "privileged", ["aws_policies", "aws_actions", "azure_roles"], []);
         var privileged = new PrivilegedDeclaration
         {
             AwsPolicies = privMap.ContainsKey("aws_policies") ? ctx.Strings(privMap, "aws_policies", "privileged") : defaults.AwsPolicies,
@@ -184,7 +184,7 @@ public static partial class BaselineLoader
             AzureRoles = privMap.ContainsKey("azure_roles") ? ctx.Strings(privMap, "azure_roles", "privileged") : defaults.AzureRoles,
         };
 
-        var thrMap = ctx.Map(ctx.Node(top, "thresholds"), "thresholds", ["stale_after_days", "access_key_max_age_days", "max_elevation_hours", "deploy_match_window_minutes", "max_exception_days"], []);
+        var thrMap = ctx.Map(Context.Node(top, "thresholds"), "thresholds", ["stale_after_days", "access_key_max_age_days", "max_elevation_hours", "deploy_match_window_minutes", "max_exception_days"], []);
         var t = new Thresholds();
         var thresholds = new Thresholds
         {
@@ -225,7 +225,7 @@ public static partial class BaselineLoader
 
     private static IdentityGlobs ReadIdentityGlobs(Context ctx, YamlMappingNode top, string key)
     {
-        var m = ctx.Map(ctx.Node(top, key), key, ["aws_roles", "azure_principals"], []);
+        var m = ctx.Map(Context.Node(top, key), key, ["aws_roles", "azure_principals"], []);
         return new IdentityGlobs { AwsRoles = ctx.Globs(m, "aws_roles", key), AzurePrincipals = ctx.Globs(m, "azure_principals", key) };
     }
 
@@ -372,7 +372,7 @@ public static partial class BaselineLoader
 
         private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
-        public YamlNode? Node(YamlMappingNode map, string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
+        public static YamlNode? Node(YamlMappingNode map, string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
 
         public YamlMappingNode Map(YamlNode? node, string path, string[] allowed, string[] required)
         {

@@ -1,6 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Text.Json;
-using DriftSentinel.Core.Collection;
+using System.Text.Json.Serialization;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Sources;

@@ -1,5 +1,3 @@
-using DriftSentinel.Core.Collection;
-
 namespace DriftSentinel.Core.Collection;
 
 /// <summary>Counters a long collection shows as progress and reports at the end. Thread-safe.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using DriftSentinel.Core.Collection;
 
 namespace DriftSentinel.Core.Collection;
 

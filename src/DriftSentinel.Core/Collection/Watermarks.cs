@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DriftSentinel.Core.Collection;
 
 namespace DriftSentinel.Core.Collection;
 

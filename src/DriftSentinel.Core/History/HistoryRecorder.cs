@@ -1,5 +1,4 @@
 using DriftSentinel.Core.Engine;
-using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.History;
 

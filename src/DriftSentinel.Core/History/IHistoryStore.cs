@@ -72,8 +72,8 @@ public interface IHistoryStore : IDisposable
     /// </summary>
     IReadOnlyList<PendingDelivery> ClaimDeliveries(string sink, DateTimeOffset now, TimeSpan lease, int limit);
 
-    /// <summary>Marks a claimed delivery delivered (<paramref name="error"/> null) or failed, due again at <paramref name="retryAt"/>.</summary>
-    void FinishDelivery(string sink, long runId, DateTimeOffset now, string? error, DateTimeOffset? retryAt);
+    /// <summary>Marks a claimed delivery delivered (<paramref name="failure"/> null) or failed, due again at <paramref name="retryAt"/>.</summary>
+    void FinishDelivery(string sink, long runId, DateTimeOffset now, string? failure, DateTimeOffset? retryAt);
 
     void RecordTriage(TriageDecision decision);
 
@@ -84,5 +84,5 @@ public interface IHistoryStore : IDisposable
 
     IReadOnlyList<FindingState> ListFindings(FindingQuery query);
 
-    RunDiff Diff(long from, long to);
+    RunDiff Diff(long fromRun, long toRun);
 }

@@ -1,4 +1,3 @@
-using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.Output;

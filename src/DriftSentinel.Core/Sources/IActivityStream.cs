@@ -1,5 +1,4 @@
 using DriftSentinel.Core.Model;
-using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Core.Sources;
 

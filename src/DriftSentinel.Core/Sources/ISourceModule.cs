@@ -1,6 +1,5 @@
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Model;
-using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Core.Sources;
 

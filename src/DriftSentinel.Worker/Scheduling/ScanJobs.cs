@@ -3,7 +3,6 @@ using DriftSentinel.Core.History;
 using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Rules;
 using DriftSentinel.History;
-using DriftSentinel.Reporting;
 using Hangfire;
 using Hangfire.Server;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
-using DriftSentinel.Core.Sources;
 using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

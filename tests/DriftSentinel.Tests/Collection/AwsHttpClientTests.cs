@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Amazon.Runtime;
 using DriftSentinel.Aws.Collection.CloudTrail;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DriftSentinel.Aws.Collection.Collection;
-using DriftSentinel.Aws.Collection.Module;
-using DriftSentinel.Azure.Collection.Module;
+using DriftSentinel.Aws.Collection.Sources;
+using DriftSentinel.Azure.Collection.Sources;
 using DriftSentinel.FakeAws;
 using DriftSentinel.Tests.Support;
 using DriftSentinel.Worker;

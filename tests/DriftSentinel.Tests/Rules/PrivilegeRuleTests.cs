@@ -1,4 +1,3 @@
-using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Rules.Checks;
 using DriftSentinel.Tests.Support;
 using static DriftSentinel.Tests.Support.InventoryFiles;

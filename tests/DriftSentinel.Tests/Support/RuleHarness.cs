@@ -4,8 +4,8 @@ using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Findings;
 using DriftSentinel.Core.Model;
-using DriftSentinel.Core.Sources;
 using DriftSentinel.Core.Rules;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Tests.Support;
 

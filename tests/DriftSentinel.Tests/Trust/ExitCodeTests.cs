@@ -1,6 +1,5 @@
 using DriftSentinel.Tests.EndToEnd;
 using DriftSentinel.Tests.Support;
-using DriftSentinel.Worker;
 
 namespace DriftSentinel.Tests.Trust;
 

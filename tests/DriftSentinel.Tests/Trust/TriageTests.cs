@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DriftSentinel.Tests.EndToEnd;
 using DriftSentinel.Tests.Support;
 using DriftSentinel.Worker;
 

@@ -6,6 +6,8 @@ namespace DriftSentinel.Tests.Worker;
 /// <summary>Worker configurations and snapshot copies for the scheduling tests.</summary>
 internal static class WorkerTestSupport
 {
+    private static readonly JsonSerializerOptions ConfigJson = new() { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public static string Demo => Path.Combine(TestPaths.RepositoryRoot, "demo");
 
     public static DateTimeOffset DemoAsOf => DateTimeOffset.Parse(File.ReadAllText(Path.Combine(Demo, "as-of.txt")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
@@ -53,7 +55,7 @@ internal static class WorkerTestSupport
             },
         };
         var path = Path.Combine(folder, "worker.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+        File.WriteAllText(path, JsonSerializer.Serialize(config, ConfigJson));
         return path;
     }
 

@@ -74,19 +74,19 @@ public sealed class RootAccountUseCheck : Rule
 
     private Finding Make(RuleContext context, string title, string? env, string account, CredentialReportRow root, string what, string resource, string message,
         DateTimeOffset? first, DateTimeOffset? last, EvidenceRef evidence) => new()
-    {
-        Fingerprint = Finding.MakeFingerprint(Id, what, account),
-        RuleId = Id,
-        Title = title,
-        Severity = context.Severity(Id),
-        Cloud = Cloud.Aws,
-        Environment = env,
-        Account = account,
-        Principal = root.Arn,
-        Resource = resource,
-        FirstSeen = first,
-        LastSeen = last,
-        Message = message,
-        Evidence = [evidence],
-    };
+        {
+            Fingerprint = Finding.MakeFingerprint(Id, what, account),
+            RuleId = Id,
+            Title = title,
+            Severity = context.Severity(Id),
+            Cloud = Cloud.Aws,
+            Environment = env,
+            Account = account,
+            Principal = root.Arn,
+            Resource = resource,
+            FirstSeen = first,
+            LastSeen = last,
+            Message = message,
+            Evidence = [evidence],
+        };
 }

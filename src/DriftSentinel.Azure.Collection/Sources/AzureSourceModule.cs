@@ -5,7 +5,7 @@ using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Sources;
 
-namespace DriftSentinel.Azure.Collection.Module;
+namespace DriftSentinel.Azure.Collection.Sources;
 
 /// <summary>
 /// Azure and Entra: azure/SUBSCRIPTION/… and entra/TENANT/… read by <see cref="AzureSnapshotReader"/>, collected live

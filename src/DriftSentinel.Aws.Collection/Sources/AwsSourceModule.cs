@@ -8,7 +8,7 @@ using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Sources;
 
-namespace DriftSentinel.Aws.Collection.Module;
+namespace DriftSentinel.Aws.Collection.Sources;
 
 /// <summary>AWS: aws/ACCOUNT/{iam,cloudtrail} read by <see cref="AwsSnapshotReader"/>, collected live from section DriftSentinel:Aws.</summary>
 public sealed class AwsSourceModule(Func<AWSCredentials>? credentials = null) : ISourceModule
