@@ -112,6 +112,7 @@ public static class CloudTrailRecordMapper
             RequestedDurationSeconds = int.TryParse(durationText, out var d) ? d : null,
             UserAgent = userAgent,
             SourceIp = r.Str("sourceIPAddress"),
+            Parameters = RequestParameters.From(req),
             Source = source,
         };
     }

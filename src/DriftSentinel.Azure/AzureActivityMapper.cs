@@ -71,6 +71,7 @@ public static class AzureActivityMapper
             Resource = resourceId,
             Category = e.Path("category")?.Str("value") ?? e.Str("category"),
             SourceIp = e.PathStr("httpRequest", "clientIpAddress") ?? e.PathStr("http_request", "client_ip_address") ?? e.Str("callerIpAddress"),
+            Parameters = RequestParameters.From(e.Prop("properties")),
             Source = source,
         };
     }

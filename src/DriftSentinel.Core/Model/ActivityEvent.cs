@@ -98,5 +98,13 @@ public sealed record ActivityEvent
     /// <summary>Application used (Entra sign-ins).</summary>
     public string? Application { get; init; }
 
+    /// <summary>
+    /// The request's parameters as the source recorded them (CloudTrail <c>requestParameters</c>, the Activity Log's
+    /// <c>properties</c>): top-level names to scalar text or compact JSON, bounded (<see cref="RequestParameters"/>) so
+    /// a rule can read a field without a change to this model. Raw input: a finding that shows one goes through
+    /// <c>Redaction</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = RequestParameters.None;
+
     public required SourceLocation Source { get; init; }
 }

@@ -36,8 +36,15 @@ public class KilledWorkerRecoveryTests
                 return null;
             }
 
-            using var s = SqlHistoryStore.Open(db);
-            return new ScanLedger(s).ListScans("nightly").OrderBy(x => x.CreatedAt).FirstOrDefault();
+            try
+            {
+                using var s = SqlHistoryStore.Open(db);
+                return new ScanLedger(s).ListScans("nightly").OrderBy(x => x.CreatedAt).FirstOrDefault();
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                return null; // the worker is still creating the schema
+            }
         }
 
         string firstId;
