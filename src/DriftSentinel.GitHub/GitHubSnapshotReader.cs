@@ -30,7 +30,7 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
 
     private static void ReadRepository(string root, string dir, string repo, ScanInput input)
     {
-        var inv = input.Inventory.Repository(repo);
+        var inv = input.Inventory.Repository(PipelineProviders.GitHub, repo);
         SnapshotFiles.Read(root, Path.Combine(dir, "runs.json"), "github.runs", repo, input, (p, d) => ReadRuns(p, d, repo, inv));
         SnapshotFiles.Read(root, Path.Combine(dir, "deployments.json"), "github.deployments", repo, input, (p, d) => ReadDeployments(root, p, d, repo, inv, input));
         SnapshotFiles.Read(root, Path.Combine(dir, "environments.json"), "github.environments", repo, input, (p, d) => ReadEnvironments(p, d, repo, inv));
@@ -132,9 +132,11 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
             });
 
             var runId = statuses.Select(s => RunIdOf(s.LogUrl) ?? RunIdOf(s.TargetUrl)).FirstOrDefault(x => x is not null);
+            var run = runId is { } r && inv.Runs.TryGetValue(r, out var found) ? found : null;
             inv.Deployments.Add(new PipelineDeployment
             {
                 Id = id,
+                Provider = PipelineProviders.GitHub,
                 Repository = repo,
                 Environment = d.Str("environment") ?? "",
                 Sha = d.Str("sha") ?? throw new InputFormatException(display, $"[{i}]", "required field 'sha' is missing"),
@@ -143,6 +145,7 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
                 CreatedAt = d.Time("created_at") ?? throw new InputFormatException(display, $"[{i}]", "required field 'created_at' is missing or not a time"),
                 Statuses = statuses,
                 RunId = runId,
+                TriggeredBy = run?.TriggeringActor ?? run?.Actor,
                 Source = new SourceLocation(display, $"[{i}] id {id}"),
             });
             n++;
@@ -193,8 +196,13 @@ public sealed partial class GitHubSnapshotReader : ISnapshotReader
             var reviewers = reviewerRule.ValueKind == JsonValueKind.Undefined
                 ? []
                 : reviewerRule.Prop("reviewers").Items().Select(r => r.PathStr("reviewer", "login") ?? r.PathStr("reviewer", "slug") ?? "").Where(x => x.Length > 0).ToList();
+            var branchPolicy = e.Prop("deployment_branch_policy");
             inv.Environments.Add(new PipelineEnvironment(repo, e.Str("name") ?? "", reviewers, reviewerRule.ValueKind != JsonValueKind.Undefined,
-                reviewerRule.ValueKind != JsonValueKind.Undefined && reviewerRule.Bool("prevent_self_review") == true));
+                reviewerRule.ValueKind != JsonValueKind.Undefined && reviewerRule.Bool("prevent_self_review") == true)
+            {
+                AdminBypass = e.Bool("can_admins_bypass"),
+                BranchPolicy = branchPolicy?.Bool("protected_branches") == true ? "protected branches" : branchPolicy?.Bool("custom_branch_policies") == true ? "custom" : null,
+            });
             n++;
         }
 

@@ -22,19 +22,19 @@ public sealed class GitHubSourceModule : ISourceModule
         var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var env in baseline.Environments)
         {
-            foreach (var declaredEnvironment in env.GitHubEnvironments.Distinct(StringComparer.OrdinalIgnoreCase))
+            foreach (var target in env.DeployTargets.Where(t => t.Provider == PipelineProviders.GitHub).DistinctBy(t => t.Display, StringComparer.OrdinalIgnoreCase))
             {
-                CheckEnvironment(declaredEnvironment, DeclaredScopes.Describe(env), input, (scope, comparison) => DeclaredScopes.Mentioned(input, scope, comparison) || !reported.Add(scope));
+                CheckEnvironment(target, DeclaredScopes.Describe(env), input, (scope, comparison) => DeclaredScopes.Mentioned(input, scope, comparison) || !reported.Add(scope));
             }
         }
     }
 
-    private static void CheckEnvironment(string declaredEnvironment, string declared, ScanInput input, Func<string, StringComparison, bool> mentioned)
+    private static void CheckEnvironment(PipelineTarget target, string declared, ScanInput input, Func<string, StringComparison, bool> mentioned)
     {
-        var colon = declaredEnvironment.LastIndexOf(':');
-        var repository = colon < 0 ? declaredEnvironment : declaredEnvironment[..colon];
-        var environment = colon < 0 ? null : declaredEnvironment[(colon + 1)..];
-        if (!input.Inventory.Repositories.TryGetValue(repository, out var repo))
+        var declaredEnvironment = target.Display;
+        var repository = target.Project;
+        var environment = target.Environment;
+        if (input.Inventory.Project(target.Provider, repository) is not { } repo)
         {
             if (!mentioned(repository, StringComparison.OrdinalIgnoreCase))
             {

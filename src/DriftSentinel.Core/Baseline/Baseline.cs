@@ -28,12 +28,13 @@ public sealed class OrganizationBaseline
     public EnvironmentDeclaration? EnvironmentOfSubscription(string? subscriptionId) =>
         subscriptionId is null ? null : Environments.FirstOrDefault(e => e.AzureSubscriptions.Any(s => s.Equals(subscriptionId, StringComparison.OrdinalIgnoreCase)));
 
-    public EnvironmentDeclaration? EnvironmentOfGitHub(string repository, string environment) =>
-        Environments.FirstOrDefault(e => e.GitHubEnvironments.Any(g => g.Equals($"{repository}:{environment}", StringComparison.OrdinalIgnoreCase)));
+    /// <summary>The environment a pipeline environment (provider, project, environment name) is declared in.</summary>
+    public EnvironmentDeclaration? EnvironmentOfPipeline(string provider, string project, string environment) =>
+        Environments.FirstOrDefault(e => e.DeployTargets.Any(t => t.IsEnvironment(provider, project, environment)));
 
     /// <summary>
     /// True when a coverage scope belongs to something the baseline declares: an AWS account, an Azure subscription,
-    /// a GitHub repository or repository:environment (scopes such as "owner/repo run 5002" included).
+    /// a pipeline project or project:environment (scopes such as "owner/repo run 5002" included).
     /// </summary>
     public bool DeclaresScope(string scope)
     {
@@ -45,10 +46,10 @@ public sealed class OrganizationBaseline
                 return true;
             }
 
-            foreach (var declared in env.GitHubEnvironments)
+            foreach (var target in env.DeployTargets)
             {
-                var colon = declared.LastIndexOf(':');
-                var repository = colon < 0 ? declared : declared[..colon];
+                var declared = target.Display;
+                var repository = target.Project;
                 if (scope.Equals(declared, StringComparison.OrdinalIgnoreCase) || scope.Equals(repository, StringComparison.OrdinalIgnoreCase)
                     || scope.StartsWith(repository + " ", StringComparison.OrdinalIgnoreCase) || scope.StartsWith(repository + ":", StringComparison.OrdinalIgnoreCase))
                 {
@@ -88,7 +89,7 @@ public sealed class OrganizationBaseline
         {
             Cloud.Aws => p.Aws,
             Cloud.Azure or Cloud.Entra => p.Azure,
-            Cloud.GitHub => p.GitHub,
+            Cloud.GitHub or Cloud.GitLab or Cloud.AzureDevOps => p.CiUsers.Where(u => PipelineProviders.CloudOf(u.Provider) == cloud).Select(u => u.Login),
             _ => [],
         }).Any(i => i.Equals(identity, StringComparison.OrdinalIgnoreCase)) || p.Id.Equals(identity, StringComparison.OrdinalIgnoreCase));
     }
@@ -105,7 +106,9 @@ public sealed record EnvironmentDeclaration
 
     /// <summary>Entra tenants whose sign-ins belong to this environment's evidence; declared so a missing export is a gap.</summary>
     public IReadOnlyList<string> EntraTenants { get; init; } = [];
-    public IReadOnlyList<string> GitHubEnvironments { get; init; } = [];
+
+    /// <summary>Pipeline environments that deploy into this environment (deploy_targets, or the github_environments alias).</summary>
+    public IReadOnlyList<PipelineTarget> DeployTargets { get; init; } = [];
 
     /// <summary>Azure identities that belong to this environment (its managed identities and service principals).</summary>
     public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
@@ -118,7 +121,9 @@ public sealed record DeployerDeclaration
     public required string Name { get; init; }
     public IReadOnlyList<Glob> AwsRoles { get; init; } = [];
     public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
-    public IReadOnlyList<string> GitHubRepositories { get; init; } = [];
+
+    /// <summary>The pipeline projects whose runs this deployer's changes are matched to (pipelines, or github_repositories); empty: any.</summary>
+    public IReadOnlyList<PipelineTarget> Pipelines { get; init; } = [];
 }
 
 /// <summary>Emergency identities and the conditions of their use.</summary>
@@ -145,8 +150,8 @@ public sealed record IdentityGlobs
     public bool MatchesAzure(params string?[] ids) => ids.Any(id => id is not null && AzurePrincipals.Any(g => g.IsMatch(id)));
 }
 
-/// <summary>One person's identities across systems.</summary>
-public sealed record PersonDeclaration(string Id, IReadOnlyList<string> Aws, IReadOnlyList<string> Azure, IReadOnlyList<string> GitHub);
+/// <summary>One person's identities across systems; <see cref="CiUsers"/> are their pipeline logins (ci_users, or the github alias).</summary>
+public sealed record PersonDeclaration(string Id, IReadOnlyList<string> Aws, IReadOnlyList<string> Azure, IReadOnlyList<PipelineIdentity> CiUsers);
 
 /// <summary>What counts as privileged.</summary>
 public sealed record PrivilegedDeclaration

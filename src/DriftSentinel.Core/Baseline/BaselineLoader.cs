@@ -144,18 +144,18 @@ public static partial class BaselineLoader
         Unique("AWS account", e => e.AwsAccounts, StringComparer.Ordinal);
         Unique("Azure subscription", e => e.AzureSubscriptions, StringComparer.OrdinalIgnoreCase);
         Unique("Entra tenant", e => e.EntraTenants, StringComparer.OrdinalIgnoreCase);
-        Unique("GitHub environment", e => e.GitHubEnvironments, StringComparer.OrdinalIgnoreCase);
+        Unique("pipeline environment", e => e.DeployTargets.Select(t => t.ToString()), StringComparer.OrdinalIgnoreCase);
 
         var deployers = ctx.List(top, "deployers", "").Select((n, i) =>
         {
             var p = $"deployers[{i}]";
-            var m = ctx.Map(n, p, ["name", "aws_roles", "azure_principals", "github_repositories"], ["name"]);
+            var m = ctx.Map(n, p, ["name", "aws_roles", "azure_principals", "pipelines", "github_repositories"], ["name"]);
             return new DeployerDeclaration
             {
                 Name = ctx.String(m, "name", p) ?? "",
                 AwsRoles = ctx.Globs(m, "aws_roles", p),
                 AzurePrincipals = ctx.Globs(m, "azure_principals", p),
-                GitHubRepositories = ctx.Strings(m, "github_repositories", p),
+                Pipelines = [.. Targets(ctx, m, "pipelines", p, withEnvironment: false, null), .. Targets(ctx, m, "github_repositories", p, withEnvironment: false, PipelineProviders.GitHub)],
             };
         }).ToList();
 
@@ -171,8 +171,20 @@ public static partial class BaselineLoader
         var people = ctx.List(top, "people", "").Select((n, i) =>
         {
             var p = $"people[{i}]";
-            var m = ctx.Map(n, p, ["id", "aws", "azure", "github"], ["id"]);
-            return new PersonDeclaration(ctx.String(m, "id", p) ?? "", ctx.Strings(m, "aws", p), ctx.Strings(m, "azure", p), ctx.Strings(m, "github", p));
+            var m = ctx.Map(n, p, ["id", "aws", "azure", "ci_users", "github"], ["id"]);
+            var ciUsers = ctx.Strings(m, "ci_users", p).Select((u, j) =>
+            {
+                var colon = u.IndexOf(':', StringComparison.Ordinal);
+                if (colon <= 0 || colon == u.Length - 1 || !PipelineProviders.All.Contains(u[..colon].ToLowerInvariant()))
+                {
+                    ctx.Error(m["ci_users"], $"{p}.ci_users[{j}]", $"'{u}' is not provider:login (provider one of {string.Join(", ", PipelineProviders.All)})");
+                    return null;
+                }
+
+                return new PipelineIdentity(u[..colon].ToLowerInvariant(), u[(colon + 1)..]);
+            }).OfType<PipelineIdentity>();
+            return new PersonDeclaration(ctx.String(m, "id", p) ?? "", ctx.Strings(m, "aws", p), ctx.Strings(m, "azure", p),
+                [.. ciUsers, .. ctx.Strings(m, "github", p).Select(login => new PipelineIdentity(PipelineProviders.GitHub, login))]);
         }).ToList();
 
         var defaults = new PrivilegedDeclaration();
@@ -231,7 +243,7 @@ public static partial class BaselineLoader
 
     private static EnvironmentDeclaration? ReadEnvironment(Context ctx, YamlNode node, string path)
     {
-        var m = ctx.Map(node, path, ["name", "tier", "promotes_to", "aws_accounts", "azure_subscriptions", "entra_tenants", "github_environments", "azure_principals"], ["name", "tier"]);
+        var m = ctx.Map(node, path, ["name", "tier", "promotes_to", "aws_accounts", "azure_subscriptions", "entra_tenants", "deploy_targets", "github_environments", "azure_principals"], ["name", "tier"]);
         var tierText = ctx.String(m, "tier", path);
         Tier tier = Tier.NonProduction;
         if (tierText is not null)
@@ -276,6 +288,7 @@ public static partial class BaselineLoader
             }
         }
 
+        // github_environments is the alias of deploy_targets for GitHub: "owner/repo:environment" without the prefix.
         var ghEnvs = ctx.Strings(m, "github_environments", path);
         for (var i = 0; i < ghEnvs.Count; i++)
         {
@@ -284,6 +297,9 @@ public static partial class BaselineLoader
                 ctx.Error(m["github_environments"], $"{path}.github_environments[{i}]", $"'{ghEnvs[i]}' is not owner/repo:environment");
             }
         }
+
+        List<PipelineTarget> deployTargets = [.. Targets(ctx, m, "deploy_targets", path, withEnvironment: true, null),
+            .. ghEnvs.Where(g => GitHubEnvironment().IsMatch(g)).Select(g => PipelineTarget.Parse(g, withEnvironment: true, PipelineProviders.GitHub)).OfType<PipelineTarget>()];
 
         var name = ctx.String(m, "name", path);
         return name is null ? null : new EnvironmentDeclaration
@@ -294,9 +310,27 @@ public static partial class BaselineLoader
             AwsAccounts = accounts,
             AzureSubscriptions = subscriptions,
             EntraTenants = tenants,
-            GitHubEnvironments = ghEnvs,
+            DeployTargets = deployTargets,
             AzurePrincipals = ctx.Globs(m, "azure_principals", path),
         };
+    }
+
+    /// <summary>A list of provider:project[:environment] entries; a bad one is an error naming its index.</summary>
+    private static IEnumerable<PipelineTarget> Targets(Context ctx, YamlMappingNode m, string key, string path, bool withEnvironment, string? defaultProvider)
+    {
+        var texts = ctx.Strings(m, key, path);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (PipelineTarget.Parse(texts[i], withEnvironment, defaultProvider) is { } target)
+            {
+                yield return target;
+            }
+            else
+            {
+                ctx.Error(m[key], $"{path}.{key}[{i}]", $"'{texts[i]}' is not {(defaultProvider is null ? "provider:" : "")}{(withEnvironment ? "project:environment" : "project")} "
+                    + $"(provider one of {string.Join(", ", PipelineProviders.All)}; project a path such as owner/repo or group/subgroup/project)");
+            }
+        }
     }
 
     private static FindingException? ReadException(Context ctx, YamlNode node, string path)

@@ -7,6 +7,8 @@ public enum Cloud
     Azure,
     Entra,
     GitHub,
+    GitLab,
+    AzureDevOps,
 }
 
 /// <summary>Whether an environment is production.</summary>
@@ -55,6 +57,8 @@ public static class EnumText
         Cloud.Azure => "azure",
         Cloud.Entra => "entra",
         Cloud.GitHub => "github",
+        Cloud.GitLab => "gitlab",
+        Cloud.AzureDevOps => "azure-devops",
         _ => c.ToString(),
     };
 

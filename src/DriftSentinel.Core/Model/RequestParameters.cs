@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DriftSentinel.Core.Io;
 
 namespace DriftSentinel.Core.Model;
 
@@ -35,7 +36,10 @@ public static class RequestParameters
                 break;
             }
 
-            var text = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+            // Tolerant of invalid UTF-8 and lone surrogates, like every other string read (U+FFFD in their place).
+            var text = p.Value.ValueKind == JsonValueKind.String
+                ? p.Value.Text()
+                : System.Text.Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(p.Value));
             kept.TryAdd(p.Name, text.Length <= MaxValueLength ? text : string.Concat(text.AsSpan(0, MaxValueLength - 1), "…"));
         }
 

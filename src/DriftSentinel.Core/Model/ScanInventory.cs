@@ -7,6 +7,7 @@ public sealed class ScanInventory
 {
     public Dictionary<string, AwsAccountInventory> AwsAccounts { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, AzureSubscriptionInventory> AzureSubscriptions { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Pipeline projects keyed by provider and path (github:example/payments); see <see cref="Project"/>.</summary>
     public Dictionary<string, PipelineRepositoryInventory> Repositories { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Entra object id → user principal name or display name, from whatever export names the principal.</summary>
@@ -42,16 +43,22 @@ public sealed class ScanInventory
         return inv;
     }
 
-    public PipelineRepositoryInventory Repository(string fullName)
+    /// <summary>The project's inventory, created on first use; keyed by provider and path.</summary>
+    public PipelineRepositoryInventory Repository(string provider, string fullName)
     {
-        if (!Repositories.TryGetValue(fullName, out var inv))
+        var key = PipelineTarget.Key(provider, fullName);
+        if (!Repositories.TryGetValue(key, out var inv))
         {
-            inv = new PipelineRepositoryInventory(fullName);
-            Repositories[fullName] = inv;
+            inv = new PipelineRepositoryInventory(provider, fullName);
+            Repositories[key] = inv;
         }
 
         return inv;
     }
+
+    /// <summary>A project's inventory by provider and path, or null.</summary>
+    public PipelineRepositoryInventory? Project(string provider, string fullName) =>
+        Repositories.GetValueOrDefault(PipelineTarget.Key(provider, fullName));
 }
 
 /// <summary>What a scan evaluates: the inventory, the event streams and what was (not) read.</summary>

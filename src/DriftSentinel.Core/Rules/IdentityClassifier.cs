@@ -14,6 +14,57 @@ public sealed class IdentityClassifier(OrganizationBaseline baseline, ScanInvent
         ? []
         : inventory.AwsAccounts.Values.SelectMany(a => a.CredentialReport).Where(r => !r.IsRoot && !r.PasswordEnabled).Select(r => r.Arn).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>The identity an event's actor is matched against in the baseline: the role behind an AWS session, else the actor.</summary>
+    public static string PrincipalOf(ActivityEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Cloud == Cloud.Aws ? e.Actor.EffectiveId : e.Actor.Id;
+    }
+
+    /// <summary>Is the event's actor a declared break-glass identity (AWS role, Azure principal by id or name)?</summary>
+    public bool IsBreakGlass(ActivityEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(e.Actor.EffectiveId) : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName);
+    }
+
+    /// <summary>Does the event assume a declared break-glass role (the session's start, judged by DS-ACC-002)?</summary>
+    public bool AssumesBreakGlass(ActivityEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Cloud == Cloud.Aws && e.Action.StartsWith("AssumeRole", StringComparison.Ordinal) && baseline.BreakGlass.IsAws(e.TargetRoleArn);
+    }
+
+    /// <summary>Is the event's actor declared under human_access (sanctioned human access to production)?</summary>
+    public bool IsDeclaredHumanAccess(ActivityEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Cloud == Cloud.Aws ? baseline.HumanAccess.MatchesAws(e.Actor.EffectiveId) : baseline.HumanAccess.MatchesAzure(e.Actor.Id, e.Actor.DisplayName);
+    }
+
+    /// <summary>The deployer the event's actor belongs to, whatever the cloud; null for anyone else.</summary>
+    public DeployerDeclaration? DeployerOf(ActivityEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Cloud == Cloud.Aws ? baseline.AwsDeployer(e.Actor.EffectiveId) : baseline.AzureDeployer(e.Actor.Id) ?? baseline.AzureDeployer(e.Actor.DisplayName);
+    }
+
+    /// <summary>
+    /// A pipeline login or commit e-mail resolved to the person the baseline declares (their ci_users, Azure UPN or
+    /// id), else itself; null stays null. Self-approval checks compare people, not accounts.
+    /// </summary>
+    public string? PersonOfPipelineUser(string provider, string? identity)
+    {
+        if (identity is null)
+        {
+            return null;
+        }
+
+        return baseline.People.FirstOrDefault(p => p.CiUsers.Any(u => u.Provider == provider && u.Login.Equals(identity, StringComparison.OrdinalIgnoreCase)))?.Id
+            ?? baseline.PersonOf(Cloud.Azure, identity)?.Id
+            ?? identity;
+    }
+
     public PrincipalKind KindOf(Actor actor, Cloud cloud)
     {
         if (actor.Kind == PrincipalKind.Root || actor.Type == "Root")

@@ -52,7 +52,7 @@ public class HostileBaselineTests
     [Theory]
     [InlineData("  - {name: a, tier: production, aws_accounts: [\"111122223333\"]}\n  - {name: b, tier: non-production, aws_accounts: [\"111122223333\"]}\n", "AWS account '111122223333' is declared in a and b")]
     [InlineData("  - {name: a, tier: production, azure_subscriptions: [\"00000000-0000-0000-0000-00000000A001\"]}\n  - {name: b, tier: non-production, azure_subscriptions: [\"00000000-0000-0000-0000-00000000a001\"]}\n", "Azure subscription")]
-    [InlineData("  - {name: a, tier: production, github_environments: [\"o/r:prod\"]}\n  - {name: b, tier: non-production, github_environments: [\"O/R:prod\"]}\n", "GitHub environment")]
+    [InlineData("  - {name: a, tier: production, github_environments: [\"o/r:prod\"]}\n  - {name: b, tier: non-production, github_environments: [\"O/R:prod\"]}\n", "pipeline environment 'github:o/r:prod'")]
     [InlineData("  - {name: a, tier: production, promotes_to: a}\n", "promotion cannot be a cycle")]
     [InlineData("  - {name: a, tier: non-production, promotes_to: b}\n  - {name: b, tier: non-production, promotes_to: a}\n", "promotion cannot be a cycle")]
     public void Contradictions_are_errors(string environments, string message)

@@ -87,7 +87,7 @@ public class GitHubReaderTests
     {
         var input = new ScanInput();
         new GitHubSnapshotReader().Read(Path.Combine(TestPaths.RepositoryRoot, "demo", "snapshot"), input);
-        var repo = input.Inventory.Repositories["example/payments"];
+        var repo = input.Inventory.Project(PipelineProviders.GitHub, "example/payments")!;
         Assert.Equal(7, repo.Deployments.Count);
         Assert.All(repo.Deployments, d => Assert.NotNull(d.RunId));
         Assert.All(repo.Deployments, d => Assert.True(repo.Runs.ContainsKey(d.RunId!.Value)));

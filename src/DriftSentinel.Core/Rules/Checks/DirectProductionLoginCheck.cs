@@ -35,13 +35,7 @@ public sealed class DirectProductionLoginCheck : Rule
             return;
         }
 
-        if (e.Cloud == Cloud.Aws && e.Action.StartsWith("AssumeRole", StringComparison.Ordinal) && baseline.BreakGlass.IsAws(e.TargetRoleArn))
-        {
-            return;
-        }
-
-        if (e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(principal) || baseline.HumanAccess.MatchesAws(principal)
-                                 : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName) || baseline.HumanAccess.MatchesAzure(e.Actor.Id, e.Actor.DisplayName))
+        if (context.Identities.AssumesBreakGlass(e) || context.Identities.IsBreakGlass(e) || context.Identities.IsDeclaredHumanAccess(e))
         {
             return;
         }

@@ -21,7 +21,7 @@ public sealed class OutOfBandDeployCheck : Rule
         {
             foreach (var d in repo.Deployments)
             {
-                var env = context.Baseline.EnvironmentOfGitHub(repo.FullName, d.Environment);
+                var env = context.Baseline.EnvironmentOfPipeline(repo.Provider, repo.FullName, d.Environment);
                 if (env is null)
                 {
                     continue;
@@ -58,9 +58,9 @@ public sealed class OutOfBandDeployCheck : Rule
         }
 
         var baseline = context.Baseline;
-        var principal = e.Cloud == Cloud.Aws ? e.Actor.EffectiveId : e.Actor.Id;
-        var deployer = e.Cloud == Cloud.Aws ? baseline.AwsDeployer(principal) : baseline.AzureDeployer(e.Actor.Id) ?? baseline.AzureDeployer(e.Actor.DisplayName);
-        var breakGlass = e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(principal) : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName);
+        var principal = IdentityClassifier.PrincipalOf(e);
+        var deployer = context.Identities.DeployerOf(e);
+        var breakGlass = context.Identities.IsBreakGlass(e);
 
         ChangeClassification classification;
         string? justification = null;
@@ -112,7 +112,7 @@ public sealed class OutOfBandDeployCheck : Rule
 
         var window = TimeSpan.FromMinutes(context.Baseline.Thresholds.DeployMatchWindowMinutes);
         return list
-            .Where(x => deployer.GitHubRepositories.Count == 0 || deployer.GitHubRepositories.Contains(x.Repository, StringComparer.OrdinalIgnoreCase))
+            .Where(x => deployer.Pipelines.Count == 0 || deployer.Pipelines.Any(p => p.IsProject(x.Deployment.Provider, x.Repository)))
             .Where(x => x.Deployment.LatestState != "failure" && x.Deployment.LatestState != "error")
             .Where(x => time >= x.Deployment.CreatedAt - window && time <= x.Deployment.CompletedAt + window)
             .OrderBy(x => (x.Deployment.CreatedAt - time).Duration())
@@ -129,7 +129,7 @@ public sealed class OutOfBandDeployCheck : Rule
             return text;
         }
 
-        var approvers = context.Inventory.Repositories.TryGetValue(repository, out var repo) && repo.Approvals.TryGetValue(run, out var list)
+        var approvers = context.Inventory.Project(d.Provider, repository) is { } repo && repo.Approvals.TryGetValue(run, out var list)
             ? list.Where(a => a.State == "approved" && a.Environments.Contains(d.Environment, StringComparer.OrdinalIgnoreCase)).Select(a => a.User).Distinct().ToList()
             : [];
         return approvers.Count > 0

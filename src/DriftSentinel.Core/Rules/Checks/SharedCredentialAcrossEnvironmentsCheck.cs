@@ -153,11 +153,11 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         foreach (var repo in context.Inventory.Repositories.Values)
         {
             var prodEnvs = repo.Deployments.Select(d => d.Environment).Distinct()
-                .Where(env => context.Baseline.EnvironmentOfGitHub(repo.FullName, env)?.IsProduction == true)
+                .Where(env => context.Baseline.EnvironmentOfPipeline(repo.Provider, repo.FullName, env)?.IsProduction == true)
                 .ToList();
             var declaredProd = context.Baseline.Environments.Where(e => e.IsProduction)
-                .SelectMany(e => e.GitHubEnvironments)
-                .Any(g => g.StartsWith(repo.FullName + ":", StringComparison.OrdinalIgnoreCase));
+                .SelectMany(e => e.DeployTargets)
+                .Any(t => t.IsProject(repo.Provider, repo.FullName));
             if (prodEnvs.Count == 0 && !declaredProd)
             {
                 continue;
@@ -167,14 +167,14 @@ public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
             {
                 yield return new Finding
                 {
-                    Fingerprint = Finding.MakeFingerprint("DS-SEP-001", "repository-secret", repo.FullName, secret.Name),
+                    Fingerprint = Finding.MakeFingerprint("DS-SEP-001", "repository-secret", repo.DisplayName, secret.Name),
                     RuleId = "DS-SEP-001",
                     Title = title,
                     Severity = severity,
-                    Cloud = Cloud.GitHub,
-                    Environment = string.Join("+", context.Baseline.Environments.Where(e => e.GitHubEnvironments.Any(g => g.StartsWith(repo.FullName + ":", StringComparison.OrdinalIgnoreCase))).Select(e => e.Name)),
-                    Account = repo.FullName,
-                    Principal = repo.FullName,
+                    Cloud = PipelineProviders.CloudOf(repo.Provider),
+                    Environment = string.Join("+", context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(repo.Provider, repo.FullName))).Select(e => e.Name)),
+                    Account = repo.DisplayName,
+                    Principal = repo.DisplayName,
                     Resource = $"secret {secret.Name}",
                     FirstSeen = secret.UpdatedAt,
                     LastSeen = secret.UpdatedAt,

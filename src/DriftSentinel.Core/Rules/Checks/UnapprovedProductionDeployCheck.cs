@@ -14,7 +14,7 @@ public sealed class UnapprovedProductionDeployCheck : Rule
         {
             foreach (var d in repo.Deployments.OrderBy(d => d.CreatedAt))
             {
-                var env = context.Baseline.EnvironmentOfGitHub(repo.FullName, d.Environment);
+                var env = context.Baseline.EnvironmentOfPipeline(repo.Provider, repo.FullName, d.Environment);
                 if (env?.IsProduction != true || d.LatestState is "failure" or "error" or "inactive" && !d.Succeeded)
                 {
                     continue;
@@ -42,9 +42,10 @@ public sealed class UnapprovedProductionDeployCheck : Rule
                     }
                     else
                     {
-                        var triggerer = Person(context, run.TriggeringActor ?? run.Actor ?? d.Creator);
-                        var author = run.HeadCommitAuthorEmail is { } email ? Person(context, email) : null;
-                        var approvers = approvals.Select(a => Person(context, a.User)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                        var people = context.Identities;
+                        var triggerer = people.PersonOfPipelineUser(repo.Provider, run.TriggeringActor ?? run.Actor ?? d.Creator);
+                        var author = run.HeadCommitAuthorEmail is { } email ? people.PersonOfPipelineUser(repo.Provider, email) : null;
+                        var approvers = approvals.Select(a => people.PersonOfPipelineUser(repo.Provider, a.User)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
                         var independent = approvers.Where(a => a is not null && !a.Equals(triggerer, StringComparison.OrdinalIgnoreCase) && !a.Equals(author, StringComparison.OrdinalIgnoreCase)).ToList();
                         problem = independent.Count == 0
                             ? $"was approved only by {string.Join(", ", approvals.Select(a => a.User))}, who {(approvers.Contains(triggerer, StringComparer.OrdinalIgnoreCase) ? "triggered the run" : "authored the commit")}"
@@ -59,25 +60,21 @@ public sealed class UnapprovedProductionDeployCheck : Rule
 
                 yield return new Finding
                 {
-                    Fingerprint = Finding.MakeFingerprint(Id, repo.FullName, d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    Fingerprint = Finding.MakeFingerprint(Id, repo.DisplayName, d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     RuleId = Id,
                     Title = context.Title(Id),
                     Severity = context.Severity(Id),
-                    Cloud = Cloud.GitHub,
+                    Cloud = PipelineProviders.CloudOf(repo.Provider),
                     Environment = env.Name,
-                    Account = repo.FullName,
+                    Account = repo.DisplayName,
                     Principal = run?.TriggeringActor ?? run?.Actor ?? d.Creator,
-                    Resource = $"{repo.FullName}:{d.Environment}@{d.Sha[..Math.Min(12, d.Sha.Length)]}",
+                    Resource = $"{repo.DisplayName}:{d.Environment}@{d.Sha[..Math.Min(12, d.Sha.Length)]}",
                     FirstSeen = d.CreatedAt,
                     LastSeen = d.CompletedAt,
-                    Message = $"Production deployment {d.Id} of {repo.FullName} to {d.Environment} {problem}",
+                    Message = $"Production deployment {d.Id} of {repo.DisplayName} to {d.Environment} {problem}",
                     Evidence = evidence,
                 };
             }
         }
     }
-
-    /// <summary>A GitHub login or e-mail resolved to the person declared in the baseline, else itself.</summary>
-    private static string? Person(RuleContext context, string? identity) =>
-        identity is null ? null : context.Baseline.PersonOf(Cloud.GitHub, identity)?.Id ?? context.Baseline.PersonOf(Cloud.Azure, identity)?.Id ?? identity;
 }

@@ -8,16 +8,11 @@ public sealed class UnpromotedArtifactCheck : Rule
 {
     public override string Id => "DS-DEP-003";
 
-    private static string? TriggeredBy(RuleContext context, PipelineDeployment d) =>
-        d.RunId is { } id && context.Inventory.Repositories.TryGetValue(d.Repository, out var repo) && repo.Runs.TryGetValue(id, out var run)
-            ? run.TriggeringActor ?? run.Actor ?? d.Creator
-            : d.Creator;
-
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var baseline = context.Baseline;
         var all = context.Inventory.Repositories.Values
-            .SelectMany(r => r.Deployments.Select(d => (d, env: baseline.EnvironmentOfGitHub(r.FullName, d.Environment))))
+            .SelectMany(r => r.Deployments.Select(d => (d, env: baseline.EnvironmentOfPipeline(r.Provider, r.FullName, d.Environment))))
             .Where(x => x.env is not null)
             .ToList();
 
@@ -30,7 +25,7 @@ public sealed class UnpromotedArtifactCheck : Rule
             }
 
             var promoted = all.Any(x => predecessors.Contains(x.env!.Name) && x.d.Succeeded && x.d.CreatedAt <= d.CreatedAt
-                && x.d.Sha.Equals(d.Sha, StringComparison.OrdinalIgnoreCase) && x.d.Repository.Equals(d.Repository, StringComparison.OrdinalIgnoreCase));
+                && x.d.Sha.Equals(d.Sha, StringComparison.OrdinalIgnoreCase) && x.d.Provider == d.Provider && x.d.Repository.Equals(d.Repository, StringComparison.OrdinalIgnoreCase));
             if (promoted)
             {
                 continue;
@@ -38,15 +33,15 @@ public sealed class UnpromotedArtifactCheck : Rule
 
             yield return new Finding
             {
-                Fingerprint = Finding.MakeFingerprint(Id, d.Repository, d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Fingerprint = Finding.MakeFingerprint(Id, d.ProjectName, d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 RuleId = Id,
                 Title = context.Title(Id),
                 Severity = context.Severity(Id),
-                Cloud = Cloud.GitHub,
+                Cloud = PipelineProviders.CloudOf(d.Provider),
                 Environment = env!.Name,
-                Account = d.Repository,
-                Principal = TriggeredBy(context, d),
-                Resource = $"{d.Repository}@{d.Sha}",
+                Account = d.ProjectName,
+                Principal = d.TriggeredBy ?? d.Creator,
+                Resource = $"{d.ProjectName}@{d.Sha}",
                 FirstSeen = d.CreatedAt,
                 LastSeen = d.CompletedAt,
                 Message = $"Commit {d.Sha[..Math.Min(12, d.Sha.Length)]} reached {env.Name} (deployment {d.Id}) without a successful deployment to {string.Join(" or ", predecessors)} first",
