@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes every rule's examples: rules/examples/<ID>/{fires,quiet}/ (snapshot folders) beside a small baseline.yaml.
 
-Each example holds only what its rule needs to decide. `fires` must produce at least one finding of the rule above
-info severity (exactly the rows of expected.tsv); `quiet` must produce none above info. RuleExampleTests runs them all
+Each example holds only what its rule needs to decide. `fires` must produce exactly the findings its `expect` lists
+(written to expected.tsv) and at least one; `quiet` must produce none above info. RuleExampleTests runs them all
 at the as-of in as-of.txt. Run from the repository root: python3 rules/examples/make_examples.py; the output is
 committed, this script records how it was made.
 """
@@ -11,7 +11,7 @@ import os, shutil, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "demo", "tools"))
 from snapshot_formats import (ADMIN, READONLY, assume_role, console_login, cred_report, cred_row, event, iam_user,  # noqa: E402
-                              role, role_session, root_identity, set_root, trail_file, trust, uid, user, write)
+                              role, role_session, root_identity, set_root, trail_file, trust, user, write)
 
 PROD, STAGING = "111122223333", "444455556666"
 AS_OF = "2026-11-20T12:00:00Z"
@@ -55,10 +55,11 @@ thresholds:
 EXAMPLES = {}
 
 
-def example(rule, case):
-    """Registers a function that writes one example folder."""
+def example(rule, case, expect=()):
+    """Registers a function that writes one example folder; a firing example lists the findings it must produce
+    (severity, status, principal, resource), written to expected.tsv beside it."""
     def register(fn):
-        EXAMPLES[(rule, case)] = fn
+        EXAMPLES[(rule, case)] = (fn, list(expect))
         return fn
     return register
 
@@ -77,7 +78,7 @@ LAMBDA = "lambda.amazonaws.com"
 
 
 # DS-ACC-001 Direct production login: a person signs in to the production console as an IAM user.
-@example("DS-ACC-001", "fires")
+@example("DS-ACC-001", "fires", expect=[('high', 'open', 'arn:aws:iam::111122223333:user/bob', 'console')])
 def _():
     trail(PROD, "2026-11-18", [console_login(PROD, "2026-11-18T22:00:00Z", bob)])
 
@@ -89,7 +90,7 @@ def _():
 
 
 # DS-ACC-002 Break-glass without justification: the break-glass role assumed with no ticket in the session name.
-@example("DS-ACC-002", "fires")
+@example("DS-ACC-002", "fires", expect=[('high', 'open', 'arn:aws:iam::111122223333:role/BreakGlass', 'session dave-fixing-things')])
 def _():
     trail(PROD, "2026-11-19", [assume_role(PROD, "2026-11-19T09:00:00Z", bob, f"arn:aws:iam::{PROD}:role/BreakGlass", "dave-fixing-things")])
 
@@ -100,7 +101,7 @@ def _():
 
 
 # DS-ACC-003 Console access without MFA.
-@example("DS-ACC-003", "fires")
+@example("DS-ACC-003", "fires", expect=[('high', 'open', 'arn:aws:iam::444455556666:user/erin', 'console')])
 def _():
     trail(STAGING, "2026-11-18", [console_login(STAGING, "2026-11-18T08:00:00Z", iam_user(STAGING, "erin", ""), mfa="No")])
 
@@ -111,7 +112,7 @@ def _():
 
 
 # DS-ACC-004 Root account use.
-@example("DS-ACC-004", "fires")
+@example("DS-ACC-004", "fires", expect=[('critical', 'open', 'arn:aws:iam::444455556666:root', 'root user')])
 def _():
     trail(STAGING, "2026-11-15", [event(STAGING, "2026-11-15T11:05:00Z", "iam.amazonaws.com", "CreateAccessKey", root_identity(STAGING), False, {}, None)])
 
@@ -123,7 +124,7 @@ def _():
 
 
 # DS-CRED-001 Old or unused access key.
-@example("DS-CRED-001", "fires")
+@example("DS-CRED-001", "fires", expect=[('medium', 'open', 'arn:aws:iam::444455556666:user/ci-batch', 'access key 1')])
 def _():
     cred_report(STAGING, [cred_row(STAGING, "ci-batch", "2023-01-01T09:00:00+00:00", k1=(True, "2025-06-01T09:00:00+00:00", "2026-11-19T15:00:00+00:00", ""))])
 
@@ -134,7 +135,7 @@ def _():
 
 
 # DS-DEP-001 Out-of-band deploy: production code changed by a person, outside any pipeline.
-@example("DS-DEP-001", "fires")
+@example("DS-DEP-001", "fires", expect=[('critical', 'open', 'arn:aws:iam::111122223333:user/bob', 'payments-api')])
 def _():
     trail(PROD, "2026-11-18", [event(PROD, "2026-11-18T22:12:00Z", LAMBDA, "UpdateFunctionCode20150331v2", bob, False, {"functionName": "payments-api"}, None)])
 
@@ -146,7 +147,7 @@ def _():
 
 
 # DS-LOG-001 Audit trail tampering.
-@example("DS-LOG-001", "fires")
+@example("DS-LOG-001", "fires", expect=[('critical', 'open', 'arn:aws:iam::111122223333:role/ops-admin', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail')])
 def _():
     trail(PROD, "2026-11-19", [event(PROD, "2026-11-19T23:00:00Z", "cloudtrail.amazonaws.com", "StopLogging",
                                      role_session(PROD, "ops-admin", "ops", "ASIAOPSADMIN00000001"), False,
@@ -161,7 +162,7 @@ def _():
 
 
 # DS-PRIV-001 Stale privileged access: an admin role last used eight months ago.
-@example("DS-PRIV-001", "fires")
+@example("DS-PRIV-001", "fires", expect=[('medium', 'open', 'arn:aws:iam::111122223333:role/legacy-admin', 'policy AdministratorAccess')])
 def _():
     iam(PROD, roles=[role(PROD, "legacy-admin", "2023-06-01T09:00:00Z", trust(f"arn:aws:iam::{PROD}:root"), attached=[ADMIN], last_used="2026-03-01T10:00:00Z")])
 
@@ -172,7 +173,7 @@ def _():
 
 
 # DS-PRIV-002 Standing privileged access: a person's IAM user holds AdministratorAccess in production.
-@example("DS-PRIV-002", "fires")
+@example("DS-PRIV-002", "fires", expect=[('high', 'open', 'arn:aws:iam::111122223333:user/bob', 'policy AdministratorAccess')])
 def _():
     iam(PROD, users=[user(PROD, "bob", "2024-03-01T09:00:00Z", attached=[ADMIN])])
 
@@ -183,7 +184,7 @@ def _():
 
 
 # DS-SEP-001 Shared credential across environments: one long-term key used in production and staging.
-@example("DS-SEP-001", "fires")
+@example("DS-SEP-001", "fires", expect=[('high', 'open', 'arn:aws:iam::111122223333:user/ci-shared', 'access key AKIA…MPLE (sha256:1a5d44a2)')])
 def _():
     key = "AKIAIOSFODNN7EXAMPLE"
     trail(PROD, "2026-11-17", [event(PROD, "2026-11-17T14:00:00Z", "s3.amazonaws.com", "ListBuckets", iam_user(PROD, "ci-shared", key), True, {}, None)])
@@ -197,7 +198,7 @@ def _():
 
 
 # DS-SEP-002 Cross-environment trust: a production role that staging can assume.
-@example("DS-SEP-002", "fires")
+@example("DS-SEP-002", "fires", expect=[('high', 'open', 'arn:aws:iam::444455556666:root', 'arn:aws:iam::111122223333:role/staging-reader-bridge')])
 def _():
     iam(PROD, roles=[role(PROD, "staging-reader-bridge", "2025-09-01T09:00:00Z", trust(f"arn:aws:iam::{STAGING}:root"), attached=[READONLY], last_used="2026-11-10T10:00:00Z")])
 
@@ -243,7 +244,7 @@ def pipeline(deploys, approvals):
 
 
 # DS-DEP-002 Unapproved production deploy.
-@example("DS-DEP-002", "fires")
+@example("DS-DEP-002", "fires", expect=[('high', 'open', 'alice-example', 'example/payments:production@a1b2c3d4e5f6')])
 def _():
     pipeline([(1001, "staging", "a", "2026-11-16T09:00:00Z", 5001, ALICE), (1002, "production", "a", "2026-11-17T10:00:00Z", 5002, ALICE)], {})
 
@@ -255,7 +256,7 @@ def _():
 
 
 # DS-DEP-003 Unpromoted artifact: production runs a commit staging never ran.
-@example("DS-DEP-003", "fires")
+@example("DS-DEP-003", "fires", expect=[('medium', 'open', 'alice-example', 'example/payments@b2c3d4e5f60718293a4b5c6d7e8f901234567890')])
 def _():
     pipeline([(1001, "staging", "a", "2026-11-16T09:00:00Z", 5001, ALICE), (1002, "production", "b", "2026-11-17T10:00:00Z", 5002, ALICE)],
              {5002: [("production", BOB)]})
@@ -269,7 +270,7 @@ def _():
 
 def main():
     only = set(sys.argv[1:])
-    for (rule, case), write_example in sorted(EXAMPLES.items()):
+    for (rule, case), (write_example, expect) in sorted(EXAMPLES.items()):
         if only and rule not in only:
             continue
         folder = os.path.join(HERE, rule)
@@ -281,6 +282,11 @@ def main():
         write_example()
         with open(os.path.join(folder, "baseline.yaml"), "w", newline="\n") as f:
             f.write(BASELINE)
+        if case == "fires":
+            with open(os.path.join(folder, "expected.tsv"), "w", newline="\n") as f:
+                f.write("# The findings of this rule (above info) the firing example must produce; from make_examples.py.\n")
+                f.write("severity\tstatus\tprincipal\tresource\n")
+                f.writelines("\t".join(row) + "\n" for row in expect)
     with open(os.path.join(HERE, "as-of.txt"), "w", newline="\n") as f:
         f.write(AS_OF + "\n")
     print(f"{len(EXAMPLES)} examples written under", HERE)
