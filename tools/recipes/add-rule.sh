@@ -63,6 +63,7 @@ rationale: "Without digest files nobody can show that the delivered logs were no
 remediation: "Turn log file validation back on (aws cloudtrail update-trail --enable-log-file-validation) and find out who turned it off."
 compliance:
   - "SOC 2 CC7.2"
+  - "ISO 27001 A.8.15"
   - "PCI DSS 10.3.2"
 parameters: []
 YAML
