@@ -11,7 +11,7 @@ namespace DriftSentinel.Aws;
 /// Firehose exports) and EventBridge events. Digest files are skipped. A file that cannot be
 /// read becomes a coverage entry naming it and the position; records before the fault are kept.
 /// </summary>
-public sealed class CloudTrailFolderStream(string snapshotRoot, string folder, string accountId) : IActivityStream
+internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder, string accountId) : IActivityStream
 {
     private static readonly string[] Extensions = [".json", ".json.gz", ".jsonl", ".jsonl.gz"];
 

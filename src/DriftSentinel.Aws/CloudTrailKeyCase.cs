@@ -8,7 +8,7 @@ namespace DriftSentinel.Aws;
 /// Restores CloudTrail's key spelling in records that a pipeline lower-cased (some SIEM and lake exports write
 /// <c>eventtime</c>, <c>useridentity.sessioncontext</c>), so they map exactly as the original.
 /// </summary>
-public static class CloudTrailKeyCase
+internal static class CloudTrailKeyCase
 {
     // The keys the mapper and the rules read; any other key keeps the spelling it has.
     private static readonly FrozenDictionary<string, string> Canonical = new[]

@@ -5,7 +5,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Aws;
 
 /// <summary>Maps one CloudTrail record (S3 log file or LookupEvents CloudTrailEvent) to an <see cref="ActivityEvent"/>.</summary>
-public static class CloudTrailRecordMapper
+internal static class CloudTrailRecordMapper
 {
     private static readonly string[] ResourceKeys =
         ["functionName", "service", "serviceName", "cluster", "name", "stackName", "applicationName", "environmentName", "bucketName", "roleName", "userName", "trailName", "family", "eventDataStore"];

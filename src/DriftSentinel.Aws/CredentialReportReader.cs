@@ -9,7 +9,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Aws;
 
 /// <summary>Reads the IAM credential report CSV (the decoded Content of get-credential-report, or that command's JSON output).</summary>
-public static class CredentialReportReader
+internal static class CredentialReportReader
 {
     private static readonly string[] RequiredColumns =
     [

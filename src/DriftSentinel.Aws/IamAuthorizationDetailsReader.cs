@@ -5,7 +5,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Aws;
 
 /// <summary>Reads `aws iam get-account-authorization-details` output (CLI form with JSON documents, or the API's URL-encoded documents).</summary>
-public static class IamAuthorizationDetailsReader
+internal static class IamAuthorizationDetailsReader
 {
     /// <summary>A top-level list: absent or null is empty, anything but an array is an error (never read as empty).</summary>
     private static IEnumerable<JsonElement> List(JsonElement root, string name, string displayName) => root.Prop(name) switch
@@ -94,7 +94,7 @@ public static class IamAuthorizationDetailsReader
 }
 
 /// <summary>Parses IAM policy documents given as JSON objects or as the API's URL-encoded JSON strings.</summary>
-public static class PolicyDocumentParser
+internal static class PolicyDocumentParser
 {
     public static PolicyDocument Parse(JsonElement? value, string file)
     {

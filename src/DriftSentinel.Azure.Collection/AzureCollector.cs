@@ -7,14 +7,14 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Azure.Collection;
 
 /// <summary>The ARM and Graph clients of one collection.</summary>
-public sealed record AzureClients(AzureRestClient Arm, AzureRestClient Graph);
+internal sealed record AzureClients(AzureRestClient Arm, AzureRestClient Graph);
 
 /// <summary>
 /// Collects RBAC, PIM and the Activity Log of every configured or visible subscription, and the tenant's Entra
 /// sign-ins, into the snapshot layout (azure/&lt;subscription-id&gt;/…, entra/&lt;tenant-id&gt;/sign-ins.json).
 /// A subscription or source that cannot be read becomes a coverage entry; the rest completes.
 /// </summary>
-public sealed class AzureCollector(AzureCollectionOptions options, AzureClients clients, CollectionMetrics metrics, TimeProvider clock, Action<string>? log = null)
+internal sealed class AzureCollector(AzureCollectionOptions options, AzureClients clients, CollectionMetrics metrics, TimeProvider clock, Action<string>? log = null)
 {
     private const string AuthorizationApi = "2022-04-01";
     private const string PimApi = "2020-10-01";

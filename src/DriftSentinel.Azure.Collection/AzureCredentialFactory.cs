@@ -4,7 +4,7 @@ using Azure.Identity;
 namespace DriftSentinel.Azure.Collection;
 
 /// <summary>Builds the Azure.Identity credential the configuration asks for.</summary>
-public static class AzureCredentialFactory
+internal static class AzureCredentialFactory
 {
     public static TokenCredential Create(AzureCollectionOptions options)
     {

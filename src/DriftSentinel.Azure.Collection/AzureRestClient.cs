@@ -7,7 +7,7 @@ using DriftSentinel.Core.Collection;
 namespace DriftSentinel.Azure.Collection;
 
 /// <summary>An error ARM or Graph returned: HTTP status and the body's error code and message.</summary>
-public sealed class AzureRequestException(int status, string code, string message, string url)
+internal sealed class AzureRequestException(int status, string code, string message, string url)
     : Exception($"{code} (HTTP {status}): {message}")
 {
     public int Status { get; } = status;
@@ -19,7 +19,7 @@ public sealed class AzureRequestException(int status, string code, string messag
 }
 
 /// <summary>Client options for our ARM and Graph pipelines (Azure.Core's retry, transport and diagnostics settings).</summary>
-public sealed class AzureRestClientOptions : ClientOptions
+internal sealed class AzureRestClientOptions : ClientOptions
 {
 }
 
@@ -27,7 +27,7 @@ public sealed class AzureRestClientOptions : ClientOptions
 /// GETs ARM or Graph JSON through an Azure.Core <see cref="HttpPipeline"/> (bearer token, Azure.Core's retry policy with
 /// Retry-After, our throttle observer), and pages through nextLink / @odata.nextLink URLs as the service returns them.
 /// </summary>
-public sealed class AzureRestClient(HttpPipeline pipeline, Uri endpoint)
+internal sealed class AzureRestClient(HttpPipeline pipeline, Uri endpoint)
 {
     /// <summary>A gate for Graph that spaces only the sign-in log reads (auditLogs has the tight limit).</summary>
     public static Func<Uri, CancellationToken, Task> SignInGate(RequestRateLimiter limiter) =>
@@ -145,7 +145,7 @@ public sealed class AzureRestClient(HttpPipeline pipeline, Uri endpoint)
 /// <summary>
 /// Per attempt: passes the rate gate (Graph sign-in logs), pauses when ARM reports few reads left, and counts requests and 429s.
 /// </summary>
-public sealed class ThrottleObserverPolicy(CollectionMetrics metrics, TimeProvider clock, int lowWater, TimeSpan lowWaterPause, Func<Uri, CancellationToken, Task>? gate) : HttpPipelinePolicy
+internal sealed class ThrottleObserverPolicy(CollectionMetrics metrics, TimeProvider clock, int lowWater, TimeSpan lowWaterPause, Func<Uri, CancellationToken, Task>? gate) : HttpPipelinePolicy
 {
     private int _remainingReads = int.MaxValue;
 

@@ -10,7 +10,7 @@ namespace DriftSentinel.Azure;
 /// (<c>time</c>, <c>operationName</c> as a string, <c>resultType</c>, <c>identity.claims</c>, <c>callerIpAddress</c>,
 /// sign-in fields under <c>properties</c>).
 /// </summary>
-public static class AzureActivityMapper
+internal static class AzureActivityMapper
 {
     private const string UpnClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
     private const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";

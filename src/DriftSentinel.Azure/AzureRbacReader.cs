@@ -5,7 +5,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Azure;
 
 /// <summary>Reads ARM list responses ({"value":[...]}) or `az` CLI output ([...]) of role assignments, definitions and PIM instances.</summary>
-public static class AzureRbacReader
+internal static class AzureRbacReader
 {
     /// <summary>The items of an ARM list ({"value":[...]}) or a bare array; an ARM list response may also nest properties.</summary>
     public static IEnumerable<JsonElement> Items(JsonElement root, string displayName)

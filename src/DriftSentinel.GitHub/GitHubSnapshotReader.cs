@@ -8,7 +8,7 @@ using DriftSentinel.Core.Sources;
 namespace DriftSentinel.GitHub;
 
 /// <summary>Reads DIR/github/&lt;owner&gt;/&lt;repo&gt;/… (GitHub REST responses) of a snapshot folder.</summary>
-public sealed partial class GitHubSnapshotReader : ISnapshotReader
+internal sealed partial class GitHubSnapshotReader : ISnapshotReader
 {
     public void Read(string snapshotRoot, ScanInput input)
     {

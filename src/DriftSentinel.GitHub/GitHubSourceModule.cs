@@ -5,7 +5,7 @@ using DriftSentinel.Core.Sources;
 namespace DriftSentinel.GitHub;
 
 /// <summary>GitHub Actions: github/OWNER/REPO/… (REST responses) read by <see cref="GitHubSnapshotReader"/>; snapshot only.</summary>
-public sealed class GitHubSourceModule : ISourceModule
+internal sealed class GitHubSourceModule : ISourceModule
 {
     public string Name => "github";
 

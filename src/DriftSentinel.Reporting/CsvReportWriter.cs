@@ -7,7 +7,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Reporting;
 
 /// <summary>Writes findings.csv and access-review.csv, every cell neutralised against formula injection.</summary>
-public static class CsvReportWriter
+internal static class CsvReportWriter
 {
     /// <summary>One row per finding; a recorded run adds the lifecycle columns (history_status, first and last seen across runs, runs seen, exception_expired).</summary>
     public static void WriteFindings(ScanResult result, TextWriter output, RunHistoryReport? history = null)

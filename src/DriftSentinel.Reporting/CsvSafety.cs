@@ -6,7 +6,7 @@ namespace DriftSentinel.Reporting;
 /// spreadsheet opened in another locale may split a cell on ; or tab, so a formula character right after , ; or tab
 /// inside a cell gets an apostrophe too ("x;=cmd" is written "x;'=cmd").
 /// </summary>
-public static class CsvSafety
+internal static class CsvSafety
 {
     public static string Neutralise(string? value)
     {

@@ -10,7 +10,7 @@ namespace DriftSentinel.Reporting;
 /// as <c>x;=cmd|' /C calc'!A0</c> stays one inert cell under a semicolon locale. Every cell is neutralised against
 /// formula injection first (<see cref="CsvSafety"/>, which leaves numbers such as -3 readable).
 /// </summary>
-public sealed class CsvTableWriter : IDisposable
+internal sealed class CsvTableWriter : IDisposable
 {
     private static readonly System.Buffers.SearchValues<char> QuoteWhenPresent = System.Buffers.SearchValues.Create(",;\t|\"\r\n");
     private readonly CsvWriter _csv;

@@ -10,7 +10,7 @@ namespace DriftSentinel.Reporting;
 /// Writes report.html: one self-contained page (inline CSS and script, no external assets). Findings are grouped
 /// by rule in collapsible sections and filtered in the browser, so the page stays usable with tens of thousands.
 /// </summary>
-public static class HtmlReportWriter
+internal static class HtmlReportWriter
 {
     private const int ChangeRowsShown = 1000;
 

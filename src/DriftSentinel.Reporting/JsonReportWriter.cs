@@ -7,7 +7,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Reporting;
 
 /// <summary>Writes findings.json: run, coverage, production changes and findings.</summary>
-public static class JsonReportWriter
+internal static class JsonReportWriter
 {
     public static void Write(ScanResult result, Stream output, RunHistoryReport? history = null)
     {

@@ -6,7 +6,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Reporting;
 
 /// <summary>Writes summary.md: a few lines fit for a chat message or a pull-request comment.</summary>
-public static class MarkdownSummaryWriter
+internal static class MarkdownSummaryWriter
 {
     public static string Render(ScanResult result, int top = 10, RunHistoryReport? history = null)
     {

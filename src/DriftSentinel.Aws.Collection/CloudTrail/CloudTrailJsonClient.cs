@@ -5,7 +5,7 @@ using DriftSentinel.Aws.Collection.Http;
 namespace DriftSentinel.Aws.Collection.CloudTrail;
 
 /// <summary>LookupEvents request, as AWSSDK.CloudTrail shapes it (times are sent as epoch seconds).</summary>
-public sealed class LookupEventsRequest
+internal sealed class LookupEventsRequest
 {
     [JsonConverter(typeof(EpochSecondsConverter))]
     public DateTime? StartTime { get; set; }
@@ -18,14 +18,14 @@ public sealed class LookupEventsRequest
 }
 
 /// <summary>One page of LookupEvents: each event carries the full record as the CloudTrailEvent JSON string.</summary>
-public sealed class LookupEventsResponse
+internal sealed class LookupEventsResponse
 {
     public List<LookupEvent> Events { get; set; } = [];
     public string? NextToken { get; set; }
 }
 
 /// <summary>One event of a LookupEvents page.</summary>
-public sealed class LookupEvent
+internal sealed class LookupEvent
 {
     public string? EventId { get; set; }
     public string? EventName { get; set; }
@@ -36,13 +36,13 @@ public sealed class LookupEvent
 }
 
 /// <summary>The CloudTrail calls the collector makes, shaped like AWSSDK.CloudTrail's client.</summary>
-public interface ICloudTrailClient
+internal interface ICloudTrailClient
 {
     Task<LookupEventsResponse> LookupEventsAsync(LookupEventsRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>CloudTrail over JSON 1.1 (X-Amz-Target CloudTrail_20131101.*), SigV4 service "cloudtrail".</summary>
-public sealed class CloudTrailJsonClient(AwsHttpClient http, ServiceTarget target) : ICloudTrailClient
+internal sealed class CloudTrailJsonClient(AwsHttpClient http, ServiceTarget target) : ICloudTrailClient
 {
     private const string LookupEventsTarget = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
 
@@ -80,7 +80,7 @@ public sealed class CloudTrailJsonClient(AwsHttpClient http, ServiceTarget targe
 }
 
 /// <summary>AWS JSON protocols send timestamps as epoch seconds.</summary>
-public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
+internal sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 {
     public override DateTime? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.Number ? DateTime.UnixEpoch.AddSeconds(reader.GetDouble()) : null;

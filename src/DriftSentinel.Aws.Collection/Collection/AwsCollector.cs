@@ -7,14 +7,14 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Aws.Collection.Collection;
 
 /// <summary>What one collection wrote and what it learned about how far each trail source has been read.</summary>
-public sealed record AwsCollectionResult(IReadOnlyList<string> Accounts, WatermarkState Watermarks);
+internal sealed record AwsCollectionResult(IReadOnlyList<string> Accounts, WatermarkState Watermarks);
 
 /// <summary>
 /// Collects IAM and CloudTrail from every configured or discovered account into the snapshot layout
 /// (aws/&lt;account&gt;/iam, aws/&lt;account&gt;/cloudtrail). An account, region or file that fails becomes a coverage
 /// entry; the rest of the collection carries on.
 /// </summary>
-public sealed class AwsCollector(AwsCollectionOptions options, AwsClients clients, CollectionMetrics metrics, TimeProvider clock, Action<string>? log = null) : IDisposable
+internal sealed class AwsCollector(AwsCollectionOptions options, AwsClients clients, CollectionMetrics metrics, TimeProvider clock, Action<string>? log = null) : IDisposable
 {
     private readonly IamCollector _iam = new(options.CredentialReport, clock);
     private readonly LookupEventsCollector _lookup = new(options.CloudTrail, metrics);

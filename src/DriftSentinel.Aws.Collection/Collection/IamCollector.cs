@@ -6,7 +6,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Aws.Collection.Collection;
 
 /// <summary>Collects an account's IAM authorization details (every page) and credential report into the snapshot.</summary>
-public sealed class IamCollector(CredentialReportOptions reportOptions, TimeProvider clock)
+internal sealed class IamCollector(CredentialReportOptions reportOptions, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions CliJson = new()
     {
@@ -138,7 +138,7 @@ public sealed class IamCollector(CredentialReportOptions reportOptions, TimeProv
 }
 
 /// <summary>Short, secret-free descriptions of AWS errors for coverage entries and logs.</summary>
-public static class AwsErrors
+internal static class AwsErrors
 {
     public static string Describe(Exception e) => e switch
     {

@@ -9,7 +9,7 @@ namespace DriftSentinel.Aws.Collection.Collection;
 /// Reads management events of one account and region through LookupEvents, window by window from the watermark
 /// (less the overlap) to the collection time, and writes them as `aws cloudtrail lookup-events` output.
 /// </summary>
-public sealed class LookupEventsCollector(CloudTrailOptions options, CollectionMetrics metrics)
+internal sealed class LookupEventsCollector(CloudTrailOptions options, CollectionMetrics metrics)
 {
     public const string Source = "aws.cloudtrail.lookup-events";
 

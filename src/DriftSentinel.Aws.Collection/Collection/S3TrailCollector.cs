@@ -15,7 +15,7 @@ namespace DriftSentinel.Aws.Collection.Collection;
 /// (AWSLogs/[o-org/]account/CloudTrail/region/YYYY/MM/DD/), fetches the objects not read before with a bounded
 /// number of parallel GETs, and gunzips and parses each as a stream into the snapshot. Digest files are skipped.
 /// </summary>
-public sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy retry, CollectionMetrics metrics) : IDisposable
+internal sealed class S3TrailCollector(CloudTrailOptions options, AwsRetryPolicy retry, CollectionMetrics metrics) : IDisposable
 {
     // One bound for the whole collection, however many accounts and regions are read at once.
     private readonly SemaphoreSlim _downloads = new(options.S3.MaxParallelDownloads, options.S3.MaxParallelDownloads);

@@ -13,14 +13,14 @@ namespace DriftSentinel.Aws.Collection.Http;
 /// <param name="SigningRegion">SigV4 region (us-east-1 for IAM in the aws partition).</param>
 /// <param name="Credentials">The account session.</param>
 /// <param name="Gate">Awaited before every attempt, retries included (the LookupEvents rate limit).</param>
-public sealed record ServiceTarget(Uri Endpoint, string SigningService, string SigningRegion, AWSCredentials Credentials, Func<CancellationToken, Task>? Gate = null);
+internal sealed record ServiceTarget(Uri Endpoint, string SigningService, string SigningRegion, AWSCredentials Credentials, Func<CancellationToken, Task>? Gate = null);
 
 /// <summary>
 /// Sends signed requests in the two protocols our thin clients speak — the Query protocol (form-encoded, XML
 /// responses; IAM and EC2) and JSON 1.1 (X-Amz-Target; CloudTrail and Organizations) — and turns the services'
 /// error bodies into <see cref="AwsServiceException"/>. Each attempt is signed afresh, inside the retry policy.
 /// </summary>
-public sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimeProvider clock)
+internal sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimeProvider clock)
 {
     private const string QueryContentType = "application/x-www-form-urlencoded; charset=utf-8";
     private const string Json11ContentType = "application/x-amz-json-1.1";
@@ -180,7 +180,7 @@ public sealed class AwsHttpClient(HttpClient http, AwsRetryPolicy retry, TimePro
 }
 
 /// <summary>JSON settings for AWS JSON 1.1 bodies: PascalCase members as the service defines them, nulls omitted.</summary>
-public static class AwsJson
+internal static class AwsJson
 {
     public static JsonSerializerOptions Options { get; } = new()
     {

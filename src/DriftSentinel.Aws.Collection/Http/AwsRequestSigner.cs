@@ -9,7 +9,7 @@ namespace DriftSentinel.Aws.Collection.Http;
 /// Signs an <see cref="HttpRequestMessage"/> with Signature Version 4, using AWSSDK.Core's signer for the key
 /// derivation and signature so our thin IAM, CloudTrail, EC2 and Organizations clients sign exactly as the SDK does.
 /// </summary>
-public static class AwsRequestSigner
+internal static class AwsRequestSigner
 {
     /// <summary>Adds X-Amz-Date, X-Amz-Security-Token (for session credentials) and Authorization.</summary>
     public static void Sign(HttpRequestMessage request, byte[] body, ImmutableCredentials credentials, string service, string region, DateTimeOffset now)

@@ -19,7 +19,7 @@ public sealed record RetrySettings
 /// Retries throttling and transient faults with full-jitter exponential backoff, honouring Retry-After, within a
 /// shared retry budget so a service that is down cannot stretch a scan indefinitely.
 /// </summary>
-public sealed class AwsRetryPolicy(RetrySettings settings, CollectionMetrics metrics, TimeProvider clock)
+internal sealed class AwsRetryPolicy(RetrySettings settings, CollectionMetrics metrics, TimeProvider clock)
 {
     private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -114,7 +114,7 @@ public sealed class AwsRetryPolicy(RetrySettings settings, CollectionMetrics met
 }
 
 /// <summary>How a failed call should be treated.</summary>
-public enum FaultKind
+internal enum FaultKind
 {
     Permanent,
     Transient,

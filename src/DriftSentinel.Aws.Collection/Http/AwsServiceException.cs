@@ -3,7 +3,7 @@ using System.Net;
 namespace DriftSentinel.Aws.Collection.Http;
 
 /// <summary>An error a service returned: its code (e.g. AccessDenied, Throttling), HTTP status and message.</summary>
-public sealed class AwsServiceException(string service, string errorCode, HttpStatusCode status, string message, string? requestId = null, TimeSpan? retryAfter = null)
+internal sealed class AwsServiceException(string service, string errorCode, HttpStatusCode status, string message, string? requestId = null, TimeSpan? retryAfter = null)
     : Exception($"{service}: {errorCode} (HTTP {(int)status}): {message}")
 {
     public string Service { get; } = service;

@@ -3,16 +3,16 @@ using DriftSentinel.Aws.Collection.Http;
 namespace DriftSentinel.Aws.Collection.Iam;
 
 /// <summary>An enabled region of an account (EC2 DescribeRegions without AllRegions lists only those).</summary>
-public sealed record EnabledRegion(string RegionName, string? OptInStatus);
+internal sealed record EnabledRegion(string RegionName, string? OptInStatus);
 
 /// <summary>Lists the regions enabled in an account, shaped like AWSSDK.EC2's DescribeRegions.</summary>
-public interface IRegionsClient
+internal interface IRegionsClient
 {
     Task<IReadOnlyList<EnabledRegion>> DescribeRegionsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>EC2 DescribeRegions over the Query protocol (Version 2016-11-15), SigV4 service "ec2".</summary>
-public sealed class Ec2RegionsClient(AwsHttpClient http, ServiceTarget target) : IRegionsClient
+internal sealed class Ec2RegionsClient(AwsHttpClient http, ServiceTarget target) : IRegionsClient
 {
     public async Task<IReadOnlyList<EnabledRegion>> DescribeRegionsAsync(CancellationToken cancellationToken)
     {

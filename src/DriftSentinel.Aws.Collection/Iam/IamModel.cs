@@ -7,7 +7,7 @@ namespace DriftSentinel.Aws.Collection.Iam;
 // IamQueryClient without touching the collector. Serialised with System.Text.Json they give the AWS CLI's output.
 
 /// <summary>GetAccountAuthorizationDetails request.</summary>
-public sealed class GetAccountAuthorizationDetailsRequest
+internal sealed class GetAccountAuthorizationDetailsRequest
 {
     public List<string> Filter { get; set; } = [];
     public string? Marker { get; set; }
@@ -15,7 +15,7 @@ public sealed class GetAccountAuthorizationDetailsRequest
 }
 
 /// <summary>One page of GetAccountAuthorizationDetails (or all pages merged).</summary>
-public sealed class GetAccountAuthorizationDetailsResponse
+internal sealed class GetAccountAuthorizationDetailsResponse
 {
     public List<UserDetail> UserDetailList { get; set; } = [];
     public List<GroupDetail> GroupDetailList { get; set; } = [];
@@ -30,7 +30,7 @@ public sealed class GetAccountAuthorizationDetailsResponse
 }
 
 /// <summary>An IAM user with its inline and attached policies and groups.</summary>
-public sealed class UserDetail
+internal sealed class UserDetail
 {
     public string? Path { get; set; }
     public string? UserName { get; set; }
@@ -45,7 +45,7 @@ public sealed class UserDetail
 }
 
 /// <summary>An IAM group.</summary>
-public sealed class GroupDetail
+internal sealed class GroupDetail
 {
     public string? Path { get; set; }
     public string? GroupName { get; set; }
@@ -57,7 +57,7 @@ public sealed class GroupDetail
 }
 
 /// <summary>An IAM role with its trust policy and last use.</summary>
-public sealed class RoleDetail
+internal sealed class RoleDetail
 {
     public string? Path { get; set; }
     public string? RoleName { get; set; }
@@ -77,7 +77,7 @@ public sealed class RoleDetail
 }
 
 /// <summary>An instance profile a role belongs to.</summary>
-public sealed class InstanceProfile
+internal sealed class InstanceProfile
 {
     public string? Path { get; set; }
     public string? InstanceProfileName { get; set; }
@@ -94,7 +94,7 @@ public sealed class RoleLastUsed
 }
 
 /// <summary>An inline policy.</summary>
-public sealed class PolicyDetail
+internal sealed class PolicyDetail
 {
     public string? PolicyName { get; set; }
 
@@ -110,21 +110,21 @@ public sealed class AttachedPolicy
 }
 
 /// <summary>A permissions boundary.</summary>
-public sealed class AttachedPermissionsBoundary
+internal sealed class AttachedPermissionsBoundary
 {
     public string? PermissionsBoundaryType { get; set; }
     public string? PermissionsBoundaryArn { get; set; }
 }
 
 /// <summary>A resource tag.</summary>
-public sealed class Tag
+internal sealed class Tag
 {
     public string? Key { get; set; }
     public string? Value { get; set; }
 }
 
 /// <summary>A managed policy with its versions.</summary>
-public sealed class ManagedPolicyDetail
+internal sealed class ManagedPolicyDetail
 {
     public string? PolicyName { get; set; }
     public string? PolicyId { get; set; }
@@ -141,7 +141,7 @@ public sealed class ManagedPolicyDetail
 }
 
 /// <summary>One version of a managed policy.</summary>
-public sealed class PolicyVersion
+internal sealed class PolicyVersion
 {
     [JsonConverter(typeof(PolicyDocumentJsonConverter))]
     public string? Document { get; set; }
@@ -152,14 +152,14 @@ public sealed class PolicyVersion
 }
 
 /// <summary>GenerateCredentialReport response: STARTED, INPROGRESS or COMPLETE.</summary>
-public sealed class GenerateCredentialReportResponse
+internal sealed class GenerateCredentialReportResponse
 {
     public string? State { get; set; }
     public string? Description { get; set; }
 }
 
 /// <summary>GetCredentialReport response: the CSV report (already base64-decoded) and when it was generated.</summary>
-public sealed class GetCredentialReportResponse
+internal sealed class GetCredentialReportResponse
 {
     public byte[] Content { get; set; } = [];
     public string? ReportFormat { get; set; }
@@ -170,7 +170,7 @@ public sealed class GetCredentialReportResponse
 /// The API returns policy documents URL-encoded; the CLI prints them decoded as JSON objects. Writes the decoded
 /// object (or the string as is when it is not JSON) so a collected snapshot matches a CLI export.
 /// </summary>
-public sealed class PolicyDocumentJsonConverter : JsonConverter<string>
+internal sealed class PolicyDocumentJsonConverter : JsonConverter<string>
 {
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -5,7 +5,7 @@ using DriftSentinel.Aws.Collection.Http;
 namespace DriftSentinel.Aws.Collection.Iam;
 
 /// <summary>The IAM calls the collector makes, shaped like AWSSDK.IdentityManagement's client.</summary>
-public interface IIamClient
+internal interface IIamClient
 {
     Task<GetAccountAuthorizationDetailsResponse> GetAccountAuthorizationDetailsAsync(GetAccountAuthorizationDetailsRequest request, CancellationToken cancellationToken);
 
@@ -16,7 +16,7 @@ public interface IIamClient
 }
 
 /// <summary>IAM over its Query protocol (Version 2010-05-08): form-encoded POSTs, XML responses, SigV4 service "iam".</summary>
-public sealed class IamQueryClient(AwsHttpClient http, ServiceTarget target) : IIamClient
+internal sealed class IamQueryClient(AwsHttpClient http, ServiceTarget target) : IIamClient
 {
     private const string Version = "2010-05-08";
 

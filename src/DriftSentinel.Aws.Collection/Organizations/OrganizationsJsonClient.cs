@@ -4,19 +4,19 @@ using DriftSentinel.Aws.Collection.Http;
 namespace DriftSentinel.Aws.Collection.Organizations;
 
 /// <summary>An account of the organization (ListAccounts).</summary>
-public sealed record OrganizationAccount(string Id, string? Name, string? Status);
+internal sealed record OrganizationAccount(string Id, string? Name, string? Status);
 
 /// <summary>One page of ListAccounts.</summary>
-public sealed record ListAccountsResponse(IReadOnlyList<OrganizationAccount> Accounts, string? NextToken);
+internal sealed record ListAccountsResponse(IReadOnlyList<OrganizationAccount> Accounts, string? NextToken);
 
 /// <summary>The Organizations call the collector makes, shaped like AWSSDK.Organizations' client.</summary>
-public interface IOrganizationsClient
+internal interface IOrganizationsClient
 {
     Task<ListAccountsResponse> ListAccountsAsync(string? nextToken, CancellationToken cancellationToken);
 }
 
 /// <summary>Organizations over JSON 1.1 (X-Amz-Target AWSOrganizationsV20161128.*), SigV4 service "organizations".</summary>
-public sealed class OrganizationsJsonClient(AwsHttpClient http, ServiceTarget target) : IOrganizationsClient
+internal sealed class OrganizationsJsonClient(AwsHttpClient http, ServiceTarget target) : IOrganizationsClient
 {
     private sealed record ListAccountsRequest(string? NextToken, int MaxResults);
 

@@ -17,7 +17,7 @@ namespace DriftSentinel.Aws.Collection.Sessions;
 /// before they expire), and the IAM, EC2, CloudTrail, Organizations and S3 clients on those sessions, with the
 /// partition's endpoints or the configured overrides.
 /// </summary>
-public sealed class AwsClients : IDisposable
+internal sealed class AwsClients : IDisposable
 {
     private readonly AwsCollectionOptions _options;
     private readonly TimeProvider _clock;

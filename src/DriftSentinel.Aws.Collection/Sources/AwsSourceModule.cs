@@ -11,7 +11,7 @@ using DriftSentinel.Core.Sources;
 namespace DriftSentinel.Aws.Collection.Sources;
 
 /// <summary>AWS: aws/ACCOUNT/{iam,cloudtrail} read by <see cref="AwsSnapshotReader"/>, collected live from section DriftSentinel:Aws.</summary>
-public sealed class AwsSourceModule(Func<AWSCredentials>? credentials = null) : ISourceModule
+internal sealed class AwsSourceModule(Func<AWSCredentials>? credentials = null) : ISourceModule
 {
     public string Name => "aws";
 

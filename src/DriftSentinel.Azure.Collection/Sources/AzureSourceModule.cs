@@ -11,7 +11,7 @@ namespace DriftSentinel.Azure.Collection.Sources;
 /// Azure and Entra: azure/SUBSCRIPTION/… and entra/TENANT/… read by <see cref="AzureSnapshotReader"/>, collected live
 /// from section DriftSentinel:Azure.
 /// </summary>
-public sealed class AzureSourceModule(Func<AzureCollectionOptions, TokenCredential>? credential = null, HttpPipelineTransport? transport = null) : ISourceModule
+internal sealed class AzureSourceModule(Func<AzureCollectionOptions, TokenCredential>? credential = null, HttpPipelineTransport? transport = null) : ISourceModule
 {
     public string Name => "azure";
 

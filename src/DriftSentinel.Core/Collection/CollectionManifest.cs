@@ -82,7 +82,7 @@ public sealed record CollectionManifest
 }
 
 /// <summary>Adds the collection's own coverage entries (what the live collector could not read) to a scan.</summary>
-public sealed class CollectionManifestReader : ISnapshotReader
+internal sealed class CollectionManifestReader : ISnapshotReader
 {
     public void Read(string snapshotRoot, ScanInput input)
     {

@@ -24,7 +24,7 @@ public sealed class WatermarkState
 }
 
 /// <summary>Where watermarks are kept between scans.</summary>
-public interface IWatermarkStore
+internal interface IWatermarkStore
 {
     WatermarkState Load();
 

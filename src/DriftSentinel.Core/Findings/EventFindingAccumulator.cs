@@ -6,7 +6,7 @@ namespace DriftSentinel.Core.Findings;
 /// Folds many events into one finding per drift key, keeping first/last seen, a count and only a few evidence
 /// references, so a rule's memory grows with the number of findings, not with the trail.
 /// </summary>
-public sealed class EventFindingAccumulator
+internal sealed class EventFindingAccumulator
 {
     private const int MaxEvidence = 5;
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -87,7 +87,7 @@ public sealed class EventFindingAccumulator
 }
 
 /// <summary>The fixed fields of a finding built from events.</summary>
-public sealed record FindingSeed
+internal sealed record FindingSeed
 {
     public required string?[] Identity { get; init; }
     public required Severity Severity { get; init; }

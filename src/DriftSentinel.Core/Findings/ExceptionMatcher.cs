@@ -3,7 +3,7 @@ using DriftSentinel.Core.Baseline;
 namespace DriftSentinel.Core.Findings;
 
 /// <summary>Applies the baseline's exceptions: a live match suppresses, an expired match is recorded and does not.</summary>
-public static class ExceptionMatcher
+internal static class ExceptionMatcher
 {
     public static void Apply(IEnumerable<Finding> findings, IReadOnlyList<FindingException> exceptions, DateTimeOffset asOf)
     {

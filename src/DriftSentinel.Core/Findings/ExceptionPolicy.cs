@@ -8,7 +8,7 @@ namespace DriftSentinel.Core.Findings;
 /// names a rule that exists, and none expires further past the as-of than thresholds.max_exception_days, so an
 /// exception cannot become a permanent pass.
 /// </summary>
-public static class ExceptionPolicy
+internal static class ExceptionPolicy
 {
     /// <summary>Throws <see cref="BaselineException"/> listing every exception that breaks the policy, by line and key.</summary>
     public static void Validate(OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf)

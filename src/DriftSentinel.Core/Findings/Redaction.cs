@@ -4,7 +4,7 @@ using System.Text;
 namespace DriftSentinel.Core.Findings;
 
 /// <summary>Fingerprints credentials so reports can tell them apart without printing them.</summary>
-public static class Redaction
+internal static class Redaction
 {
     /// <summary>e.g. AKIA…MPLE (sha256:1f2e3d4c): the prefix says the kind, four characters help a person find it, the hash distinguishes.</summary>
     public static string Credential(string value)

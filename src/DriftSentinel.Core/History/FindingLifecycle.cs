@@ -68,7 +68,7 @@ public sealed record LifecycleUpdate(IReadOnlyList<FindingState> States, IReadOn
 /// Moves each finding's state on by one run. A finding not seen is resolved only if the run read its scope completely
 /// (no failed, partial or missing coverage for it): absence in a scope that was not read means nothing.
 /// </summary>
-public static class FindingLifecycle
+internal static class FindingLifecycle
 {
     public static LifecycleUpdate Apply(IReadOnlyDictionary<string, FindingState> previous, IEnumerable<Finding> current, IReadOnlyList<CoverageEntry> coverage,
         IReadOnlyDictionary<string, TriageDecision> triage, long runId, DateTimeOffset asOf)

@@ -6,7 +6,7 @@ namespace DriftSentinel.Core.History;
 /// Applies recorded triage (`findings accept`) to a scan's findings, so an accepted finding is suppressed in every
 /// output and in --fail-on exactly as a baseline exception is, showing who accepted it, why, the ticket and until when.
 /// </summary>
-public static class TriageSuppression
+internal static class TriageSuppression
 {
     public static void Apply(IEnumerable<Finding> findings, IReadOnlyDictionary<string, TriageDecision> triage, DateTimeOffset asOf)
     {

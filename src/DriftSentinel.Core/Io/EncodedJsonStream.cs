@@ -7,7 +7,7 @@ namespace DriftSentinel.Core.Io;
 /// dropped), UTF-16 with a BOM (what Windows PowerShell 5.1's <c>&gt;</c> writes) is transcoded to UTF-8, and UTF-32 is
 /// refused with an error naming the encoding.
 /// </summary>
-public static class EncodedJsonStream
+internal static class EncodedJsonStream
 {
     /// <summary>Wraps <paramref name="raw"/> so it reads as UTF-8 without a BOM.</summary>
     public static Stream Utf8(Stream raw, string displayName)

@@ -1,7 +1,7 @@
 namespace DriftSentinel.Core.Io;
 
 /// <summary>A forward-only read wrapper around another stream: subclasses decide what a read returns.</summary>
-public abstract class ReadOnlyWrapperStream(Stream inner) : Stream
+internal abstract class ReadOnlyWrapperStream(Stream inner) : Stream
 {
     protected Stream Inner { get; } = inner;
 

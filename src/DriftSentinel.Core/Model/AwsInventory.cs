@@ -81,7 +81,7 @@ public sealed record CredentialReportRow
 public sealed record AccessKeyState(int Slot, bool Active, DateTimeOffset? LastRotated, DateTimeOffset? LastUsed, string? LastUsedService);
 
 /// <summary>Helpers for AWS ARNs.</summary>
-public static class AwsArn
+internal static class AwsArn
 {
     /// <summary>The 12-digit account in arn:partition:service:region:account:resource, or null.</summary>
     public static string? AccountOf(string? arn)

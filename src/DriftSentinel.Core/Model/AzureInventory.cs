@@ -104,7 +104,7 @@ public static class AzureIds
 }
 
 /// <summary>The built-in Azure roles whose GUIDs are fixed across tenants, so an assignment can be named without role-definitions.json.</summary>
-public static class BuiltInAzureRoles
+internal static class BuiltInAzureRoles
 {
     // GUIDs from Azure's built-in roles reference; these never change.
     private static readonly Dictionary<string, string> Names = new(StringComparer.OrdinalIgnoreCase)

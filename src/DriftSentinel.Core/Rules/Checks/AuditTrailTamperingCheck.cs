@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-LOG-001: stopping, deleting or narrowing CloudTrail, and deleting Azure diagnostic settings or log profiles.</summary>
-public sealed class AuditTrailTamperingCheck : Rule
+internal sealed class AuditTrailTamperingCheck : Rule
 {
     public override string Id => "DS-LOG-001";
 

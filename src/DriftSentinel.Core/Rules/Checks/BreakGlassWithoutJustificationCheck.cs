@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-ACC-002: break-glass sessions without a ticket or longer than allowed; justified uses are kept as info-level evidence.</summary>
-public sealed class BreakGlassWithoutJustificationCheck : Rule
+internal sealed class BreakGlassWithoutJustificationCheck : Rule
 {
     public override string Id => "DS-ACC-002";
 

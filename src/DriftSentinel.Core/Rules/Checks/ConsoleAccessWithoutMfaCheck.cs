@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-ACC-003: console-capable users without MFA, and console or Azure management sign-ins made without MFA.</summary>
-public sealed class ConsoleAccessWithoutMfaCheck : Rule
+internal sealed class ConsoleAccessWithoutMfaCheck : Rule
 {
     public override string Id => "DS-ACC-003";
 

@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-SEP-002: a production role trusting non-production principals or anyone; a non-production Azure identity holding a production role.</summary>
-public sealed class CrossEnvironmentTrustCheck : Rule
+internal sealed class CrossEnvironmentTrustCheck : Rule
 {
     public override string Id => "DS-SEP-002";
 

@@ -9,7 +9,7 @@ namespace DriftSentinel.Core.Rules.Checks;
 /// person acting through a shared federated role (Identity Center permission set, SAML role, console session) is a
 /// finding of their own, keyed by the session, so the first person never hides the rest.
 /// </summary>
-public sealed class DirectProductionLoginCheck : Rule
+internal sealed class DirectProductionLoginCheck : Rule
 {
     public override string Id => "DS-ACC-001";
 

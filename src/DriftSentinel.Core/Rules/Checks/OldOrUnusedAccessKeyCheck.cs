@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-CRED-001: active IAM access keys older than access_key_max_age_days, or unused for stale_after_days.</summary>
-public sealed class OldOrUnusedAccessKeyCheck : Rule
+internal sealed class OldOrUnusedAccessKeyCheck : Rule
 {
     public override string Id => "DS-CRED-001";
 

@@ -8,7 +8,7 @@ namespace DriftSentinel.Core.Rules.Checks;
 /// DS-DEP-001: deploy-class changes in production that no approved pipeline deployment explains. Every production
 /// change is classified (approved pipeline run, pipeline identity outside any run, out-of-band, break-glass).
 /// </summary>
-public sealed class OutOfBandDeployCheck : Rule
+internal sealed class OutOfBandDeployCheck : Rule
 {
     public override string Id => "DS-DEP-001";
 

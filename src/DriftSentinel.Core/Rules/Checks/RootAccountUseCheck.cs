@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-ACC-004: root sign-ins and API calls, recent root password or key use, and active root access keys.</summary>
-public sealed class RootAccountUseCheck : Rule
+internal sealed class RootAccountUseCheck : Rule
 {
     public override string Id => "DS-ACC-004";
 

@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-SEP-001: one credential or non-human identity acting in, or holding access to, both production and non-production.</summary>
-public sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
+internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
 {
     public override string Id => "DS-SEP-001";
 

@@ -8,7 +8,7 @@ namespace DriftSentinel.Core.Rules.Checks;
 /// sources read cover that span (a credential report, RoleLastUsed, a completely read trail long enough); absent
 /// evidence is "unknown" in the access review, never a finding.
 /// </summary>
-public sealed class StalePrivilegedAccessCheck : Rule
+internal sealed class StalePrivilegedAccessCheck : Rule
 {
     public override string Id => "DS-PRIV-001";
 

@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-PRIV-002: humans holding production privilege permanently, elevations longer than allowed, and elevations past their end that still exist.</summary>
-public sealed class StandingOrOverdueElevationCheck : Rule
+internal sealed class StandingOrOverdueElevationCheck : Rule
 {
     public override string Id => "DS-PRIV-002";
 

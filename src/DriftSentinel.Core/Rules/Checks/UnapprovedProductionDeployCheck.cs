@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-DEP-002: production pipeline deployments with no approval, or approved only by the person who triggered them or wrote the commit.</summary>
-public sealed class UnapprovedProductionDeployCheck : Rule
+internal sealed class UnapprovedProductionDeployCheck : Rule
 {
     public override string Id => "DS-DEP-002";
 

@@ -4,7 +4,7 @@ using DriftSentinel.Core.Model;
 namespace DriftSentinel.Core.Rules.Checks;
 
 /// <summary>DS-DEP-003: a production deployment of a commit never successfully deployed to the environment that promotes to it.</summary>
-public sealed class UnpromotedArtifactCheck : Rule
+internal sealed class UnpromotedArtifactCheck : Rule
 {
     public override string Id => "DS-DEP-003";
 
