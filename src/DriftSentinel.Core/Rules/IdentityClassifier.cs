@@ -28,6 +28,14 @@ public sealed class IdentityClassifier(OrganizationBaseline baseline, ScanInvent
         return e.Cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(e.Actor.EffectiveId) : baseline.BreakGlass.IsAzure(e.Actor.Id, e.Actor.DisplayName);
     }
 
+    /// <summary>Is a principal (AWS ARN; Azure object id or name) a declared break-glass identity?</summary>
+    public bool IsBreakGlass(Cloud cloud, string? principalId, string? principalName = null) =>
+        cloud == Cloud.Aws ? baseline.BreakGlass.IsAws(principalId) : baseline.BreakGlass.IsAzure(principalId, principalName);
+
+    /// <summary>Is a principal (AWS ARN; Azure object id or name) one of a declared deployer's identities?</summary>
+    public bool IsDeployer(Cloud cloud, string? principalId, string? principalName = null) =>
+        cloud == Cloud.Aws ? baseline.AwsDeployer(principalId) is not null : baseline.AzureDeployer(principalId) is not null || baseline.AzureDeployer(principalName) is not null;
+
     /// <summary>Does the event assume a declared break-glass role (the session's start, judged by DS-ACC-002)?</summary>
     public bool AssumesBreakGlass(ActivityEvent e)
     {

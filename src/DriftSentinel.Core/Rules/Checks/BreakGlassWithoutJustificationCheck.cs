@@ -17,15 +17,14 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
             return;
         }
 
-        var bg = context.Baseline.BreakGlass;
         string role;
         string? sessionName;
-        if (e.Action.StartsWith("AssumeRole", StringComparison.Ordinal) && bg.IsAws(e.TargetRoleArn))
+        if (context.Identities.AssumesBreakGlass(e))
         {
             role = e.TargetRoleArn!;
             sessionName = e.TargetSessionName;
         }
-        else if (bg.IsAws(e.Actor.IssuerArn))
+        else if (context.Identities.IsBreakGlass(Cloud.Aws, e.Actor.IssuerArn))
         {
             role = e.Actor.IssuerArn!;
             sessionName = e.Actor.SessionName;
@@ -72,7 +71,7 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
         foreach (var sub in context.Inventory.AzureSubscriptions.Values)
         {
             var env = context.Baseline.EnvironmentOfSubscription(sub.SubscriptionId);
-            foreach (var p in sub.PimInstances.Where(p => bg.IsAzure(p.PrincipalId, p.PrincipalName)))
+            foreach (var p in sub.PimInstances.Where(p => context.Identities.IsBreakGlass(Cloud.Azure, p.PrincipalId, p.PrincipalName)))
             {
                 var text = string.Join(" ", new[] { p.Justification, p.TicketNumber }.Where(x => x is not null));
                 var hours = p.Start is null ? 0 : ((p.End ?? context.AsOf) - p.Start.Value).TotalHours;

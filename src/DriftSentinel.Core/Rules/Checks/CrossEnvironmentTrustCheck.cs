@@ -62,7 +62,7 @@ internal sealed class CrossEnvironmentTrustCheck : Rule
             {
                 var home = context.Baseline.Environments.FirstOrDefault(e => !e.IsProduction
                     && e.AzurePrincipals.Any(g => g.IsMatch(a.PrincipalId) || (a.PrincipalName is not null && g.IsMatch(a.PrincipalName))));
-                if (home is null || context.Baseline.AzureDeployer(a.PrincipalId) is not null || context.Baseline.AzureDeployer(a.PrincipalName) is not null)
+                if (home is null || context.Identities.IsDeployer(Cloud.Azure, a.PrincipalId, a.PrincipalName))
                 {
                     continue;
                 }
@@ -97,7 +97,7 @@ internal sealed class CrossEnvironmentTrustCheck : Rule
             return "any AWS principal";
         }
 
-        if (principal.EndsWith(".amazonaws.com", StringComparison.Ordinal) || context.Baseline.AwsDeployer(principal) is not null)
+        if (principal.EndsWith(".amazonaws.com", StringComparison.Ordinal) || context.Identities.IsDeployer(Cloud.Aws, principal))
         {
             return null;
         }

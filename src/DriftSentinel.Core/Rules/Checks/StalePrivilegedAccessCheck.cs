@@ -16,12 +16,11 @@ internal sealed class StalePrivilegedAccessCheck : Rule
     {
         var days = context.Baseline.Thresholds.StaleAfterDays;
         var cutoff = context.AsOf.AddDays(-days);
-        var bg = context.Baseline.BreakGlass;
         var stale = context.Entitlements
             // An unused root user is the goal, not drift: DS-ACC-004 watches root.
             .Where(x => x.Privileged && x.AssignmentType != "eligible" && x.Kind != PrincipalKind.Root)
             // Break-glass identities are meant to sit unused; DS-ACC-002 watches their use.
-            .Where(x => !(x.Cloud == Cloud.Aws ? bg.IsAws(x.PrincipalId) : bg.IsAzure(x.PrincipalId, x.PrincipalName)))
+            .Where(x => !context.Identities.IsBreakGlass(x.Cloud, x.PrincipalId, x.PrincipalName))
             .Where(x => x.LastUsed is { } used ? used < cutoff : x.Created is { } created && created < cutoff && x.EvidenceCovers(context.AsOf, days))
             .GroupBy(x => (x.Cloud, x.Account, x.PrincipalId));
 
