@@ -18,6 +18,9 @@ public sealed class RecurringScanRegistrar(WorkerRuntime runtime, IRecurringJobM
 {
     public const string Prefix = "scan:";
 
+    /// <summary>The recurring job that retries lifecycle deliveries once their backoff has passed, between scans.</summary>
+    public const string DeliveryJob = "lifecycle:deliver";
+
     public static RegistrationChanges Sync(IRecurringJobManager manager, JobStorage storage, IReadOnlyList<ScanProfile> profiles)
     {
         ArgumentNullException.ThrowIfNull(manager);
@@ -67,6 +70,17 @@ public sealed class RecurringScanRegistrar(WorkerRuntime runtime, IRecurringJobM
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Apply(runtime.Settings, "start");
+
+        // A sink's failed delivery is due again after its backoff (minutes), not only at the next scheduled scan.
+        if (runtime.Sinks.Count > 0)
+        {
+            manager.AddOrUpdate<ScanJobs>(DeliveryJob, j => j.DeliverPending(CancellationToken.None), Cron.Minutely());
+        }
+        else
+        {
+            manager.RemoveIfExists(DeliveryJob);
+        }
+
         foreach (var profile in runtime.Settings.Profiles.Where(p => p.RunAtStart))
         {
             var name = profile.Name;

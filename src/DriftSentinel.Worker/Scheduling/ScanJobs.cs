@@ -158,6 +158,15 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         runtime.OnRecorded();
     }
 
+    /// <summary>Delivers every lifecycle notice that is due (the recurring "lifecycle:deliver" job).</summary>
+    [JobDisplayName("Deliver lifecycle notices")]
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public void DeliverPending(CancellationToken cancellation)
+    {
+        using var store = runtime.OpenStore();
+        Deliver(new LifecycleDispatcher(runtime.Sinks, runtime.Clock), store, cancellation);
+    }
+
     private void Deliver(LifecycleDispatcher sinks, SqlHistoryStore store, CancellationToken cancellation)
     {
         foreach (var outcome in sinks.DeliverPending(store, cancellation))

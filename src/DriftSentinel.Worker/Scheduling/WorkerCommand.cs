@@ -1,4 +1,5 @@
 using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,8 +27,9 @@ public static class WorkerCommand
         }
     }
 
-    /// <summary>Builds the worker without starting it (tests start and stop it themselves).</summary>
-    public static WebApplication Prepare(string? configFile, IReadOnlyList<string> sets, bool demo, int? exitAfter, TimeProvider clock, SourceRegistry? sources, TextWriter stdout)
+    /// <summary>Builds the worker without starting it (tests start and stop it themselves, and may replace the sinks).</summary>
+    public static WebApplication Prepare(string? configFile, IReadOnlyList<string> sets, bool demo, int? exitAfter, TimeProvider clock, SourceRegistry? sources, TextWriter stdout,
+        IReadOnlyList<IFindingLifecycleSink>? sinks = null)
     {
         ArgumentNullException.ThrowIfNull(sets);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -43,7 +45,7 @@ public static class WorkerCommand
             BaselineLoader.Load(settings.Resolve(profile.Baseline)); // a broken baseline stops the worker now, not at 2 a.m.
         }
 
-        var runtime = new WorkerRuntime(settings, clock);
+        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings) };
         try
         {
             using var store = runtime.OpenStore();
