@@ -75,6 +75,30 @@ internal static class JsonReportWriter
 
         w.WriteEndArray();
 
+        // The catalogue's compliance mapping as data: every control, the rules that evidence it, and what is open.
+        w.WriteStartArray("controls");
+        var active = result.Active.GroupBy(f => f.RuleId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        foreach (var (framework, controls) in result.Catalogue.Compliance)
+        {
+            foreach (var (control, rules) in controls)
+            {
+                w.WriteStartObject();
+                w.WriteString("framework", framework);
+                w.WriteString("control", control);
+                w.WriteStartArray("rules");
+                foreach (var rule in rules)
+                {
+                    w.WriteStringValue(rule);
+                }
+
+                w.WriteEndArray();
+                w.WriteNumber("open_findings", rules.Sum(r => active.GetValueOrDefault(r)));
+                w.WriteEndObject();
+            }
+        }
+
+        w.WriteEndArray();
+
         w.WriteStartArray("production_changes");
         foreach (var c in result.ProductionChanges)
         {
@@ -147,6 +171,13 @@ internal static class JsonReportWriter
                 }
 
                 w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("compliance");
+            foreach (var (framework, control) in result.Catalogue.ControlsOf(f.RuleId))
+            {
+                w.WriteStringValue($"{framework} {control}");
             }
 
             w.WriteEndArray();

@@ -101,6 +101,16 @@ public sealed class RuleCatalogue
 
     private IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>>? _compliance;
 
+    /// <summary>The controls a rule produces evidence for, as (framework, control), in the mapping's order.</summary>
+    public IReadOnlyList<(string Framework, string Control)> ControlsOf(string ruleId) =>
+        (_controlsByRule ??= Compliance
+            .SelectMany(f => f.Value.SelectMany(c => c.Value.Select(rule => (Rule: rule, Framework: f.Key, Control: c.Key))))
+            .GroupBy(x => x.Rule, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, string)>)[.. g.Select(x => (x.Framework, x.Control))], StringComparer.Ordinal))
+        .GetValueOrDefault(ruleId) ?? [];
+
+    private Dictionary<string, IReadOnlyList<(string, string)>>? _controlsByRule;
+
     public RuleDefinition this[string id] => Rules.TryGetValue(id, out var r) ? r : throw new KeyNotFoundException($"rule {id} has no catalogue entry in {Folder}");
 
     /// <summary>Finds rules/ beside the executable, or walking up from the working directory (running from a source tree).</summary>

@@ -59,6 +59,29 @@ public class ReportTests
     }
 
     [Fact]
+    public void Findings_json_maps_every_control_to_its_rules_and_open_findings_and_each_finding_to_its_controls()
+    {
+        var demo = DriftSentinel.Worker.DemoLocator.Find();
+        var result = DriftSentinel.Worker.ScanCommand.Scan(Path.Combine(demo, "snapshot"), DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")),
+            Catalogue, DriftSentinel.Worker.DemoLocator.AsOf(demo), "demo");
+        using var stream = new MemoryStream();
+        JsonReportWriter.Write(result, stream);
+        using var doc = System.Text.Json.JsonDocument.Parse(stream.ToArray());
+        var controls = doc.RootElement.GetProperty("controls").EnumerateArray().ToList();
+
+        Assert.Equal(Catalogue.Compliance.Values.Sum(c => c.Count), controls.Count);
+        var cc81 = controls.Single(c => c.GetProperty("framework").GetString() == "SOC 2" && c.GetProperty("control").GetString() == "CC8.1");
+        var rules = cc81.GetProperty("rules").EnumerateArray().Select(r => r.GetString()!).ToList();
+        Assert.Contains("DS-DEP-001", rules);
+        Assert.Equal(result.Active.Count(f => rules.Contains(f.RuleId)), cc81.GetProperty("open_findings").GetInt32());
+        Assert.All(doc.RootElement.GetProperty("findings").EnumerateArray(), f =>
+        {
+            var rule = Catalogue[f.GetProperty("rule_id").GetString()!];
+            Assert.Equal(rule.Compliance.Order(StringComparer.Ordinal), f.GetProperty("compliance").EnumerateArray().Select(c => c.GetString()!).Order(StringComparer.Ordinal));
+        });
+    }
+
+    [Fact]
     public void Access_review_has_one_row_per_entitlement_with_review_columns_empty()
     {
         var demo = DriftSentinel.Worker.DemoLocator.Find();
