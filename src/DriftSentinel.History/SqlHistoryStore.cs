@@ -19,10 +19,10 @@ public enum HistoryDialect
 /// The history store over ADO.NET: a SQLite file by default, PostgreSQL when several workers share state. Times are
 /// stored as ISO 8601 UTC text (sortable, identical in both), and each run is written in one transaction.
 /// </summary>
-public sealed class SqlHistoryStore : IHistoryStore
+public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 5;
+    public const int SchemaVersion = 6;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -191,6 +191,21 @@ public sealed class SqlHistoryStore : IHistoryStore
                 tx.Commit();
             }
 
+            if (current < 6)
+            {
+                // v6: the ticket ledger, one row per (profile, fingerprint): the source of truth for its ticket.
+                using var tx = _connection.BeginTransaction();
+                Execute("""
+                    CREATE TABLE tickets (
+                      profile TEXT NOT NULL, fingerprint TEXT NOT NULL, tracker TEXT NOT NULL, project TEXT NOT NULL,
+                      ticket_key TEXT, url TEXT, state TEXT NOT NULL, content_hash TEXT, last_run_id BIGINT NOT NULL DEFAULT 0,
+                      synced_at TEXT, creating INTEGER NOT NULL DEFAULT 0, replaced TEXT,
+                      PRIMARY KEY (profile, fingerprint))
+                    """, tx);
+                Execute("INSERT INTO schema_version (version) VALUES (6)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -339,6 +354,20 @@ public sealed class SqlHistoryStore : IHistoryStore
         }
 
         return claimed;
+    }
+
+    public IReadOnlyList<PendingDelivery> PendingDeliveries(string sink)
+    {
+        using var select = Command("SELECT run_id, payload, attempts, last_error FROM lifecycle_deliveries WHERE sink = @sink AND delivered_at IS NULL ORDER BY run_id", null, ("sink", sink));
+        using var reader = select.ExecuteReader();
+        var list = new List<PendingDelivery>();
+        while (reader.Read())
+        {
+            list.Add(new PendingDelivery(sink, Convert.ToInt64(reader["run_id"], CultureInfo.InvariantCulture), (string)reader["payload"],
+                Convert.ToInt32(reader["attempts"], CultureInfo.InvariantCulture), reader["last_error"] as string));
+        }
+
+        return list;
     }
 
     public void FinishDelivery(string sink, long runId, DateTimeOffset now, string? failure, DateTimeOffset? retryAt)
@@ -493,6 +522,57 @@ public sealed class SqlHistoryStore : IHistoryStore
                 ResolvedAt = Text("resolved_at") is { } r ? Time(r) : null,
                 AcceptanceExpired = Convert.ToInt32(reader["acceptance_expired"], CultureInfo.InvariantCulture) != 0,
                 LastRunId = Convert.ToInt64(reader["last_run_id"], CultureInfo.InvariantCulture),
+            });
+        }
+
+        return list;
+    }
+
+    public Core.Tickets.TicketRecord? FindTicket(string profile, string fingerprint) =>
+        ReadTickets("SELECT * FROM tickets WHERE profile = @p AND fingerprint = @fp", ("p", profile), ("fp", fingerprint)).FirstOrDefault();
+
+    public IReadOnlyList<Core.Tickets.TicketRecord> ListTickets(string? profile) => profile is null
+        ? ReadTickets("SELECT * FROM tickets ORDER BY profile, fingerprint")
+        : ReadTickets("SELECT * FROM tickets WHERE profile = @p ORDER BY fingerprint", ("p", profile));
+
+    public void SaveTicket(Core.Tickets.TicketRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        using var command = Command("""
+            INSERT INTO tickets (profile, fingerprint, tracker, project, ticket_key, url, state, content_hash, last_run_id, synced_at, creating, replaced)
+            VALUES (@p, @fp, @tracker, @project, @key, @url, @state, @hash, @run, @synced, @creating, @replaced)
+            ON CONFLICT (profile, fingerprint) DO UPDATE SET tracker = excluded.tracker, project = excluded.project, ticket_key = excluded.ticket_key,
+              url = excluded.url, state = excluded.state, content_hash = excluded.content_hash, last_run_id = excluded.last_run_id,
+              synced_at = excluded.synced_at, creating = excluded.creating, replaced = excluded.replaced
+            """, null,
+            ("p", record.Profile), ("fp", record.Fingerprint), ("tracker", record.Tracker), ("project", record.Project), ("key", record.Key), ("url", record.Url),
+            ("state", record.State.ToString()), ("hash", record.ContentHash), ("run", record.LastRunId), ("synced", record.SyncedAt is { } t ? Iso(t) : null),
+            ("creating", record.Creating ? 1 : 0), ("replaced", record.Replaced));
+        command.ExecuteNonQuery();
+    }
+
+    private List<Core.Tickets.TicketRecord> ReadTickets(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, null, parameters);
+        using var reader = command.ExecuteReader();
+        var list = new List<Core.Tickets.TicketRecord>();
+        while (reader.Read())
+        {
+            string? Text(string c) => reader[c] as string;
+            list.Add(new Core.Tickets.TicketRecord
+            {
+                Profile = Text("profile")!,
+                Fingerprint = Text("fingerprint")!,
+                Tracker = Text("tracker")!,
+                Project = Text("project")!,
+                Key = Text("ticket_key"),
+                Url = Text("url"),
+                State = Enum.Parse<Core.Tickets.TicketState>(Text("state")!),
+                ContentHash = Text("content_hash"),
+                LastRunId = Convert.ToInt64(reader["last_run_id"], CultureInfo.InvariantCulture),
+                SyncedAt = Text("synced_at") is { } synced ? Time(synced) : null,
+                Creating = Convert.ToInt32(reader["creating"], CultureInfo.InvariantCulture) != 0,
+                Replaced = Text("replaced"),
             });
         }
 

@@ -33,6 +33,9 @@ public sealed class LiveSettings
     public T? Options<T>()
         where T : class => Sources.Values.OfType<T>().FirstOrDefault();
 
+    /// <summary>Tickets for findings (docs/tickets.md); absent: no tickets.</summary>
+    public DriftSentinel.Tickets.TicketOptions? Tickets { get; set; }
+
     /// <summary>The scheduled worker: storage and concurrency (see docs/operations.md).</summary>
     public WorkerOptions Worker { get; set; } = new();
 
@@ -44,7 +47,8 @@ public sealed class LiveSettings
     /// variables DRIFTSENTINEL__..., and --set KEY=VALUE overrides. Unknown keys and unconvertible values are errors,
     /// and so is every invalid setting, all reported at once.
     /// </summary>
-    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null, bool forWorker = false, SourceRegistry? modules = null)
+    public static LiveSettings Load(string? configFile, IReadOnlyList<string> overrides, IDictionary<string, string?>? environment = null, bool forWorker = false, SourceRegistry? modules = null,
+        bool requireSources = true)
     {
         modules ??= SourceModules.Default();
         var collectors = modules.Modules.Where(m => m.Collector is not null).Select(m => (Module: m, Collector: m.Collector!)).ToList();
@@ -143,12 +147,13 @@ public sealed class LiveSettings
             errors.AddRange(WorkerOptions.Validate(settings, Section));
         }
 
-        var needsSources = !forWorker || settings.Profiles.Any(p => p.Snapshot is null);
+        var needsSources = requireSources && (!forWorker || settings.Profiles.Any(p => p.Snapshot is null));
         if (needsSources && sources.Count == 0)
         {
             errors.Add($"{Section}: nothing to collect; add {string.Join(" or ", collectors.Select(c => "an " + c.Collector.Section))} section (see docs/configuration.md)");
         }
 
+        errors.AddRange(settings.Tickets?.Validate($"{Section}:Tickets") ?? []);
         foreach (var (module, collector) in collectors.Where(c => sources.ContainsKey(c.Module.Name)))
         {
             errors.AddRange(collector.Validate(sources[module.Name], $"{Section}:{collector.Section}"));

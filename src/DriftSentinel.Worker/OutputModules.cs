@@ -1,5 +1,7 @@
 using DriftSentinel.Core.Output;
+using DriftSentinel.Core.Rules;
 using DriftSentinel.Reporting;
+using DriftSentinel.Tickets;
 
 namespace DriftSentinel.Worker;
 
@@ -12,11 +14,13 @@ public static class OutputModules
 
     /// <summary>
     /// The finding lifecycle sinks (tickets, notifications) configured in <paramref name="settings"/>; each receives
-    /// every recorded run's transitions. None ships yet: the ticket sinks register here.
+    /// every recorded run's transitions.
     /// </summary>
-    public static IReadOnlyList<IFindingLifecycleSink> LifecycleSinks(LiveSettings settings)
+    public static IReadOnlyList<IFindingLifecycleSink> LifecycleSinks(LiveSettings settings, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return [];
+        return settings.Tickets is { } tickets
+            ? [new TicketSink(tickets, RuleCatalogue.Load(RuleCatalogue.LocateFolder()), clock, Environment.GetEnvironmentVariable)]
+            : [];
     }
 }

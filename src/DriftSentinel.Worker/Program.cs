@@ -29,9 +29,10 @@ public static class Program
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 when an unsuppressed finding at or above this severity exists (critical, high, medium, low, info)" };
         var allowGaps = new Option<bool>("--allow-gaps") { Description = "Do not exit 2 when an input file could not be read (it is still reported as a coverage gap)" };
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
+        var tickets = new Option<string?>("--tickets") { Description = "Keep tickets for the recorded run's findings as this JSON configuration's Tickets section says (needs --history; see docs/tickets.md)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets })
         {
             scan.Options.Add(o);
         }
@@ -77,6 +78,7 @@ public static class Program
         root.Subcommands.Add(collect);
         root.Subcommands.Add(worker);
         root.Subcommands.Add(health);
+        root.Subcommands.Add(TicketCommands.Build(stdout, stderr, clock));
         foreach (var command in HistoryCommands.Build(stdout, stderr, clock))
         {
             root.Subcommands.Add(command);
@@ -97,6 +99,7 @@ public static class Program
             FailOn = parse.GetValue(failOn),
             AllowGaps = parse.GetValue(allowGaps),
             Rules = parse.GetValue(rules),
+            Tickets = parse.GetValue(tickets),
         }));
 
         var result = root.Parse(args);
@@ -184,6 +187,9 @@ public static class ExitCodes
 /// <summary>Arguments of `scan`.</summary>
 public sealed record ScanOptions
 {
+    /// <summary>A configuration file whose Tickets section keeps tickets for this run (with --history).</summary>
+    public string? Tickets { get; init; }
+
     public string? Snapshot { get; init; }
     public string? Baseline { get; init; }
     public bool Demo { get; init; }

@@ -51,9 +51,14 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
     {
         string snapshotDir;
         string baselineFile;
-        var settingsForSinks = new LiveSettings();
+        var settingsForSinks = options.Tickets is { } tickets ? LiveSettings.Load(tickets, [], modules: Sources, requireSources: false) : new LiveSettings();
         DateTimeOffset asOf;
         var outDir = options.Out ?? "driftsentinel-out";
+        if (options.Tickets is { } ticketConfig && options.History is null)
+        {
+            throw new UsageException("--tickets keeps tickets from the history store's lifecycle; add --history STORE");
+        }
+
         CollectCommand.Outcome? collected = null;
         if (options.Config is not null || options.Sets.Count > 0)
         {
@@ -129,6 +134,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         RunHistoryReport? history = null;
         string? historyError = null;
         IReadOnlyList<DeliveryOutcome> deliveries = [];
+        Dictionary<string, string> sinkSummaries = [];
         if (options.History is { } historyStore)
         {
             // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the
@@ -138,9 +144,10 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             {
                 using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
                 store.Migrate();
-                var sinks = new LifecycleDispatcher(Sinks ?? OutputModules.LifecycleSinks(settingsForSinks), clock);
+                var sinks = new LifecycleDispatcher(Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock), clock);
                 history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!);
                 deliveries = sinks.DeliverPending(store, CancellationToken.None);
+                sinkSummaries = sinks.Sinks.Where(s => s.Summary is not null).ToDictionary(s => s.Name, s => s.Summary!, StringComparer.Ordinal);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
             {
@@ -164,7 +171,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         {
             if (d.Delivered)
             {
-                stdout.WriteLine($"Sink {d.Sink}: run #{d.RunId} delivered");
+                stdout.WriteLine($"Sink {d.Sink}: run #{d.RunId} delivered{(sinkSummaries.GetValueOrDefault(d.Sink) is { } summary ? $" ({summary})" : "")}");
             }
             else
             {

@@ -72,6 +72,9 @@ public interface IHistoryStore : IDisposable
     /// </summary>
     IReadOnlyList<PendingDelivery> ClaimDeliveries(string sink, DateTimeOffset now, TimeSpan lease, int limit);
 
+    /// <summary>A sink's undelivered notices, due or not, oldest run first, without claiming them (plans, listings).</summary>
+    IReadOnlyList<PendingDelivery> PendingDeliveries(string sink);
+
     /// <summary>Marks a claimed delivery delivered (<paramref name="failure"/> null) or failed, due again at <paramref name="retryAt"/>.</summary>
     void FinishDelivery(string sink, long runId, DateTimeOffset now, string? failure, DateTimeOffset? retryAt);
 

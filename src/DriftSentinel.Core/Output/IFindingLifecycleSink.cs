@@ -1,3 +1,4 @@
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.Output;
@@ -13,7 +14,13 @@ public interface IFindingLifecycleSink
     /// <summary>Stable name: the key of this sink's delivery state in the history store.</summary>
     string Name { get; }
 
-    void Deliver(LifecycleNotice notice, CancellationToken cancellation);
+    /// <param name="notice">The run's transitions.</param>
+    /// <param name="state">The state database, for a sink that keeps its own records there (the ticket ledger).</param>
+    /// <param name="cancellation">Stops a long delivery.</param>
+    void Deliver(LifecycleNotice notice, IHistoryStore state, CancellationToken cancellation);
+
+    /// <summary>One line on what this sink has done so far (printed after a run), or null.</summary>
+    string? Summary => null;
 }
 
 /// <summary>How a finding's lifecycle moved in a run.</summary>

@@ -51,7 +51,7 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
                 cancellation.ThrowIfCancellationRequested();
                 try
                 {
-                    sink.Deliver(JsonSerializer.Deserialize<LifecycleNotice>(pending.Payload, Json)!, cancellation);
+                    sink.Deliver(Read(pending.Payload), store, cancellation);
                     store.FinishDelivery(sink.Name, pending.RunId, clock.GetUtcNow(), null, null);
                     outcomes.Add(new DeliveryOutcome(sink.Name, pending.RunId, true, pending.Attempts + 1, null, null));
                 }
@@ -73,6 +73,9 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
 
         return outcomes;
     }
+
+    /// <summary>A queued notice as the sink receives it.</summary>
+    public static LifecycleNotice Read(string payload) => JsonSerializer.Deserialize<LifecycleNotice>(payload, Json)!;
 
     /// <summary>1, 2, 4… minutes after each failed attempt, at most <see cref="MaxBackoff"/>.</summary>
     public static TimeSpan Backoff(int attempts) =>

@@ -45,7 +45,7 @@ public static class WorkerCommand
             BaselineLoader.Load(settings.Resolve(profile.Baseline)); // a broken baseline stops the worker now, not at 2 a.m.
         }
 
-        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings) };
+        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings, clock) };
         try
         {
             using var store = runtime.OpenStore();

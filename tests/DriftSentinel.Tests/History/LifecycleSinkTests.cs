@@ -1,3 +1,4 @@
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Output;
 using DriftSentinel.Tests.Support;
 using DriftSentinel.Worker;
@@ -60,7 +61,7 @@ public sealed class LifecycleSinkTests
 
         public string Name => name;
 
-        public void Deliver(LifecycleNotice notice, CancellationToken cancellation)
+        public void Deliver(LifecycleNotice notice, IHistoryStore state, CancellationToken cancellation)
         {
             if (FailuresLeft-- > 0)
             {

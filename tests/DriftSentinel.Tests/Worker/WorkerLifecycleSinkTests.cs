@@ -1,3 +1,4 @@
+using DriftSentinel.Core.History;
 using DriftSentinel.Core.Output;
 using DriftSentinel.History;
 using DriftSentinel.Tests.Support;
@@ -53,7 +54,7 @@ public sealed class WorkerLifecycleSinkTests
 
         public string Name => name;
 
-        public void Deliver(LifecycleNotice notice, CancellationToken cancellation)
+        public void Deliver(LifecycleNotice notice, IHistoryStore state, CancellationToken cancellation)
         {
             lock (Notices)
             {
@@ -68,7 +69,7 @@ public sealed class WorkerLifecycleSinkTests
 
         public string Name => "tickets";
 
-        public void Deliver(LifecycleNotice notice, CancellationToken cancellation)
+        public void Deliver(LifecycleNotice notice, IHistoryStore state, CancellationToken cancellation)
         {
             Attempts++;
             throw new HttpRequestException("ticket tracker returned 503");

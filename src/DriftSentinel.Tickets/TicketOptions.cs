@@ -1,0 +1,102 @@
+using DriftSentinel.Core.Model;
+
+namespace DriftSentinel.Tickets;
+
+/// <summary>Configuration section DriftSentinel:Tickets (docs/tickets.md): trackers, routes, and the report link.</summary>
+public sealed class TicketOptions
+{
+    /// <summary>GitHub Issues (github.com or GitHub Enterprise Server).</summary>
+    public GitHubTrackerOptions? GitHub { get; set; }
+
+    /// <summary>Findings to trackers: the first route that matches a finding wins; a finding no route matches gets no ticket.</summary>
+    public List<TicketRoute> Routes { get; set; } = [];
+
+    /// <summary>Where readers find the run's report, written into every ticket (e.g. an internal dashboard address).</summary>
+    public string? ReportUrl { get; set; }
+
+    /// <summary>Attempts per tracker request, including the first (429, 403 secondary limit, 5xx, timeouts are retried).</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>The longest a request may take, all retries included.</summary>
+    public TimeSpan RequestBudget { get; set; } = TimeSpan.FromMinutes(2);
+
+    public IEnumerable<string> Validate(string prefix)
+    {
+        if (Routes.Count == 0)
+        {
+            yield return $"{prefix}:Routes: no route; add at least one (Tracker, Project) or remove the Tickets section";
+        }
+
+        for (var i = 0; i < Routes.Count; i++)
+        {
+            var r = Routes[i];
+            var key = $"{prefix}:Routes:{i}";
+            if (r.Tracker != "github")
+            {
+                yield return $"{key}:Tracker: '{r.Tracker}' is not a configured tracker; expected github";
+            }
+            else if (GitHub is null)
+            {
+                yield return $"{key}:Tracker: github is routed to but there is no {prefix}:GitHub section";
+            }
+
+            if (r.Tracker == "github" && (r.Project.Split('/') is not [{ Length: > 0 }, { Length: > 0 }]))
+            {
+                yield return $"{key}:Project: '{r.Project}' is not owner/repository";
+            }
+
+            if (r.MinimumSeverity is not null && !EnumText.TryParseSeverity(r.MinimumSeverity, out _))
+            {
+                yield return $"{key}:MinimumSeverity: '{r.MinimumSeverity}' is not critical, high, medium, low or info";
+            }
+        }
+
+        if (GitHub is { } gh && !Uri.TryCreate(gh.ApiUrl, UriKind.Absolute, out _))
+        {
+            yield return $"{prefix}:GitHub:ApiUrl: '{gh.ApiUrl}' is not an absolute URL";
+        }
+
+        if (MaxAttempts is < 1 or > 20)
+        {
+            yield return $"{prefix}:MaxAttempts: {MaxAttempts} is not between 1 and 20";
+        }
+    }
+}
+
+/// <summary>GitHub Issues: the API address and the environment variable holding the token (never the token itself).</summary>
+public sealed class GitHubTrackerOptions
+{
+    public string ApiUrl { get; set; } = "https://api.github.com";
+
+    /// <summary>A fine-grained token with Issues read and write on the routed repositories, or a GitHub App installation token.</summary>
+    public string TokenVariable { get; set; } = "GITHUB_TOKEN";
+}
+
+/// <summary>
+/// Which findings go to which project: every listed condition must hold (an empty list matches anything). Labels and
+/// assignees are added to the ticket; the baseline's owners, when it declares them, are assigned too.
+/// </summary>
+public sealed class TicketRoute
+{
+    public string Tracker { get; set; } = "github";
+
+    /// <summary>owner/repository for GitHub.</summary>
+    public string Project { get; set; } = "";
+    public List<string> Environments { get; set; } = [];
+    public List<string> Rules { get; set; } = [];
+    public List<string> Clouds { get; set; } = [];
+    public List<string> Accounts { get; set; } = [];
+
+    /// <summary>Findings below this severity get no ticket on this route (and fall through to the next).</summary>
+    public string? MinimumSeverity { get; set; }
+    public List<string> Labels { get; set; } = [];
+    public List<string> Assignees { get; set; } = [];
+
+    public bool Matches(Core.Output.NoticeFinding f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        static bool Any(List<string> wanted, string? value) => wanted.Count == 0 || (value is not null && wanted.Contains(value, StringComparer.OrdinalIgnoreCase));
+        return Any(Environments, f.Environment) && Any(Rules, f.RuleId) && Any(Clouds, f.Cloud) && Any(Accounts, f.Account)
+            && (MinimumSeverity is null || !EnumText.TryParseSeverity(MinimumSeverity, out var min) || f.Severity >= min);
+    }
+}

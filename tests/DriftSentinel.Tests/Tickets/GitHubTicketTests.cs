@@ -1,0 +1,223 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DriftSentinel.Core.Tickets;
+using DriftSentinel.FakeAws;
+using DriftSentinel.History;
+using DriftSentinel.Tests.Support;
+using DriftSentinel.Tests.Worker;
+using Xunit.Abstractions;
+using DriftSentinel.Worker;
+
+namespace DriftSentinel.Tests.Tickets;
+
+/// <summary>
+/// Tickets in GitHub Issues (a WireMock fake serving GitHub's shapes) across recorded runs of a changing demo snapshot:
+/// one issue per finding, closed when the drift is gone, reopened when it returns, never duplicated.
+/// </summary>
+public sealed class GitHubTicketTests : IDisposable
+{
+    private const string Repository = "example/security-drift";
+    private readonly TempFolder _temp = new();
+    private readonly string _tokenVariable = $"DS_TEST_GITHUB_TOKEN_{Guid.NewGuid():N}";
+    private readonly string _token = $"ghs_{Guid.NewGuid():N}";
+    private readonly FakeGitHubIssues _github;
+    private readonly FixedClock _clock = new(new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero));
+
+    private readonly ITestOutputHelper _output;
+
+    public GitHubTicketTests(ITestOutputHelper output)
+    {
+        _output = output;
+        Environment.SetEnvironmentVariable(_tokenVariable, _token);
+        _github = new FakeGitHubIssues(_token);
+        WorkerTestSupport.CopyDemoSnapshot(Snapshot);
+    }
+
+    private string Snapshot => Path.Combine(_temp.Path, "snapshot");
+
+    private string History => Path.Combine(_temp.Path, "history.db");
+
+    private string Config(string minimumSeverity = "high")
+    {
+        var path = Path.Combine(_temp.Path, "tickets.json");
+        File.WriteAllText(path, new JsonObject
+        {
+            ["DriftSentinel"] = new JsonObject
+            {
+                ["Tickets"] = new JsonObject
+                {
+                    ["GitHub"] = new JsonObject { ["ApiUrl"] = _github.Url, ["TokenVariable"] = _tokenVariable },
+                    ["ReportUrl"] = "https://reports.example.com/driftsentinel/nightly",
+                    ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = minimumSeverity, ["Labels"] = new JsonArray("security") }),
+                },
+            },
+        }.ToJsonString());
+        return path;
+    }
+
+    private (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Program.Run(args, stdout, stderr, _clock);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private (int Code, string Out, string Err) Scan(string outName)
+    {
+        var result = Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
+            "--out", Path.Combine(_temp.Path, outName), "--history", History, "--profile", "nightly", "--tickets", Config(), "--allow-gaps");
+        foreach (var line in result.Out.Split('\n').Where(l => l.StartsWith("Sink ", StringComparison.Ordinal)))
+        {
+            _output.WriteLine($"{outName}: {line} [GitHub requests so far: {_github.Requests.Count}]");
+        }
+
+        return result;
+    }
+
+    private List<TicketRecord> Ledger()
+    {
+        using var store = SqlHistoryStore.Open(History);
+        return [.. store.ListTickets("nightly")];
+    }
+
+    private static string Label(JsonObject issue) => issue["labels"]!.AsArray().Select(l => (string)l!["name"]!).Single(n => n.StartsWith("driftsentinel-", StringComparison.Ordinal));
+
+    private static int HighOrWorse(string outDir)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "findings.json")));
+        return doc.RootElement.GetProperty("findings").EnumerateArray()
+            .Count(f => f.GetProperty("status").GetString()!.StartsWith("open", StringComparison.Ordinal) && f.GetProperty("severity").GetString() is "high" or "critical");
+    }
+
+    [Fact]
+    public void Runs_over_a_changing_snapshot_keep_exactly_one_issue_per_finding_closed_when_gone_and_reopened_when_back()
+    {
+        // Run 1: one issue per open finding at or above the route's minimum severity.
+        var first = Scan("r1");
+        Assert.Contains("Sink tickets: run #1 delivered", first.Out, StringComparison.Ordinal);
+        var expected = HighOrWorse(Path.Combine(_temp.Path, "r1"));
+        var issues = _github.Issues(Repository);
+        Assert.Equal(expected, issues.Count);
+        Assert.Equal(expected, issues.Select(Label).Distinct().Count());
+        Assert.All(issues, i => Assert.Equal("open", (string?)i["state"]));
+        var issue = issues[0];
+        Assert.Contains("**Remediation.**", (string)issue["body"]!, StringComparison.Ordinal);
+        Assert.Contains("https://reports.example.com/driftsentinel/nightly", (string)issue["body"]!, StringComparison.Ordinal);
+        Assert.Contains(issue["labels"]!.AsArray(), l => (string?)l!["name"] == "security");
+
+        // Run 2, nothing changed: no request at all.
+        var before = _github.Requests.Count;
+        Scan("r2");
+        Assert.Equal(before, _github.Requests.Count);
+
+        // Run 3: account 444455556666 read completely with its trail gone: its event findings resolve and their issues close.
+        var trail = Directory.EnumerateFiles(Path.Combine(Snapshot, "aws", "444455556666", "cloudtrail"), "*.json.gz", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(trail);
+        File.Delete(trail);
+        Scan("r3");
+        var closed = _github.Issues(Repository).Where(i => (string?)i["state"] == "closed").ToList();
+        Assert.NotEmpty(closed);
+        Assert.All(closed, i => Assert.Equal("completed", (string?)i["state_reason"]));
+        Assert.All(closed, i => Assert.Contains("no longer saw it", i["comments_list"]!.AsArray().Last()!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Equal(closed.Count, Ledger().Count(t => t.State == TicketState.Closed));
+
+        // Run 4: the trail is back: the same issues reopen; none is created.
+        File.WriteAllBytes(trail, bytes);
+        var fourth = Scan("r4");
+        Assert.Equal(expected, _github.Issues(Repository).Count);
+        Assert.All(_github.Issues(Repository), i => Assert.Equal("open", (string?)i["state"]));
+        Assert.Contains($"{closed.Count} reopened", fourth.Out, StringComparison.Ordinal);
+        Assert.Equal(expected, Ledger().Count(t => t.State == TicketState.Open && t.Key is not null));
+    }
+
+    [Fact]
+    public void A_tracker_down_for_a_whole_sync_leaves_the_run_pending_and_the_next_sync_converges()
+    {
+        _github.Down = true;
+        var first = Scan("r1");
+        var reference = Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
+            "--out", Path.Combine(_temp.Path, "plain"), "--allow-gaps");
+        Assert.Equal(reference.Code, first.Code); // the run and its reports do not depend on the tracker
+        Assert.Contains("warning: lifecycle sink tickets failed run #1", first.Err, StringComparison.Ordinal);
+        Assert.Contains("1 run(s) not yet synced", Run("tickets", "list", "--history", History).Out, StringComparison.Ordinal);
+        Assert.Contains("create ", Run("tickets", "plan", "--history", History, "--config", Config()).Out, StringComparison.Ordinal);
+
+        _github.Down = false;
+        _clock.Advance(TimeSpan.FromMinutes(5)); // past the first backoff
+        var sync = Run("tickets", "sync", "--history", History, "--config", Config());
+        Assert.Equal(0, sync.Code);
+        var expected = HighOrWorse(Path.Combine(_temp.Path, "r1"));
+        Assert.Equal(expected, _github.Issues(Repository).Count);
+        Assert.Contains("0 run(s) not yet synced", Run("tickets", "list", "--history", History).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_issue_created_whose_answer_was_lost_is_found_by_its_label_and_never_created_twice()
+    {
+        var failOnce = true;
+        _github.AfterCreate = _ =>
+        {
+            if (failOnce)
+            {
+                failOnce = false;
+                throw new InvalidOperationException("the connection dropped after the issue was created");
+            }
+        };
+        _github.AddPullRequest(Repository, "driftsentinel-not-a-finding"); // the listing returns pull requests too
+        Scan("r1");
+        Assert.Contains(Ledger(), t => t.Creating && t.Key is null);
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, Run("tickets", "sync", "--history", History, "--config", Config()).Code);
+        var issues = _github.Issues(Repository).Where(i => i["pull_request"] is null).ToList();
+        Assert.Equal(issues.Count, issues.Select(Label).Distinct().Count()); // no fingerprint has two issues
+        Assert.Equal(HighOrWorse(Path.Combine(_temp.Path, "r1")), issues.Count);
+        Assert.DoesNotContain(Ledger(), t => t.Creating);
+    }
+
+    [Fact]
+    public void An_accepted_finding_closes_as_not_planned_with_who_why_and_until()
+    {
+        Scan("r1");
+        var ticket = Ledger().First(t => t.Key is not null);
+        var accept = Run("findings", "accept", ticket.Fingerprint, "--history", History, "--reason", "pager rotation until SSO", "--until", "2027-01-31", "--by", "alice");
+        Assert.Equal(0, accept.Code);
+        Scan("r2");
+
+        var issue = _github.Issues(Repository).Single(i => (long)i["number"]! == long.Parse(ticket.Key!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(("closed", "not_planned"), ((string?)issue["state"], (string?)issue["state_reason"]));
+        var comment = issue["comments_list"]!.AsArray().Last()!.GetValue<string>();
+        Assert.Contains("alice", comment, StringComparison.Ordinal);
+        Assert.Contains("pager rotation until SSO", comment, StringComparison.Ordinal);
+        Assert.Contains("2027-01-31", comment, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rate_limits_are_absorbed_and_the_token_appears_nowhere()
+    {
+        _github.SecondaryLimits = 2;
+        _github.TooManyRequests = 1;
+        var run = Scan("r1");
+        Assert.Contains("3 throttled and retried", run.Out, StringComparison.Ordinal);
+        Assert.Equal(HighOrWorse(Path.Combine(_temp.Path, "r1")), _github.Issues(Repository).Count);
+
+        var everything = run.Out + run.Err + string.Concat(Directory.EnumerateFiles(Path.Combine(_temp.Path, "r1")).Select(File.ReadAllText))
+            + string.Concat(_github.Issues(Repository).Select(i => i.ToJsonString())) + Run("tickets", "list", "--history", History).Out;
+        Assert.DoesNotContain(_token, everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Routing_sends_only_findings_at_or_above_the_routes_severity()
+    {
+        Scan("r1");
+        Assert.All(_github.Issues(Repository), i => Assert.Contains(i["labels"]!.AsArray(), l => (string?)l!["name"] is "severity:high" or "severity:critical"));
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable(_tokenVariable, null);
+        _github.Dispose();
+        _temp.Dispose();
+    }
+}
