@@ -4,7 +4,11 @@ namespace DriftSentinel.Tickets;
 internal sealed record TrackerTicket(string Key, string Url, bool Open);
 
 /// <summary>What a ticket says: title, body, labels and assignees.</summary>
-internal sealed record TicketContent(string Title, string Body, IReadOnlyList<string> Labels, IReadOnlyList<string> Assignees, string Hash);
+internal sealed record TicketContent(string Title, string Body, IReadOnlyList<string> Labels, IReadOnlyList<string> Assignees, string Hash)
+{
+    /// <summary>The finding's severity (critical, high…), mapped to a tracker priority where the tracker has one.</summary>
+    public string? Priority { get; init; }
+}
 
 /// <summary>The operations a ticket sync needs from a tracker (GitHub Issues; Jira next).</summary>
 internal interface ITicketTracker

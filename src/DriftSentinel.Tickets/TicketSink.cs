@@ -48,6 +48,17 @@ public sealed class TicketSink : IFindingLifecycleSink
 
             _trackers["github"] = new GitHubIssuesTracker(GitHubIssuesTracker.Client(gh, token, TrackerHttp.Handler(options, clock, _counters, transport)));
         }
+
+        if (options.Jira is { } jira)
+        {
+            var token = environment(jira.TokenVariable);
+            if (string.IsNullOrWhiteSpace(token))
+            {
+                throw new InvalidOperationException($"tickets: the Jira token variable {jira.TokenVariable} is not set");
+            }
+
+            _trackers["jira"] = new JiraTracker(JiraTracker.Client(jira, token, TrackerHttp.Handler(options, clock, _counters, transport)), jira);
+        }
     }
 
     public string Name => "tickets";
@@ -245,6 +256,6 @@ public sealed class TicketSink : IFindingLifecycleSink
         var body = b.ToString();
         List<string> labels = ["driftsentinel", FingerprintLabel(f.Fingerprint), $"severity:{f.Severity.ToText()}", f.RuleId, .. route.Labels];
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(title + "\n" + body + "\n" + string.Join(",", labels))))[..16];
-        return new TicketContent(title, body, labels, route.Assignees, hash);
+        return new TicketContent(title, body, labels, route.Assignees, hash) { Priority = f.Severity.ToText() };
     }
 }
