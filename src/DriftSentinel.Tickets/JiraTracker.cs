@@ -121,6 +121,12 @@ internal sealed class JiraTracker(HttpClient http, JiraTrackerOptions options) :
             // Jira labels cannot hold spaces.
             ["labels"] = new JsonArray([.. content.Labels.Select(l => (JsonNode)l.Replace(' ', '-'))]),
         };
+        // Jira has one assignee: the first (an account id on Cloud, a user name on Data Center).
+        if (content.Assignees.Count > 0)
+        {
+            fields["assignee"] = Cloud ? new JsonObject { ["accountId"] = content.Assignees[0] } : new JsonObject { ["name"] = content.Assignees[0] };
+        }
+
         if (content.Priority is { } priority && options.Priorities.TryGetValue(priority, out var name))
         {
             fields["priority"] = new JsonObject { ["name"] = name };

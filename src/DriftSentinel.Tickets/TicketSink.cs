@@ -255,7 +255,10 @@ public sealed class TicketSink : IFindingLifecycleSink
         b.Append("Fingerprint `").Append(f.Fingerprint).Append("`, profile `").Append(notice.Profile).AppendLine("`. This issue is kept by DriftSentinel: it is closed when a run no longer sees the drift and reopened if it comes back.");
         var body = b.ToString();
         List<string> labels = ["driftsentinel", FingerprintLabel(f.Fingerprint), $"severity:{f.Severity.ToText()}", f.RuleId, .. route.Labels];
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(title + "\n" + body + "\n" + string.Join(",", labels))))[..16];
-        return new TicketContent(title, body, labels, route.Assignees, hash) { Priority = f.Severity.ToText() };
+        // The route's assignees, then the baseline's owners of the environment or account for this tracker.
+        List<string> assignees = [.. route.Assignees, .. f.Owners.Where(o => o.StartsWith(route.Tracker + ":", StringComparison.Ordinal)).Select(o => o[(route.Tracker.Length + 1)..])];
+        assignees = [.. assignees.Distinct(StringComparer.OrdinalIgnoreCase)];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{title}\n{body}\n{string.Join(",", labels)}\n{string.Join(",", assignees)}")))[..16];
+        return new TicketContent(title, body, labels, assignees, hash) { Priority = f.Severity.ToText() };
     }
 }

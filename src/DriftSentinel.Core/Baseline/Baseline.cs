@@ -13,6 +13,15 @@ public sealed class OrganizationBaseline
     public IdentityGlobs HumanAccess { get; init; } = new();
     public IdentityGlobs Workloads { get; init; } = new();
     public IReadOnlyList<PersonDeclaration> People { get; init; } = [];
+
+    /// <summary>Who owns an environment or account, per tracker: the assignees of its findings' tickets.</summary>
+    public IReadOnlyList<OwnerDeclaration> Owners { get; init; } = [];
+
+    /// <summary>The owners of a finding's environment and account, as tracker:id, most specific (account) first.</summary>
+    public IReadOnlyList<string> OwnersOf(string? environment, string? account) =>
+        [.. Owners.Where(o => o.Account is not null && account is not null && o.Account.Equals(account, StringComparison.OrdinalIgnoreCase))
+            .Concat(Owners.Where(o => o.Account is null && o.Environment is not null && environment is not null && o.Environment.Equals(environment, StringComparison.OrdinalIgnoreCase)))
+            .SelectMany(o => o.Assignees).Distinct(StringComparer.OrdinalIgnoreCase)];
     public PrivilegedDeclaration Privileged { get; init; } = new();
     public Thresholds Thresholds { get; init; } = new();
     public IReadOnlyList<FindingException> Exceptions { get; init; } = [];
@@ -149,6 +158,9 @@ public sealed record IdentityGlobs
 
     public bool MatchesAzure(params string?[] ids) => ids.Any(id => id is not null && AzurePrincipals.Any(g => g.IsMatch(id)));
 }
+
+/// <summary>An owner of an environment or an account: its ticket assignees as tracker:id (github:login, jira:accountId).</summary>
+public sealed record OwnerDeclaration(string? Environment, string? Account, IReadOnlyList<string> Assignees);
 
 /// <summary>One person's identities across systems; <see cref="CiUsers"/> are their pipeline logins (ci_users, or the github alias).</summary>
 public sealed record PersonDeclaration(string Id, IReadOnlyList<string> Aws, IReadOnlyList<string> Azure, IReadOnlyList<PipelineIdentity> CiUsers);

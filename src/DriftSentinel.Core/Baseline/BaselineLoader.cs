@@ -100,7 +100,7 @@ public static partial class BaselineLoader
             throw new BaselineException(fileName, [$"{fileName}:1: expected a mapping with version, organization and environments"]);
         }
 
-        var top = ctx.Map(root, "", ["version", "organization", "environments", "deployers", "break_glass", "human_access", "workloads", "people", "privileged", "thresholds", "exceptions"], ["version", "organization", "environments"]);
+        var top = ctx.Map(root, "", ["version", "organization", "environments", "deployers", "break_glass", "human_access", "workloads", "people", "owners", "privileged", "thresholds", "exceptions"], ["version", "organization", "environments"]);
         var version = ctx.Int(top, "version", "", 1);
         if (version != 1 && top.ContainsKey("version"))
         {
@@ -168,6 +168,20 @@ public static partial class BaselineLoader
             MaxSessionHours = ctx.Number(bgMap, "max_session_hours", "break_glass", 4, max: 168),
         };
 
+        var owners = ctx.List(top, "owners", "").Select((n, i) =>
+        {
+            var p = $"owners[{i}]";
+            var m = ctx.Map(n, p, ["environment", "account", "github", "jira"], []);
+            var environment = ctx.String(m, "environment", p);
+            var account = ctx.String(m, "account", p);
+            if (environment is null && account is null)
+            {
+                ctx.Error(n, p, "an owner needs an environment or an account it owns");
+            }
+
+            return new OwnerDeclaration(environment, account, [.. ctx.Strings(m, "github", p).Select(id => $"github:{id}"), .. ctx.Strings(m, "jira", p).Select(id => $"jira:{id}")]);
+        }).ToList();
+
         var people = ctx.List(top, "people", "").Select((n, i) =>
         {
             var p = $"people[{i}]";
@@ -220,6 +234,7 @@ public static partial class BaselineLoader
             HumanAccess = ReadIdentityGlobs(ctx, top, "human_access"),
             Workloads = ReadIdentityGlobs(ctx, top, "workloads"),
             People = people,
+            Owners = owners,
             Privileged = privileged,
             Thresholds = thresholds,
             Exceptions = exceptions,

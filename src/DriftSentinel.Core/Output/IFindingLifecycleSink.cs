@@ -51,7 +51,11 @@ public sealed record NoticeFinding(
     int TimesSeen,
     string? AcceptedBy,
     string? AcceptanceReason,
-    DateOnly? AcceptedUntil);
+    DateOnly? AcceptedUntil)
+{
+    /// <summary>The baseline's owners of the finding's environment or account, as tracker:id.</summary>
+    public IReadOnlyList<string> Owners { get; init; } = [];
+}
 
 /// <summary>One transition of one finding.</summary>
 public sealed record NoticeTransition(LifecycleChange Change, NoticeFinding Finding);

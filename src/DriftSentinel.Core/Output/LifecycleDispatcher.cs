@@ -117,7 +117,10 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
         var transitions = update.States
             .Where(s => s.Status != FindingStatus.Resolved || resolvedNow.Contains(s.Fingerprint))
             .OrderByDescending(s => s.Severity).ThenBy(s => s.RuleId, StringComparer.Ordinal).ThenBy(s => s.Fingerprint, StringComparer.Ordinal)
-            .Select(s => new NoticeTransition(changes[s.Fingerprint], Describe(s, findings.GetValueOrDefault(s.Fingerprint))))
+            .Select(s => new NoticeTransition(changes[s.Fingerprint], Describe(s, findings.GetValueOrDefault(s.Fingerprint)) with
+            {
+                Owners = result.Baseline.OwnersOf(s.Environment, findings.GetValueOrDefault(s.Fingerprint)?.Account ?? s.Scope),
+            }))
             .ToList();
         return new LifecycleNotice(profile, runId, result.Run.AsOf, result.Gaps.Count(), transitions);
     }

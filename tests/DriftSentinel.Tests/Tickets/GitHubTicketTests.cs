@@ -208,6 +208,22 @@ public sealed class GitHubTicketTests : IDisposable
     }
 
     [Fact]
+    public void The_baselines_owners_of_an_environment_are_the_assignees_of_its_tickets()
+    {
+        var baseline = Path.Combine(_temp.Path, "baseline.yaml");
+        File.WriteAllText(baseline, File.ReadAllText(Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"))
+            + "owners:\n  - environment: prod\n    github: [\"alice-example\"]\n  - account: \"777788889999\"\n    github: [\"bob-example\"]\n");
+        Run("scan", "--snapshot", Snapshot, "--baseline", baseline, "--as-of", "2026-11-20T12:00:00Z", "--out", Path.Combine(_temp.Path, "r1"),
+            "--history", History, "--profile", "nightly", "--tickets", Config(), "--allow-gaps");
+
+        static List<string> Assignees(JsonObject i) => [.. i["assignees"]!.AsArray().Select(a => (string)a!["login"]!)];
+        var issues = _github.Issues(Repository);
+        Assert.Contains(issues, i => ((string)i["title"]!).EndsWith("(prod)", StringComparison.Ordinal) && Assignees(i).SequenceEqual(["alice-example"]));
+        Assert.Contains(issues, i => Assignees(i).SequenceEqual(["bob-example"])); // the dev account's owner
+        Assert.All(issues.Where(i => ((string)i["title"]!).EndsWith("(staging)", StringComparison.Ordinal)), i => Assert.Empty(Assignees(i)));
+    }
+
+    [Fact]
     public void Routing_sends_only_findings_at_or_above_the_routes_severity()
     {
         Scan("r1");
