@@ -41,6 +41,12 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan ScanLease { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a worker holds a lifecycle delivery (a run's tickets) it is working on; a worker that dies holding one
+    /// is replaced by another after this. Longer than the slowest sync of one run.
+    /// </summary>
+    public TimeSpan SinkClaimLease { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often the configuration file is checked for changed profiles.</summary>
     public TimeSpan ConfigReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -69,6 +75,11 @@ public sealed class WorkerOptions
         if (worker.RetryDelaysSeconds.Count > 10 || worker.RetryDelaysSeconds.Any(d => d is < 0 or > 86_400))
         {
             yield return $"{prefix}:Worker:RetryDelaysSeconds: at most 10 delays of 0 to 86400 seconds";
+        }
+
+        if (worker.SinkClaimLease < TimeSpan.FromSeconds(3))
+        {
+            yield return $"{prefix}:Worker:SinkClaimLease: {worker.SinkClaimLease} must be at least 3 seconds";
         }
 
         if (worker.ScanLease < TimeSpan.FromSeconds(3) || worker.ScanLease > worker.ScanStaleAfter)

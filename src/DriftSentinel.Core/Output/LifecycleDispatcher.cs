@@ -12,10 +12,12 @@ namespace DriftSentinel.Core.Output;
 /// the run and the reports are untouched. Notices not yet delivered (a sink that failed, a worker that died
 /// mid-delivery) are delivered by the next dispatch, oldest run first.
 /// </summary>
-public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sinks, TimeProvider clock)
+public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sinks, TimeProvider clock, TimeSpan? claimLease = null)
 {
-    /// <summary>How long a claimed delivery is reserved for the claimant before another worker may take it.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(10);
+    /// <summary>How long a claimed delivery is reserved for its claimant (by default) before another worker may take it.</summary>
+    public static readonly TimeSpan DefaultClaimLease = TimeSpan.FromMinutes(10);
+
+    private readonly TimeSpan _claimLease = claimLease ?? DefaultClaimLease;
 
     /// <summary>The longest wait between attempts.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(6);
@@ -46,7 +48,7 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
         var outcomes = new List<DeliveryOutcome>();
         foreach (var sink in sinks)
         {
-            foreach (var pending in store.ClaimDeliveries(sink.Name, clock.GetUtcNow(), ClaimLease, limit: 50))
+            foreach (var pending in store.ClaimDeliveries(sink.Name, clock.GetUtcNow(), _claimLease, limit: 50))
             {
                 cancellation.ThrowIfCancellationRequested();
                 try

@@ -133,7 +133,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules);
         cancellation.ThrowIfCancellationRequested();
 
-        var sinks = new LifecycleDispatcher(runtime.Sinks, runtime.Clock);
+        var sinks = new LifecycleDispatcher(runtime.Sinks, runtime.Clock, runtime.Settings.Worker.SinkClaimLease);
         var recorded = HistoryRecorder.Record(store, result, profile.Name, source, scan.CreatedAt, runtime.Clock.GetUtcNow(), scanKey: scanId, sinks: sinks);
 
         // Delivered whether this evaluation recorded the run or an earlier one did and died before delivering.
@@ -164,7 +164,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
     public void DeliverPending(CancellationToken cancellation)
     {
         using var store = runtime.OpenStore();
-        Deliver(new LifecycleDispatcher(runtime.Sinks, runtime.Clock), store, cancellation);
+        Deliver(new LifecycleDispatcher(runtime.Sinks, runtime.Clock, runtime.Settings.Worker.SinkClaimLease), store, cancellation);
     }
 
     private void Deliver(LifecycleDispatcher sinks, SqlHistoryStore store, CancellationToken cancellation)
