@@ -34,13 +34,45 @@ internal static class Program
                 args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60,
                 args.Length > 3 ? args[3] : "lookup"),
             "live-azure" => LiveAzureBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
+            "fake-github" => FakeGitHub(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8089),
             _ => Usage(),
         };
     }
 
+    /// <summary>
+    /// A local GitHub Issues fake for the runnable tickets example (docs/operations.md): token ghs_demo, every request
+    /// printed, the issues listed when stdin closes or Ctrl+C is pressed.
+    /// </summary>
+    private static int FakeGitHub(int port)
+    {
+        using var github = new DriftSentinel.FakeAws.FakeGitHubIssues("ghs_demo", port) { Log = line => Console.WriteLine(line) };
+        Console.WriteLine($"GitHub Issues fake on {github.Url} (token ghs_demo); Ctrl+C or end of input stops it");
+        using var stop = new ManualResetEventSlim();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Set();
+        };
+        _ = Task.Run(() =>
+        {
+            while (Console.In.ReadLine() is not null)
+            {
+            }
+
+            stop.Set();
+        });
+        stop.Wait();
+        foreach (var issue in github.Issues("example/security-drift"))
+        {
+            Console.WriteLine($"#{issue["number"]} {issue["state"]} {issue["state_reason"]} {issue["title"]}");
+        }
+
+        return 0;
+    }
+
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench fake-github [port]");
         return 2;
     }
 

@@ -96,7 +96,8 @@ public sealed class LiveSettings
             sets.Add(KeyValuePair.Create<string, string?>(key.StartsWith(Section + ":", StringComparison.OrdinalIgnoreCase) ? key[(Section.Length + 1)..] : key, o[(eq + 1)..]));
         }
 
-        builder.AddInMemoryCollection(sets);
+        // The last of several overrides of one key wins (the demo profile's defaults come first, the user's --set after).
+        builder.AddInMemoryCollection(sets.GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()));
 
         IConfigurationRoot root;
         try

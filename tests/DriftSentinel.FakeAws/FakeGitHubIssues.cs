@@ -27,10 +27,10 @@ public sealed partial class FakeGitHubIssues : IDisposable
     private readonly HashSet<string> _disabled = new(StringComparer.OrdinalIgnoreCase);
     private int _nextId = 9_000_000;
 
-    public FakeGitHubIssues(string token)
+    public FakeGitHubIssues(string token, int port = 0)
     {
         Token = token;
-        _server = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"], StartAdminInterface = false });
+        _server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"], StartAdminInterface = false });
         _server.Given(Request.Create().UsingAnyMethod()).RespondWith(Response.Create().WithCallback(Handle));
     }
 
@@ -49,6 +49,9 @@ public sealed partial class FakeGitHubIssues : IDisposable
 
     /// <summary>The next N requests get 429 with Retry-After: 1.</summary>
     public int TooManyRequests { get; set; }
+
+    /// <summary>Called with "METHOD path → status" after each request (the runnable example prints it).</summary>
+    public Action<string>? Log { get; set; }
 
     /// <summary>Called after an issue is created, before the answer is sent (a test kills the client here).</summary>
     public Action<JsonObject>? AfterCreate { get; set; }
@@ -94,6 +97,13 @@ public sealed partial class FakeGitHubIssues : IDisposable
     }
 
     private ResponseMessage Handle(IRequestMessage request)
+    {
+        var response = Answer(request);
+        Log?.Invoke($"{request.Method} {request.AbsolutePath} -> {response.StatusCode}");
+        return response;
+    }
+
+    private ResponseMessage Answer(IRequestMessage request)
     {
         var path = request.AbsolutePath;
         lock (_gate)
