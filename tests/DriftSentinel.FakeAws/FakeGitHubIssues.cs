@@ -66,6 +66,21 @@ public sealed partial class FakeGitHubIssues : IDisposable
 
     public void DisableIssues(string repository) => _disabled.Add(repository);
 
+    /// <summary>Transfers an issue to another repository: the old address answers 301 with the new one, as GitHub does.</summary>
+    public void Transfer(string repository, long number, string to)
+    {
+        lock (_gate)
+        {
+            var issue = List(repository).Single(i => (long)i["number"]! == number);
+            List(repository).Remove(issue);
+            var moved = NewIssue(to, (string)issue["title"]!, (string)issue["body"]!, [], []);
+            List(to).Add(moved);
+            _moved[$"{repository}#{number}"] = $"/repos/{to}/issues/{moved["number"]}";
+        }
+    }
+
+    private readonly Dictionary<string, string> _moved = new(StringComparer.OrdinalIgnoreCase);
+
     public void Delete(string repository, long number)
     {
         lock (_gate)
@@ -145,6 +160,11 @@ public sealed partial class FakeGitHubIssues : IDisposable
             if (_disabled.Contains(repo))
             {
                 return Json(HttpStatusCode.Gone, new JsonObject { ["message"] = "Issues are disabled for this repo", ["documentation_url"] = "https://docs.github.com/v3/issues/" });
+            }
+
+            if (m.Groups["number"].Success && _moved.TryGetValue($"{repo}#{m.Groups["number"].Value}", out var location))
+            {
+                return Json(HttpStatusCode.MovedPermanently, new JsonObject { ["message"] = "Moved Permanently", ["url"] = Url + location }, ("Location", Url + location + m.Groups["comments"].Value));
             }
 
             var body = request.Body is { Length: > 0 } text ? JsonNode.Parse(text)!.AsObject() : [];

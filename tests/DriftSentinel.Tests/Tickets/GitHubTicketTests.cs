@@ -224,6 +224,45 @@ public sealed class GitHubTicketTests : IDisposable
     }
 
     [Fact]
+    public void A_deleted_or_transferred_issue_is_replaced_when_its_finding_comes_back_and_the_ledger_keeps_both()
+    {
+        Scan("r1");
+        var trail = Directory.EnumerateFiles(Path.Combine(Snapshot, "aws", "444455556666", "cloudtrail"), "*.json.gz", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(trail);
+        File.Delete(trail);
+        Scan("r2"); // its finding resolves, its issue closes
+        var closed = Ledger().Single(t => t.State == TicketState.Closed);
+        _github.Delete(Repository, long.Parse(closed.Key!, System.Globalization.CultureInfo.InvariantCulture));
+
+        File.WriteAllBytes(trail, bytes);
+        Scan("r3"); // back: the deleted issue cannot be reopened, so a new one is opened
+        var now = Ledger().Single(t => t.Fingerprint == closed.Fingerprint);
+        Assert.Equal(TicketState.Open, now.State);
+        Assert.NotEqual(closed.Key, now.Key);
+        Assert.Equal(closed.Key, now.Replaced);
+
+        // Transferred to another repository: GitHub answers 301; the finding's next change opens a new issue here.
+        File.Delete(trail);
+        _github.Transfer(Repository, long.Parse(now.Key!, System.Globalization.CultureInfo.InvariantCulture), "example/elsewhere");
+        Scan("r4");
+        Assert.Equal(TicketState.Closed, Ledger().Single(t => t.Fingerprint == closed.Fingerprint).State);
+        File.WriteAllBytes(trail, bytes);
+        Scan("r5");
+        var last = Ledger().Single(t => t.Fingerprint == closed.Fingerprint);
+        Assert.Equal(TicketState.Open, last.State);
+        Assert.Equal($"{closed.Key} {now.Key}", last.Replaced);
+    }
+
+    [Fact]
+    public void A_repository_with_issues_disabled_is_named_and_its_run_stays_pending()
+    {
+        _github.DisableIssues(Repository);
+        var run = Scan("r1");
+        Assert.Contains("410 Issues are disabled for this repo (are issues enabled on the repository?)", run.Err, StringComparison.Ordinal);
+        Assert.Contains("1 run(s) not yet synced", Run("tickets", "list", "--history", History).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Routing_sends_only_findings_at_or_above_the_routes_severity()
     {
         Scan("r1");
