@@ -57,6 +57,11 @@ public sealed class TicketOptions
                 yield return $"{key}:Project: '{r.Project}' is not owner/repository";
             }
 
+            if (r.Grouping is not ("finding" or "rule-environment"))
+            {
+                yield return $"{key}:Grouping: '{r.Grouping}' is not finding or rule-environment";
+            }
+
             if (r.MinimumSeverity is not null && !EnumText.TryParseSeverity(r.MinimumSeverity, out _))
             {
                 yield return $"{key}:MinimumSeverity: '{r.MinimumSeverity}' is not critical, high, medium, low or info";
@@ -143,6 +148,11 @@ public sealed class TicketRoute
     public string? MinimumSeverity { get; set; }
     public List<string> Labels { get; set; } = [];
     public List<string> Assignees { get; set; } = [];
+
+    /// <summary>"finding" (one ticket per finding, the default) or "rule-environment" (one per rule and environment, listing its findings).</summary>
+    public string Grouping { get; set; } = "finding";
+
+    internal bool Grouped => Grouping == "rule-environment";
 
     public bool Matches(Core.Output.NoticeFinding f)
     {

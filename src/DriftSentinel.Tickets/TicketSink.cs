@@ -71,10 +71,10 @@ public sealed class TicketSink : IFindingLifecycleSink
     {
         ArgumentNullException.ThrowIfNull(notice);
         var ledger = state as ITicketLedger ?? throw new InvalidOperationException("the state database keeps no ticket ledger");
-        foreach (var t in notice.Transitions)
+        foreach (var work in Work(notice, ledger))
         {
             cancellation.ThrowIfCancellationRequested();
-            Sync(notice, t, ledger, cancellation);
+            Apply(notice, work, ledger, cancellation);
         }
     }
 
@@ -84,18 +84,16 @@ public sealed class TicketSink : IFindingLifecycleSink
         ArgumentNullException.ThrowIfNull(notice);
         ArgumentNullException.ThrowIfNull(ledger);
         var lines = new List<string>();
-        foreach (var t in notice.Transitions)
+        foreach (var w in Work(notice, ledger))
         {
-            var existing = ledger.FindTicket(notice.Profile, t.Finding.Fingerprint);
-            var route = _options.Routes.FirstOrDefault(r => r.Matches(t.Finding));
-            var wanted = Wanted(t.Change);
-            var target = existing is { Key: not null } ? $"{existing.Tracker} {existing.Project}#{existing.Key}" : route is null ? "(no route)" : $"{route.Tracker} {route.Project}";
+            var existing = w.Existing;
+            var target = existing is { Key: not null } ? $"{existing.Tracker} {existing.Project}#{existing.Key}" : $"{w.Tracker} {w.Project}";
             var action = existing is not { Key: not null }
-                ? route is null || wanted != TicketState.Open ? "nothing" : "create"
-                : existing.State != wanted ? wanted switch { TicketState.Open => "reopen", TicketState.Closed => "close", _ => "close as not planned" }
-                : wanted == TicketState.Open && existing.ContentHash != Content(notice, t, route ?? new TicketRoute { Project = existing.Project }).Hash ? "update"
+                ? w.Wanted != TicketState.Open ? "nothing" : "create"
+                : existing.State != w.Wanted ? w.Wanted switch { TicketState.Open => "reopen", TicketState.Closed => "close", _ => "close as not planned" }
+                : w.Wanted == TicketState.Open && existing.ContentHash != w.Content.Hash ? "update"
                 : "nothing";
-            lines.Add($"{action,-21} {t.Finding.RuleId,-11} {t.Finding.Fingerprint} {target}");
+            lines.Add($"{action,-21} {w.What,-24} {w.Key} {target}");
         }
 
         return lines;
@@ -108,26 +106,81 @@ public sealed class TicketSink : IFindingLifecycleSink
         _ => TicketState.Open,
     };
 
-    private void Sync(LifecycleNotice notice, NoticeTransition t, ITicketLedger ledger, CancellationToken cancellation)
+    /// <summary>One ticket to bring to its wanted state: a finding's, or a rule × environment group's.</summary>
+    private sealed record TicketWork(string Key, string What, string Tracker, string Project, TicketRecord? Existing, TicketState Wanted, TicketContent Content,
+        string ReopenReason, string CloseReason);
+
+    /// <summary>The tickets this notice concerns, in the notice's order (most severe first).</summary>
+    private IEnumerable<TicketWork> Work(LifecycleNotice notice, ITicketLedger ledger)
     {
-        var f = t.Finding;
-        var existing = ledger.FindTicket(notice.Profile, f.Fingerprint);
-        var route = existing is null ? _options.Routes.FirstOrDefault(r => r.Matches(f)) : null;
-        if (existing is null && route is null)
+        var groups = new Dictionary<string, (TicketRoute Route, List<NoticeTransition> Members)>(StringComparer.Ordinal);
+        foreach (var t in notice.Transitions)
         {
-            return; // no route takes this finding
+            var f = t.Finding;
+            var route = _options.Routes.FirstOrDefault(r => r.Matches(f));
+            if (route is { Grouped: true })
+            {
+                var key = GroupKey(route, f.RuleId, f.Environment);
+                if (!groups.TryGetValue(key, out var group))
+                {
+                    group = (route, []);
+                    groups[key] = group;
+                }
+
+                group.Members.Add(t);
+                continue;
+            }
+
+            var existing = ledger.FindTicket(notice.Profile, f.Fingerprint);
+            if (existing is null && route is null)
+            {
+                continue; // no route takes this finding
+            }
+
+            var tracker = existing?.Tracker ?? route!.Tracker;
+            var project = existing?.Project ?? route!.Project;
+            var wanted = Wanted(t.Change);
+            var reopen = t.Change == LifecycleChange.ExceptionExpired
+                ? $"Reopened by DriftSentinel: the exception or acceptance covering this finding has expired (run #{notice.RunId}, profile {notice.Profile})."
+                : $"Reopened by DriftSentinel: run #{notice.RunId} (profile {notice.Profile}) sees this drift again.";
+            var close = wanted == TicketState.Closed
+                ? $"Resolved: run #{notice.RunId} (profile {notice.Profile}) read this finding's scope completely and no longer saw it. Closed by DriftSentinel."
+                : $"Accepted{(f.AcceptedBy is null ? "" : $" by {f.AcceptedBy}")}{(f.AcceptanceReason is null ? "" : $": {f.AcceptanceReason}")}{(f.AcceptedUntil is { } until ? $" (until {until:yyyy-MM-dd})" : "")}. "
+                  + "Closed as not planned by DriftSentinel; it reopens this issue if the acceptance expires and the drift is still there.";
+            var content = Content(notice, t, route ?? new TicketRoute { Tracker = tracker, Project = project });
+            yield return new TicketWork(f.Fingerprint, f.RuleId, tracker, project, existing, wanted, content, reopen, close);
         }
 
-        var tracker = Tracker(existing?.Tracker ?? route!.Tracker);
-        var project = existing?.Project ?? route!.Project;
-        route ??= _options.Routes.FirstOrDefault(r => r.Matches(f)) ?? new TicketRoute { Tracker = tracker.Name, Project = project };
-        var wanted = Wanted(t.Change);
-        var content = Content(notice, t, route);
+        foreach (var (key, (route, members)) in groups)
+        {
+            var existing = ledger.FindTicket(notice.Profile, key);
+            var open = members.Where(m => Wanted(m.Change) == TicketState.Open).ToList();
+            var wanted = open.Count > 0 ? TicketState.Open : members.All(m => Wanted(m.Change) == TicketState.NotPlanned) ? TicketState.NotPlanned : TicketState.Closed;
+            var first = members[0].Finding;
+            var what = $"{first.RuleId} {first.Environment ?? "(no environment)"}";
+            yield return new TicketWork(key, what, existing?.Tracker ?? route.Tracker, existing?.Project ?? route.Project, existing, wanted, GroupContent(notice, key, route, members, open),
+                $"Reopened by DriftSentinel: run #{notice.RunId} (profile {notice.Profile}) sees {open.Count} finding(s) of {what} again.",
+                wanted == TicketState.Closed
+                    ? $"Resolved: run #{notice.RunId} (profile {notice.Profile}) no longer sees any finding of {what} in scopes it read completely. Closed by DriftSentinel."
+                    : $"Every finding of {what} is accepted or excepted. Closed as not planned by DriftSentinel.");
+        }
+    }
+
+    /// <summary>A group's ledger key: the same shape as a fingerprint (24 hex characters), so its label fits too.</summary>
+    private static string GroupKey(TicketRoute route, string rule, string? environment) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"group|{route.Tracker}|{route.Project}|{rule}|{environment}")))[..24];
+
+    private void Apply(LifecycleNotice notice, TicketWork w, ITicketLedger ledger, CancellationToken cancellation)
+    {
+        var tracker = Tracker(w.Tracker);
+        var project = w.Project;
+        var wanted = w.Wanted;
+        var content = w.Content;
         var now = _clock.GetUtcNow();
-        var record = existing ?? new TicketRecord { Profile = notice.Profile, Fingerprint = f.Fingerprint, Tracker = tracker.Name, Project = project, State = TicketState.Open };
+        var record = w.Existing ?? new TicketRecord { Profile = notice.Profile, Fingerprint = w.Key, Tracker = tracker.Name, Project = project, State = TicketState.Open };
 
         // A create whose answer never reached the ledger: the label says whether it happened.
-        if (record is { Key: null, Creating: true } && tracker.FindByLabel(project, FingerprintLabel(f.Fingerprint), cancellation) is { } found)
+        if (record is { Key: null, Creating: true } && tracker.FindByLabel(project, FingerprintLabel(w.Key), cancellation) is { } found)
         {
             record = record with { Key = found.Key, Url = found.Url, State = found.Open ? TicketState.Open : TicketState.Closed, Creating = false };
             ledger.SaveTicket(record);
@@ -147,10 +200,7 @@ public sealed class TicketSink : IFindingLifecycleSink
         {
             if (record.State != TicketState.Open)
             {
-                var why = t.Change == LifecycleChange.ExceptionExpired
-                    ? $"Reopened by DriftSentinel: the exception or acceptance covering this finding has expired (run #{notice.RunId}, profile {notice.Profile})."
-                    : $"Reopened by DriftSentinel: run #{notice.RunId} (profile {notice.Profile}) sees this drift again.";
-                if (tracker.SetState(project, record.Key, TicketState.Open, why, cancellation) is null)
+                if (tracker.SetState(project, record.Key, TicketState.Open, w.ReopenReason, cancellation) is null)
                 {
                     Create(record with { Replaced = Join(record.Replaced, record.Key) }, content, notice.RunId, now, tracker, ledger, cancellation);
                     return;
@@ -180,13 +230,8 @@ public sealed class TicketSink : IFindingLifecycleSink
             return;
         }
 
-        var comment = wanted == TicketState.Closed
-            ? $"Resolved: run #{notice.RunId} (profile {notice.Profile}) read this finding's scope completely and no longer saw it. Closed by DriftSentinel."
-            : $"Accepted{(f.AcceptedBy is null ? "" : $" by {f.AcceptedBy}")}{(f.AcceptanceReason is null ? "" : $": {f.AcceptanceReason}")}{(f.AcceptedUntil is { } until ? $" (until {until:yyyy-MM-dd})" : "")}. "
-              + "Closed as not planned by DriftSentinel; it reopens this issue if the acceptance expires and the drift is still there.";
-
-        // A ticket deleted meanwhile has nothing left to close.
-        tracker.SetState(project, record.Key, wanted, comment, cancellation);
+        // A ticket deleted or moved meanwhile has nothing left to close.
+        tracker.SetState(project, record.Key, wanted, w.CloseReason, cancellation);
         _closed++;
         ledger.SaveTicket(record with { State = wanted, LastRunId = notice.RunId, SyncedAt = now });
     }
@@ -207,6 +252,51 @@ public sealed class TicketSink : IFindingLifecycleSink
 
     /// <summary>The label that ties a ticket to its finding (GitHub allows 50 characters; this is 38).</summary>
     internal static string FingerprintLabel(string fingerprint) => $"driftsentinel-{fingerprint}";
+
+    private TicketContent GroupContent(LifecycleNotice notice, string key, TicketRoute route, List<NoticeTransition> members, List<NoticeTransition> open)
+    {
+        var first = members[0].Finding;
+        var rule = _catalogue.Rules.GetValueOrDefault(first.RuleId);
+        var severity = (open.Count > 0 ? open : members).Max(m => m.Finding.Severity);
+        var title = $"[DriftSentinel] {severity.ToText()}: {first.Title} in {first.Environment ?? "no environment"} ({open.Count} open)";
+        var b = new StringBuilder();
+        b.Append("**").Append(first.RuleId).Append(' ').Append(first.Title).Append("** in **").Append(first.Environment ?? "no environment").Append("**: ")
+            .Append(open.Count).Append(" open finding(s), most severe **").Append(severity.ToText()).AppendLine("**.").AppendLine();
+        b.AppendLine("| fingerprint | severity | account | principal | resource | last seen |").AppendLine("|---|---|---|---|---|---|");
+        foreach (var m in open.OrderByDescending(m => m.Finding.Severity).ThenBy(m => m.Finding.Fingerprint, StringComparer.Ordinal).Take(200))
+        {
+            var f = m.Finding;
+            b.Append("| `").Append(f.Fingerprint).Append("` | ").Append(f.Severity.ToText()).Append(" | ").Append(Cell(f.Account)).Append(" | ").Append(Cell(f.Principal))
+                .Append(" | ").Append(Cell(f.Resource)).Append(" | ").Append(f.LastSeen.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).AppendLine(" |");
+        }
+
+        if (open.Count > 200)
+        {
+            b.Append("…and ").Append(open.Count - 200).AppendLine(" more in the report.");
+        }
+
+        b.AppendLine();
+        if (rule is not null)
+        {
+            b.Append("**Remediation.** ").AppendLine(rule.Remediation).AppendLine();
+            b.Append("**Compliance.** ").AppendLine(string.Join(", ", rule.Compliance)).AppendLine();
+        }
+
+        if (_options.ReportUrl is { } report)
+        {
+            b.Append("**Report.** ").AppendLine(report).AppendLine();
+        }
+
+        b.Append("Group `").Append(key).Append("` (rule × environment), profile `").Append(notice.Profile).AppendLine("`. Kept by DriftSentinel: closed when no finding of the group is left.");
+        var body = b.ToString();
+        List<string> labels = ["driftsentinel", FingerprintLabel(key), $"severity:{severity.ToText()}", first.RuleId, .. route.Labels];
+        var assignees = route.Assignees.Concat(members.SelectMany(m => m.Finding.Owners).Where(o => o.StartsWith(route.Tracker + ":", StringComparison.Ordinal)).Select(o => o[(route.Tracker.Length + 1)..]))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{title}\n{body}\n{string.Join(",", labels)}\n{string.Join(",", assignees)}")))[..16];
+        return new TicketContent(title, body, labels, assignees, hash) { Priority = severity.ToText() };
+    }
+
+    private static string Cell(string? value) => (value ?? "").Replace("|", "\\|", StringComparison.Ordinal);
 
     private TicketContent Content(LifecycleNotice notice, NoticeTransition t, TicketRoute route)
     {

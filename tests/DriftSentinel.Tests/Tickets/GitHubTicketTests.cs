@@ -37,7 +37,7 @@ public sealed class GitHubTicketTests : IDisposable
 
     private string History => Path.Combine(_temp.Path, "history.db");
 
-    private string Config(string minimumSeverity = "high")
+    private string Config(string minimumSeverity = "high", string grouping = "finding")
     {
         var path = Path.Combine(_temp.Path, "tickets.json");
         File.WriteAllText(path, new JsonObject
@@ -48,7 +48,7 @@ public sealed class GitHubTicketTests : IDisposable
                 {
                     ["GitHub"] = new JsonObject { ["ApiUrl"] = _github.Url, ["TokenVariable"] = _tokenVariable },
                     ["ReportUrl"] = "https://reports.example.com/driftsentinel/nightly",
-                    ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = minimumSeverity, ["Labels"] = new JsonArray("security") }),
+                    ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = minimumSeverity, ["Labels"] = new JsonArray("security"), ["Grouping"] = grouping }),
                 },
             },
         }.ToJsonString());
@@ -260,6 +260,39 @@ public sealed class GitHubTicketTests : IDisposable
         var run = Scan("r1");
         Assert.Contains("410 Issues are disabled for this repo (are issues enabled on the repository?)", run.Err, StringComparison.Ordinal);
         Assert.Contains("1 run(s) not yet synced", Run("tickets", "list", "--history", History).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_environment_route_keeps_one_issue_per_rule_and_environment_listing_its_findings()
+    {
+        var config = Config(grouping: "rule-environment");
+        string[] Args(string outName) => ["scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
+            "--out", Path.Combine(_temp.Path, outName), "--history", History, "--profile", "nightly", "--tickets", config, "--allow-gaps"];
+        Run(Args("r1"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp.Path, "r1", "findings.json")));
+        var open = doc.RootElement.GetProperty("findings").EnumerateArray()
+            .Where(f => f.GetProperty("status").GetString()!.StartsWith("open", StringComparison.Ordinal) && f.GetProperty("severity").GetString() is "high" or "critical").ToList();
+        var groups = open.GroupBy(f => (f.GetProperty("rule_id").GetString(), f.GetProperty("environment").GetString())).ToList();
+        var issues = _github.Issues(Repository);
+        Assert.Equal(groups.Count, issues.Count);
+        foreach (var f in open)
+        {
+            Assert.Single(issues, i => ((string)i["body"]!).Contains(f.GetProperty("fingerprint").GetString()!, StringComparison.Ordinal));
+        }
+
+        // Again: nothing sent. Then the staging trail goes: the resolved finding leaves its group's issue (updated, or
+        // closed when it was the last), and no issue is added.
+        var before = _github.Requests.Count;
+        Run(Args("r2"));
+        Assert.Equal(before, _github.Requests.Count);
+        File.Delete(Directory.EnumerateFiles(Path.Combine(Snapshot, "aws", "444455556666", "cloudtrail"), "*.json.gz", SearchOption.AllDirectories).Single());
+        Run(Args("r3"));
+        using var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp.Path, "r3", "findings.json")));
+        var stillOpen = after.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("fingerprint").GetString()!).ToHashSet();
+        var gone = open.Select(f => f.GetProperty("fingerprint").GetString()!).Where(fp => !stillOpen.Contains(fp)).ToList();
+        Assert.NotEmpty(gone);
+        Assert.All(gone, fp => Assert.DoesNotContain(_github.Issues(Repository).Where(i => (string?)i["state"] == "open"), i => ((string)i["body"]!).Contains(fp, StringComparison.Ordinal)));
+        Assert.Equal(groups.Count, _github.Issues(Repository).Count);
     }
 
     [Fact]
