@@ -27,7 +27,8 @@ public sealed partial class FakeJira : IDisposable
 
     public FakeJira(string email, string token, params string[] projects)
     {
-        Authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{email}:{token}"));
+        // Cloud: an API token with the account's e-mail as basic auth; Data Center (no e-mail): a personal access token as bearer.
+        Authorization = email.Length == 0 ? $"Bearer {token}" : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{email}:{token}"));
         Projects = [.. projects];
         _server = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"], StartAdminInterface = false });
         _server.Given(Request.Create().UsingAnyMethod()).RespondWith(Response.Create().WithCallback(Handle));
@@ -81,8 +82,10 @@ public sealed partial class FakeJira : IDisposable
     {
         lock (_gate)
         {
-            var path = request.AbsolutePath;
-            Requests.Add($"{request.Method} {path}");
+            // Data Center serves the same resources under REST v2 (and keeps GET /search); Cloud is v3 only.
+            var v2 = request.AbsolutePath.StartsWith("/rest/api/2/", StringComparison.Ordinal);
+            var path = v2 ? "/rest/api/3/" + request.AbsolutePath["/rest/api/2/".Length..] : request.AbsolutePath;
+            Requests.Add($"{request.Method} {request.AbsolutePath}");
             if (request.Headers is null || !request.Headers.TryGetValue("Authorization", out var auth) || auth.FirstOrDefault() != Authorization)
             {
                 return Json(HttpStatusCode.Unauthorized, Error(["Client must be authenticated to access this resource."]));
@@ -95,6 +98,20 @@ public sealed partial class FakeJira : IDisposable
             }
 
             var body = request.Body is { Length: > 0 } text ? JsonNode.Parse(text)!.AsObject() : [];
+            if (path == "/rest/api/3/search" && v2)
+            {
+                var jql = request.Query is not null && request.Query.TryGetValue("jql", out var q) ? q.FirstOrDefault() ?? "" : "";
+                var label = LabelClause().Match(jql) is { Success: true } lm ? lm.Groups[1].Value : null;
+                var found = _issues.Where(i => label is null || i["fields"]!["labels"]!.AsArray().Any(l => (string?)l == label)).ToList();
+                return Json(HttpStatusCode.OK, new JsonObject
+                {
+                    ["startAt"] = 0,
+                    ["maxResults"] = 50,
+                    ["total"] = found.Count,
+                    ["issues"] = new JsonArray([.. found.Select(i => (JsonNode)new JsonObject { ["id"] = i["id"]!.DeepClone(), ["key"] = i["key"]!.DeepClone(), ["fields"] = new JsonObject { ["status"] = i["fields"]!["status"]!.DeepClone() } })]),
+                });
+            }
+
             if (path == "/rest/api/3/search")
             {
                 return Json(HttpStatusCode.Gone, Error(["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."]));

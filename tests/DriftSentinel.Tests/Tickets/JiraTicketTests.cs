@@ -145,6 +145,45 @@ public sealed class JiraTicketTests : IDisposable
         Assert.DoesNotContain(_jira.Requests, r => r == "GET /rest/api/3/search"); // the removed endpoint is never used
     }
 
+    [Fact]
+    public void Jira_data_center_is_spoken_to_over_rest_v2_with_a_personal_access_token_and_plain_text_bodies()
+    {
+        var variable = $"DS_TEST_JIRA_PAT_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(variable, "dc-pat-token");
+        using var dc = new FakeJira("", "dc-pat-token", "OPS");
+        var config = Path.Combine(_temp.Path, "dc.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["DriftSentinel"] = new JsonObject
+            {
+                ["Tickets"] = new JsonObject
+                {
+                    ["Jira"] = new JsonObject { ["BaseUrl"] = dc.Url, ["DataCenter"] = true, ["TokenVariable"] = variable },
+                    ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "jira", ["Project"] = "OPS", ["MinimumSeverity"] = "critical" }),
+                },
+            },
+        }.ToJsonString());
+        try
+        {
+            dc.LoseNextCreate = true;
+            var run = Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
+                "--out", Path.Combine(_temp.Path, "dc"), "--history", History, "--profile", "dc", "--tickets", config, "--allow-gaps");
+            Assert.Contains("warning: lifecycle sink tickets failed run #1", run.Err, StringComparison.Ordinal);
+            _clock.Advance(TimeSpan.FromMinutes(5));
+            Assert.Equal(0, Run("tickets", "sync", "--history", History, "--config", config).Code);
+
+            var critical = Open("dc").Count(f => f.GetProperty("severity").GetString() == "critical");
+            Assert.Equal(critical, dc.Issues("OPS").Count); // the lost create recovered through GET /rest/api/2/search
+            Assert.All(dc.Issues("OPS"), i => Assert.Equal(JsonValueKind.String, JsonSerializer.SerializeToElement(i["fields"]!["description"]).ValueKind));
+            Assert.All(dc.Requests, r => Assert.Contains("/rest/api/2/", r, StringComparison.Ordinal));
+            Assert.Contains(dc.Requests, r => r == "GET /rest/api/2/search");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(_jiraVariable, null);
