@@ -5,7 +5,7 @@ namespace DriftSentinel.Tests.Architecture;
 
 public sealed class DependencyDirectionTests
 {
-    private static readonly string[] OtherAdapters = ["DriftSentinel.History", "DriftSentinel.Reporting"];
+    private static readonly string[] OtherAdapters = ["DriftSentinel.History", "DriftSentinel.Reporting", "DriftSentinel.Tickets"];
 
     /// <summary>Every assembly a registered source module lives in, and the assembly of its reader.</summary>
     private static IEnumerable<Assembly> ModuleAssemblies() =>
@@ -37,7 +37,7 @@ public sealed class DependencyDirectionTests
     }
 
     [Fact]
-    public void History_and_reporting_depend_on_the_core_only()
+    public void History_reporting_and_tickets_depend_on_the_core_only()
     {
         foreach (var adapter in OtherAdapters)
         {
