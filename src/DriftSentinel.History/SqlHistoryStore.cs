@@ -324,21 +324,11 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
 
     public IReadOnlyList<PendingDelivery> ClaimDeliveries(string sink, DateTimeOffset now, TimeSpan lease, int limit)
     {
-        var due = new List<(long RunId, string Payload, int Attempts, string? Error)>();
-        using (var select = Command("""
+        var due = ReadDeliveries(sink, """
             SELECT run_id, payload, attempts, last_error FROM lifecycle_deliveries
             WHERE sink = @sink AND delivered_at IS NULL AND due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
             ORDER BY run_id LIMIT @limit
-            """, null, ("sink", sink), ("now", Iso(now)), ("limit", limit)))
-        using (var reader = select.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                due.Add((Convert.ToInt64(reader["run_id"], CultureInfo.InvariantCulture), (string)reader["payload"], Convert.ToInt32(reader["attempts"], CultureInfo.InvariantCulture),
-                    reader["last_error"] as string));
-            }
-        }
-
+            """, ("sink", sink), ("now", Iso(now)), ("limit", limit));
         var claimed = new List<PendingDelivery>();
         foreach (var d in due)
         {
@@ -349,16 +339,19 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 """, null, ("until", Iso(now + lease)), ("sink", sink), ("run", d.RunId), ("now", Iso(now)));
             if (claim.ExecuteNonQuery() == 1)
             {
-                claimed.Add(new PendingDelivery(sink, d.RunId, d.Payload, d.Attempts, d.Error));
+                claimed.Add(d);
             }
         }
 
         return claimed;
     }
 
-    public IReadOnlyList<PendingDelivery> PendingDeliveries(string sink)
+    public IReadOnlyList<PendingDelivery> PendingDeliveries(string sink) =>
+        ReadDeliveries(sink, "SELECT run_id, payload, attempts, last_error FROM lifecycle_deliveries WHERE sink = @sink AND delivered_at IS NULL ORDER BY run_id", ("sink", sink));
+
+    private List<PendingDelivery> ReadDeliveries(string sink, string sql, params (string Name, object? Value)[] parameters)
     {
-        using var select = Command("SELECT run_id, payload, attempts, last_error FROM lifecycle_deliveries WHERE sink = @sink AND delivered_at IS NULL ORDER BY run_id", null, ("sink", sink));
+        using var select = Command(sql, null, parameters);
         using var reader = select.ExecuteReader();
         var list = new List<PendingDelivery>();
         while (reader.Read())

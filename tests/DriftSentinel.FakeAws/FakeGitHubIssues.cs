@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using WireMock;
@@ -8,8 +7,6 @@ using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Settings;
-using WireMock.Types;
-using WireMock.Util;
 
 namespace DriftSentinel.FakeAws;
 
@@ -233,27 +230,8 @@ public sealed partial class FakeGitHubIssues : IDisposable
     private static JsonArray Labels(IEnumerable<string> names) =>
         new([.. names.Select(n => (JsonNode)new JsonObject { ["name"] = n, ["color"] = "ededed", ["default"] = false })]);
 
-    private static ResponseMessage Json(HttpStatusCode status, JsonNode body, params (string Name, string Value)[] headers)
-    {
-        var all = new Dictionary<string, WireMockList<string>>
-        {
-            ["Content-Type"] = new("application/json; charset=utf-8"),
-            ["X-GitHub-Api-Version-Selected"] = new("2022-11-28"),
-            ["x-ratelimit-limit"] = new("5000"),
-            ["x-ratelimit-remaining"] = new("4999"),
-        };
-        foreach (var (name, value) in headers)
-        {
-            all[name] = new(value);
-        }
-
-        return new ResponseMessage
-        {
-            StatusCode = (int)status,
-            Headers = all,
-            BodyData = new BodyData { BodyAsString = body.ToJsonString(), DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
-    }
+    private static ResponseMessage Json(HttpStatusCode status, JsonNode body, params (string Name, string Value)[] headers) =>
+        FakeJson.Response(status, body, [("Content-Type", "application/json; charset=utf-8"), ("X-GitHub-Api-Version-Selected", "2022-11-28"), ("x-ratelimit-limit", "5000"), ("x-ratelimit-remaining", "4999"), .. headers]);
 
     [GeneratedRegex(@"^/repos/(?<owner>[^/]+)/(?<repo>[^/]+)/issues(/(?<number>[0-9]+)(?<comments>/comments)?)?$")]
     private static partial Regex IssuePath();

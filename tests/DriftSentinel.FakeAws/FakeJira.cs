@@ -8,8 +8,6 @@ using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Settings;
-using WireMock.Types;
-using WireMock.Util;
 
 namespace DriftSentinel.FakeAws;
 
@@ -208,21 +206,8 @@ public sealed partial class FakeJira : IDisposable
         ["errors"] = new JsonObject(errors.Select(e => KeyValuePair.Create(e.Field, (JsonNode?)e.Message))),
     };
 
-    private static ResponseMessage Json(HttpStatusCode status, JsonNode body, params (string Name, string Value)[] headers)
-    {
-        var all = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json;charset=UTF-8") };
-        foreach (var (name, value) in headers)
-        {
-            all[name] = new(value);
-        }
-
-        return new ResponseMessage
-        {
-            StatusCode = (int)status,
-            Headers = all,
-            BodyData = new BodyData { BodyAsString = body.ToJsonString(), DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
-    }
+    private static ResponseMessage Json(HttpStatusCode status, JsonNode body, params (string Name, string Value)[] headers) =>
+        FakeJson.Response(status, body, [("Content-Type", "application/json;charset=UTF-8"), .. headers]);
 
     [GeneratedRegex(@"^/rest/api/3/issue/(?<key>[A-Z][A-Z0-9]*-[0-9]+)(?<rest>/comment|/transitions)?$")]
     private static partial Regex IssuePath();

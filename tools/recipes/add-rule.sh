@@ -4,13 +4,8 @@
 # file touched (written by hand vs generated), then builds and runs the rule, catalogue, docs and demo tests.
 # Usage: tools/recipes/add-rule.sh SCRATCH_DIR   (exit 0 when the recipe holds)
 set -euo pipefail
-src="$(cd "$(dirname "$0")/../.." && pwd)"
-work="${1:?usage: add-rule.sh SCRATCH_DIR}"
-mkdir -p "$work"
-cd "$src"
-git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C "$work"
-cd "$work"
-git init -q && git add -A && git -c user.name=recipe -c user.email=recipe@example.com commit -qm "before the rule"
+. "$(dirname "$0")/scratch.sh"
+scratch_copy "${1:-}"
 
 # 1. The rule's class, in src/DriftSentinel.Core/Rules/Checks/ (discovered by reflection; no registration).
 cat > src/DriftSentinel.Core/Rules/Checks/LogFileValidationDisabledCheck.cs <<'CS'

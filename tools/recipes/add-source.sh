@@ -5,13 +5,8 @@
 # project with deploy_targets: the deploy rules judge it (an unapproved production deployment is DS-DEP-002).
 # Usage: tools/recipes/add-source.sh SCRATCH_DIR   (exit 0 when the recipe holds)
 set -euo pipefail
-src="$(cd "$(dirname "$0")/../.." && pwd)"
-work="${1:?usage: add-source.sh SCRATCH_DIR}"
-mkdir -p "$work"
-cd "$src"
-git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C "$work"
-cd "$work"
-git init -q && git add -A && git -c user.name=recipe -c user.email=recipe@example.com commit -qm "before the source"
+. "$(dirname "$0")/scratch.sh"
+scratch_copy "${1:-}"
 
 # 1. The project: its reader and its module (with the Add extension).
 mkdir -p src/DriftSentinel.GitLab
