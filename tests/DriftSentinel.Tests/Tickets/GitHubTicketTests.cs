@@ -3,10 +3,8 @@ using System.Text.Json.Nodes;
 using DriftSentinel.Core.Tickets;
 using DriftSentinel.FakeAws;
 using DriftSentinel.History;
-using DriftSentinel.Tests.Support;
 using DriftSentinel.Tests.Worker;
 using Xunit.Abstractions;
-using DriftSentinel.Worker;
 
 namespace DriftSentinel.Tests.Tickets;
 
@@ -14,14 +12,12 @@ namespace DriftSentinel.Tests.Tickets;
 /// Tickets in GitHub Issues (a WireMock fake serving GitHub's shapes) across recorded runs of a changing demo snapshot:
 /// one issue per finding, closed when the drift is gone, reopened when it returns, never duplicated.
 /// </summary>
-public sealed class GitHubTicketTests : IDisposable
+public sealed class GitHubTicketTests : TicketTestBase
 {
     private const string Repository = "example/security-drift";
-    private readonly TempFolder _temp = new();
     private readonly string _tokenVariable = $"DS_TEST_GITHUB_TOKEN_{Guid.NewGuid():N}";
     private readonly string _token = $"ghs_{Guid.NewGuid():N}";
     private readonly FakeGitHubIssues _github;
-    private readonly FixedClock _clock = new(new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero));
 
     private readonly ITestOutputHelper _output;
 
@@ -30,43 +26,18 @@ public sealed class GitHubTicketTests : IDisposable
         _output = output;
         Environment.SetEnvironmentVariable(_tokenVariable, _token);
         _github = new FakeGitHubIssues(_token);
-        WorkerTestSupport.CopyDemoSnapshot(Snapshot);
     }
 
-    private string Snapshot => Path.Combine(_temp.Path, "snapshot");
-
-    private string History => Path.Combine(_temp.Path, "history.db");
-
-    private string Config(string minimumSeverity = "high", string grouping = "finding")
+    private string Config(string minimumSeverity = "high", string grouping = "finding") => WriteConfig("tickets.json", new JsonObject
     {
-        var path = Path.Combine(_temp.Path, "tickets.json");
-        File.WriteAllText(path, new JsonObject
-        {
-            ["DriftSentinel"] = new JsonObject
-            {
-                ["Tickets"] = new JsonObject
-                {
-                    ["GitHub"] = new JsonObject { ["ApiUrl"] = _github.Url, ["TokenVariable"] = _tokenVariable },
-                    ["ReportUrl"] = "https://reports.example.com/driftsentinel/nightly",
-                    ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = minimumSeverity, ["Labels"] = new JsonArray("security"), ["Grouping"] = grouping }),
-                },
-            },
-        }.ToJsonString());
-        return path;
-    }
-
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr, _clock);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+        ["GitHub"] = new JsonObject { ["ApiUrl"] = _github.Url, ["TokenVariable"] = _tokenVariable },
+        ["ReportUrl"] = "https://reports.example.com/driftsentinel/nightly",
+        ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = minimumSeverity, ["Labels"] = new JsonArray("security"), ["Grouping"] = grouping }),
+    });
 
     private (int Code, string Out, string Err) Scan(string outName)
     {
-        var result = Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
-            "--out", Path.Combine(_temp.Path, outName), "--history", History, "--profile", "nightly", "--tickets", Config(), "--allow-gaps");
+        var result = Run(ScanArgs(outName, Config()));
         foreach (var line in result.Out.Split('\n').Where(l => l.StartsWith("Sink ", StringComparison.Ordinal)))
         {
             _output.WriteLine($"{outName}: {line} [GitHub requests so far: {_github.Requests.Count}]");
@@ -96,7 +67,7 @@ public sealed class GitHubTicketTests : IDisposable
         // Run 1: one issue per open finding at or above the route's minimum severity.
         var first = Scan("r1");
         Assert.Contains("Sink tickets: run #1 delivered", first.Out, StringComparison.Ordinal);
-        var expected = HighOrWorse(Path.Combine(_temp.Path, "r1"));
+        var expected = HighOrWorse(Path.Combine(Temp.Path, "r1"));
         var issues = _github.Issues(Repository);
         Assert.Equal(expected, issues.Count);
         Assert.Equal(expected, issues.Select(Label).Distinct().Count());
@@ -137,17 +108,17 @@ public sealed class GitHubTicketTests : IDisposable
         _github.Down = true;
         var first = Scan("r1");
         var reference = Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
-            "--out", Path.Combine(_temp.Path, "plain"), "--allow-gaps");
+            "--out", Path.Combine(Temp.Path, "plain"), "--allow-gaps");
         Assert.Equal(reference.Code, first.Code); // the run and its reports do not depend on the tracker
         Assert.Contains("warning: lifecycle sink tickets failed run #1", first.Err, StringComparison.Ordinal);
         Assert.Contains("1 run(s) not yet synced", Run("tickets", "list", "--history", History).Out, StringComparison.Ordinal);
         Assert.Contains("create ", Run("tickets", "plan", "--history", History, "--config", Config()).Out, StringComparison.Ordinal);
 
         _github.Down = false;
-        _clock.Advance(TimeSpan.FromMinutes(5)); // past the first backoff
+        Clock.Advance(TimeSpan.FromMinutes(5)); // past the first backoff
         var sync = Run("tickets", "sync", "--history", History, "--config", Config());
         Assert.Equal(0, sync.Code);
-        var expected = HighOrWorse(Path.Combine(_temp.Path, "r1"));
+        var expected = HighOrWorse(Path.Combine(Temp.Path, "r1"));
         Assert.Equal(expected, _github.Issues(Repository).Count);
         Assert.Contains("0 run(s) not yet synced", Run("tickets", "list", "--history", History).Out, StringComparison.Ordinal);
     }
@@ -168,11 +139,11 @@ public sealed class GitHubTicketTests : IDisposable
         Scan("r1");
         Assert.Contains(Ledger(), t => t.Creating && t.Key is null);
 
-        _clock.Advance(TimeSpan.FromMinutes(5));
+        Clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(0, Run("tickets", "sync", "--history", History, "--config", Config()).Code);
         var issues = _github.Issues(Repository).Where(i => i["pull_request"] is null).ToList();
         Assert.Equal(issues.Count, issues.Select(Label).Distinct().Count()); // no fingerprint has two issues
-        Assert.Equal(HighOrWorse(Path.Combine(_temp.Path, "r1")), issues.Count);
+        Assert.Equal(HighOrWorse(Path.Combine(Temp.Path, "r1")), issues.Count);
         Assert.DoesNotContain(Ledger(), t => t.Creating);
     }
 
@@ -200,9 +171,9 @@ public sealed class GitHubTicketTests : IDisposable
         _github.TooManyRequests = 1;
         var run = Scan("r1");
         Assert.Contains("3 throttled and retried", run.Out, StringComparison.Ordinal);
-        Assert.Equal(HighOrWorse(Path.Combine(_temp.Path, "r1")), _github.Issues(Repository).Count);
+        Assert.Equal(HighOrWorse(Path.Combine(Temp.Path, "r1")), _github.Issues(Repository).Count);
 
-        var everything = run.Out + run.Err + string.Concat(Directory.EnumerateFiles(Path.Combine(_temp.Path, "r1")).Select(File.ReadAllText))
+        var everything = run.Out + run.Err + string.Concat(Directory.EnumerateFiles(Path.Combine(Temp.Path, "r1")).Select(File.ReadAllText))
             + string.Concat(_github.Issues(Repository).Select(i => i.ToJsonString())) + Run("tickets", "list", "--history", History).Out;
         Assert.DoesNotContain(_token, everything, StringComparison.Ordinal);
     }
@@ -210,11 +181,10 @@ public sealed class GitHubTicketTests : IDisposable
     [Fact]
     public void The_baselines_owners_of_an_environment_are_the_assignees_of_its_tickets()
     {
-        var baseline = Path.Combine(_temp.Path, "baseline.yaml");
+        var baseline = Path.Combine(Temp.Path, "baseline.yaml");
         File.WriteAllText(baseline, File.ReadAllText(Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"))
             + "owners:\n  - environment: prod\n    github: [\"alice-example\"]\n  - account: \"777788889999\"\n    github: [\"bob-example\"]\n");
-        Run("scan", "--snapshot", Snapshot, "--baseline", baseline, "--as-of", "2026-11-20T12:00:00Z", "--out", Path.Combine(_temp.Path, "r1"),
-            "--history", History, "--profile", "nightly", "--tickets", Config(), "--allow-gaps");
+        Run(ScanArgs("r1", Config(), baseline: baseline));
 
         static List<string> Assignees(JsonObject i) => [.. i["assignees"]!.AsArray().Select(a => (string)a!["login"]!)];
         var issues = _github.Issues(Repository);
@@ -266,10 +236,9 @@ public sealed class GitHubTicketTests : IDisposable
     public void A_rule_environment_route_keeps_one_issue_per_rule_and_environment_listing_its_findings()
     {
         var config = Config(grouping: "rule-environment");
-        string[] Args(string outName) => ["scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
-            "--out", Path.Combine(_temp.Path, outName), "--history", History, "--profile", "nightly", "--tickets", config, "--allow-gaps"];
+        string[] Args(string outName) => ScanArgs(outName, config);
         Run(Args("r1"));
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp.Path, "r1", "findings.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Temp.Path, "r1", "findings.json")));
         var open = doc.RootElement.GetProperty("findings").EnumerateArray()
             .Where(f => f.GetProperty("status").GetString()!.StartsWith("open", StringComparison.Ordinal) && f.GetProperty("severity").GetString() is "high" or "critical").ToList();
         var groups = open.GroupBy(f => (f.GetProperty("rule_id").GetString(), f.GetProperty("environment").GetString())).ToList();
@@ -287,7 +256,7 @@ public sealed class GitHubTicketTests : IDisposable
         Assert.Equal(before, _github.Requests.Count);
         File.Delete(Directory.EnumerateFiles(Path.Combine(Snapshot, "aws", "444455556666", "cloudtrail"), "*.json.gz", SearchOption.AllDirectories).Single());
         Run(Args("r3"));
-        using var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp.Path, "r3", "findings.json")));
+        using var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(Temp.Path, "r3", "findings.json")));
         var stillOpen = after.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("fingerprint").GetString()!).ToHashSet();
         var gone = open.Select(f => f.GetProperty("fingerprint").GetString()!).Where(fp => !stillOpen.Contains(fp)).ToList();
         Assert.NotEmpty(gone);
@@ -302,10 +271,10 @@ public sealed class GitHubTicketTests : IDisposable
         Assert.All(_github.Issues(Repository), i => Assert.Contains(i["labels"]!.AsArray(), l => (string?)l!["name"] is "severity:high" or "severity:critical"));
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         Environment.SetEnvironmentVariable(_tokenVariable, null);
         _github.Dispose();
-        _temp.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -2,23 +2,18 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DriftSentinel.FakeAws;
 using DriftSentinel.History;
-using DriftSentinel.Tests.Support;
-using DriftSentinel.Tests.Worker;
-using DriftSentinel.Worker;
 
 namespace DriftSentinel.Tests.Tickets;
 
 /// <summary>Jira Cloud tickets (a WireMock fake of REST v3), and routing across two trackers by severity.</summary>
-public sealed class JiraTicketTests : IDisposable
+public sealed class JiraTicketTests : TicketTestBase
 {
     private const string Repository = "example/security-drift";
-    private readonly TempFolder _temp = new();
     private readonly string _jiraVariable = $"DS_TEST_JIRA_TOKEN_{Guid.NewGuid():N}";
     private readonly string _githubVariable = $"DS_TEST_GITHUB_TOKEN_{Guid.NewGuid():N}";
     private readonly string _jiraToken = $"ATATT{Guid.NewGuid():N}";
     private readonly FakeJira _jira;
     private readonly FakeGitHubIssues _github;
-    private readonly FixedClock _clock = new(new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero));
 
     public JiraTicketTests()
     {
@@ -26,50 +21,20 @@ public sealed class JiraTicketTests : IDisposable
         Environment.SetEnvironmentVariable(_githubVariable, "ghs_routing");
         _jira = new FakeJira("secops@example.com", _jiraToken, "SEC");
         _github = new FakeGitHubIssues("ghs_routing");
-        WorkerTestSupport.CopyDemoSnapshot(Snapshot);
     }
 
-    private string Snapshot => Path.Combine(_temp.Path, "snapshot");
-
-    private string History => Path.Combine(_temp.Path, "history.db");
-
-    private string Config()
+    private string Config() => WriteConfig("tickets.json", new JsonObject
     {
-        var path = Path.Combine(_temp.Path, "tickets.json");
-        File.WriteAllText(path, new JsonObject
-        {
-            ["DriftSentinel"] = new JsonObject
-            {
-                ["Tickets"] = new JsonObject
-                {
-                    ["Jira"] = new JsonObject { ["BaseUrl"] = _jira.Url, ["Email"] = "secops@example.com", ["TokenVariable"] = _jiraVariable },
-                    ["GitHub"] = new JsonObject { ["ApiUrl"] = _github.Url, ["TokenVariable"] = _githubVariable },
-                    ["Routes"] = new JsonArray(
-                        new JsonObject { ["Tracker"] = "jira", ["Project"] = "SEC", ["MinimumSeverity"] = "critical", ["Environments"] = new JsonArray("prod") },
-                        new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = "high" }),
-                },
-            },
-        }.ToJsonString());
-        return path;
-    }
+        ["Jira"] = new JsonObject { ["BaseUrl"] = _jira.Url, ["Email"] = "secops@example.com", ["TokenVariable"] = _jiraVariable },
+        ["GitHub"] = new JsonObject { ["ApiUrl"] = _github.Url, ["TokenVariable"] = _githubVariable },
+        ["Routes"] = new JsonArray(
+            new JsonObject { ["Tracker"] = "jira", ["Project"] = "SEC", ["MinimumSeverity"] = "critical", ["Environments"] = new JsonArray("prod") },
+            new JsonObject { ["Tracker"] = "github", ["Project"] = Repository, ["MinimumSeverity"] = "high" }),
+    });
 
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr, _clock);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private (int Code, string Out, string Err) Scan(string outName) => Run(ScanArgs(outName, Config()));
 
-    private (int Code, string Out, string Err) Scan(string outName) =>
-        Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
-            "--out", Path.Combine(_temp.Path, outName), "--history", History, "--profile", "nightly", "--tickets", Config(), "--allow-gaps");
-
-    private List<JsonElement> Open(string outName)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp.Path, outName, "findings.json")));
-        return [.. doc.RootElement.GetProperty("findings").EnumerateArray().Where(f => f.GetProperty("status").GetString()!.StartsWith("open", StringComparison.Ordinal)).Select(f => f.Clone())];
-    }
+    private List<JsonElement> Open(string outName) => OpenFindings(outName);
 
     [Fact]
     public void Critical_production_findings_go_to_jira_the_other_high_ones_to_github_each_once()
@@ -109,9 +74,8 @@ public sealed class JiraTicketTests : IDisposable
         Assert.Contains(_jira.Issues("SEC"), i => FakeJira.Status(i) == "Won't Do");
 
         // The acceptance runs out: the next run reopens the same issue through the workflow's Reopen transition.
-        _clock.Advance(TimeSpan.FromDays(10));
-        Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-30T12:00:00Z",
-            "--out", Path.Combine(_temp.Path, "r3"), "--history", History, "--profile", "nightly", "--tickets", Config(), "--allow-gaps");
+        Clock.Advance(TimeSpan.FromDays(10));
+        Run(ScanArgs("r3", Config(), asOf: "2026-11-30T12:00:00Z"));
         Assert.DoesNotContain(_jira.Issues("SEC"), i => FakeJira.Status(i) == "Won't Do");
         Assert.Equal(Open("r1").Count(f => f.GetProperty("severity").GetString() == "critical" && f.GetProperty("environment").GetString() == "prod"), _jira.Issues("SEC").Count);
     }
@@ -136,7 +100,7 @@ public sealed class JiraTicketTests : IDisposable
         var first = Scan("r1");
         Assert.Contains("warning: lifecycle sink tickets failed run #1", first.Err, StringComparison.Ordinal);
 
-        _clock.Advance(TimeSpan.FromMinutes(5));
+        Clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(0, Run("tickets", "sync", "--history", History, "--config", Config()).Code);
         var labels = _jira.Issues("SEC").Select(i => i["fields"]!["labels"]!.AsArray().Select(l => (string)l!).Single(l => l.StartsWith("driftsentinel-", StringComparison.Ordinal))).ToList();
         Assert.Equal(labels.Count, labels.Distinct().Count());
@@ -151,25 +115,17 @@ public sealed class JiraTicketTests : IDisposable
         var variable = $"DS_TEST_JIRA_PAT_{Guid.NewGuid():N}";
         Environment.SetEnvironmentVariable(variable, "dc-pat-token");
         using var dc = new FakeJira("", "dc-pat-token", "OPS");
-        var config = Path.Combine(_temp.Path, "dc.json");
-        File.WriteAllText(config, new JsonObject
+        var config = WriteConfig("dc.json", new JsonObject
         {
-            ["DriftSentinel"] = new JsonObject
-            {
-                ["Tickets"] = new JsonObject
-                {
-                    ["Jira"] = new JsonObject { ["BaseUrl"] = dc.Url, ["DataCenter"] = true, ["TokenVariable"] = variable },
-                    ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "jira", ["Project"] = "OPS", ["MinimumSeverity"] = "critical" }),
-                },
-            },
-        }.ToJsonString());
+            ["Jira"] = new JsonObject { ["BaseUrl"] = dc.Url, ["DataCenter"] = true, ["TokenVariable"] = variable },
+            ["Routes"] = new JsonArray(new JsonObject { ["Tracker"] = "jira", ["Project"] = "OPS", ["MinimumSeverity"] = "critical" }),
+        });
         try
         {
             dc.LoseNextCreate = true;
-            var run = Run("scan", "--snapshot", Snapshot, "--baseline", Path.Combine(WorkerTestSupport.Demo, "baseline.yaml"), "--as-of", "2026-11-20T12:00:00Z",
-                "--out", Path.Combine(_temp.Path, "dc"), "--history", History, "--profile", "dc", "--tickets", config, "--allow-gaps");
+            var run = Run(ScanArgs("dc", config, profile: "dc"));
             Assert.Contains("warning: lifecycle sink tickets failed run #1", run.Err, StringComparison.Ordinal);
-            _clock.Advance(TimeSpan.FromMinutes(5));
+            Clock.Advance(TimeSpan.FromMinutes(5));
             Assert.Equal(0, Run("tickets", "sync", "--history", History, "--config", config).Code);
 
             var critical = Open("dc").Count(f => f.GetProperty("severity").GetString() == "critical");
@@ -184,12 +140,12 @@ public sealed class JiraTicketTests : IDisposable
         }
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         Environment.SetEnvironmentVariable(_jiraVariable, null);
         Environment.SetEnvironmentVariable(_githubVariable, null);
         _jira.Dispose();
         _github.Dispose();
-        _temp.Dispose();
+        base.Dispose(disposing);
     }
 }
