@@ -113,6 +113,9 @@ internal static class CloudTrailRecordMapper
             UserAgent = userAgent,
             SourceIp = r.Str("sourceIPAddress"),
             Parameters = RequestParameters.From(req),
+            IssuedAccessKeyId = name.StartsWith("AssumeRole", StringComparison.Ordinal) ? r.PathStr("responseElements", "credentials", "accessKeyId") : null,
+            WebIdentitySubject = name == "AssumeRoleWithWebIdentity" ? r.PathStr("responseElements", "subjectFromWebIdentityToken") ?? ui.Str("userName") : null,
+            WebIdentityProvider = name == "AssumeRoleWithWebIdentity" ? r.PathStr("responseElements", "provider") ?? ui.Str("identityProvider") : null,
             Source = source,
         };
     }

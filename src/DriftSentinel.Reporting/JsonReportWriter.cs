@@ -113,6 +113,10 @@ internal static class JsonReportWriter
             w.WriteString("classification", ChangeText.Of(c.Classification));
             w.WriteString("justification", c.Justification);
             w.WriteString("event", c.EventReference);
+            if (c.Link is not null)
+            {
+                w.WriteString("link", c.Link);
+            }
             w.WriteEndObject();
         }
 

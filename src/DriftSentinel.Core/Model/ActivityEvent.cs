@@ -98,6 +98,14 @@ public sealed record ActivityEvent
     /// <summary>Application used (Entra sign-ins).</summary>
     public string? Application { get; init; }
 
+    /// <summary>The temporary access key an AssumeRole* call issued (responseElements.credentials.accessKeyId): what the session's own events carry.</summary>
+    public string? IssuedAccessKeyId { get; init; }
+
+    /// <summary>For AssumeRoleWithWebIdentity: the token's subject (repo:o/r:environment:prod, project_path:g/p:…) and its identity provider.</summary>
+    public string? WebIdentitySubject { get; init; }
+
+    public string? WebIdentityProvider { get; init; }
+
     /// <summary>
     /// The request's parameters as the source recorded them (CloudTrail <c>requestParameters</c>, the Activity Log's
     /// <c>properties</c>): top-level names to scalar text or compact JSON, bounded (<see cref="RequestParameters"/>) so

@@ -91,5 +91,41 @@ public sealed partial record PipelineTarget(string Provider, string Project, str
     private static partial Regex ProjectPath();
 }
 
+/// <summary>
+/// What a pipeline's OIDC token says about the run that asked for cloud credentials: GitHub Actions
+/// (<c>repo:OWNER/REPO:environment:NAME</c>, <c>…:ref:refs/heads/main</c>, <c>…:pull_request</c>) or GitLab CI
+/// (<c>project_path:GROUP/PROJECT:ref_type:branch:ref:main</c>; GitLab's subject names no environment).
+/// </summary>
+public sealed record PipelineSubject(string Provider, string Project, string? Environment, string? Ref, bool PullRequest, string Text)
+{
+    public static PipelineSubject? Parse(string? provider, string? subject)
+    {
+        if (string.IsNullOrEmpty(subject))
+        {
+            return null;
+        }
+
+        var parts = subject.Split(':');
+        if (parts is ["repo", var repo, ..] && (provider is null || provider.Contains("token.actions.githubusercontent.com", StringComparison.OrdinalIgnoreCase)))
+        {
+            return parts switch
+            {
+                [_, _, "environment", var env, ..] => new PipelineSubject(PipelineProviders.GitHub, repo, env, null, false, subject),
+                [_, _, "pull_request", ..] => new PipelineSubject(PipelineProviders.GitHub, repo, null, null, true, subject),
+                [_, _, "ref", var gitRef, ..] => new PipelineSubject(PipelineProviders.GitHub, repo, null, gitRef, false, subject),
+                _ => new PipelineSubject(PipelineProviders.GitHub, repo, null, null, false, subject),
+            };
+        }
+
+        if (parts is ["project_path", var project, ..])
+        {
+            var refIndex = Array.IndexOf(parts, "ref");
+            return new PipelineSubject(PipelineProviders.GitLab, project, null, refIndex > 0 && refIndex + 1 < parts.Length ? parts[refIndex + 1] : null, false, subject);
+        }
+
+        return null;
+    }
+}
+
 /// <summary>A person's login in one pipeline provider (people[].ci_users, or the github alias).</summary>
 public sealed record PipelineIdentity(string Provider, string Login);

@@ -110,4 +110,5 @@ public sealed record ProductionChange(
     string? Resource,
     ChangeClassification Classification,
     string? Justification,
-    string EventReference);
+    string EventReference,
+    string? Link = null);

@@ -38,11 +38,22 @@ internal sealed class OutOfBandDeployCheck : Rule
         }
     }
 
+    /// <summary>Where each temporary AWS session came from: the OIDC subject of a pipeline, or the principal that assumed it.</summary>
+    private readonly Dictionary<string, SessionOrigin> _sessions = new(StringComparer.Ordinal);
+
+    private sealed record SessionOrigin(PipelineSubject? Subject, string? WebIdentity, string AssumedBy, string Evidence);
+
     public override void Observe(ActivityEvent e, RuleContext context)
     {
         if (!e.Succeeded || e.Cloud == Cloud.Entra)
         {
             return;
+        }
+
+        // Sessions are followed from their assumption to their changes by the temporary key they were issued.
+        if (e.Cloud == Cloud.Aws && e.IssuedAccessKeyId is { Length: > 0 } issued)
+        {
+            _sessions[issued] = new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}");
         }
 
         var deploys = context.Catalogue.DeployActions;
@@ -64,14 +75,45 @@ internal sealed class OutOfBandDeployCheck : Rule
 
         ChangeClassification classification;
         string? justification = null;
+        string? link = null;
+        string? why = null;
+        var session = e.Cloud == Cloud.Aws && e.Actor.AccessKeyId is { Length: > 0 } key ? _sessions.GetValueOrDefault(key) : null;
         if (breakGlass)
         {
             classification = ChangeClassification.BreakGlass;
             justification = e.Actor.SessionName;
         }
+        else if (deployer is not null && session is not null)
+        {
+            // What the session proves outranks any time window: who asked for these credentials, for which run.
+            link = "session";
+            if (session.Subject is not { } subject)
+            {
+                classification = ChangeClassification.PipelineIdentityOutsideRun;
+                why = session.WebIdentity is null
+                    ? $"its session was assumed by {session.AssumedBy}, not by a pipeline"
+                    : $"its session came from web identity '{session.WebIdentity}', which names no pipeline project";
+            }
+            else if (!env.DeployTargets.Any(t => t.IsProject(subject.Provider, subject.Project) && (subject.Environment is null ? !subject.PullRequest : t.IsEnvironment(subject.Provider, subject.Project, subject.Environment))))
+            {
+                classification = ChangeClassification.OutOfBand;
+                why = $"its session came from pipeline subject '{subject.Text}', which is not a declared deploy target of {env.Name}";
+            }
+            else if (MatchDeployment(context, env, deployer, e.Time, subject) is { } run)
+            {
+                classification = ChangeClassification.ApprovedPipelineRun;
+                justification = $"{Justification(context, run.Deployment, run.Repository)}; session of {subject.Text}";
+            }
+            else
+            {
+                classification = ChangeClassification.PipelineIdentityOutsideRun;
+                why = $"its session came from {subject.Text}, but no successful deployment of {subject.Project} to {env.Name} covers the change";
+            }
+        }
         else if (deployer is not null)
         {
-            var match = MatchDeployment(context, env, deployer, e.Time);
+            link = "time-window";
+            var match = MatchDeployment(context, env, deployer, e.Time, null);
             classification = match is null ? ChangeClassification.PipelineIdentityOutsideRun : ChangeClassification.ApprovedPipelineRun;
             justification = match is null ? null : Justification(context, match.Value.Deployment, match.Value.Repository);
         }
@@ -80,7 +122,7 @@ internal sealed class OutOfBandDeployCheck : Rule
             classification = ChangeClassification.OutOfBand;
         }
 
-        context.RecordProductionChange(new ProductionChange(e.Time, e.Cloud, env.Name, e.AccountId, e.Action, principal, e.Resource, classification, justification, $"{e.Source} eventId={e.EventId}"));
+        context.RecordProductionChange(new ProductionChange(e.Time, e.Cloud, env.Name, e.AccountId, e.Action, principal, e.Resource, classification, justification, $"{e.Source} eventId={e.EventId}", link));
         if (classification is ChangeClassification.ApprovedPipelineRun or ChangeClassification.BreakGlass)
         {
             return;
@@ -96,14 +138,33 @@ internal sealed class OutOfBandDeployCheck : Rule
             Account = e.AccountId,
             Principal = principal,
             Resource = e.Resource,
-            Message = classification == ChangeClassification.OutOfBand
+            Message = why is not null
+                ? $"Deployer {deployer!.Name} ({principal}) changed production ({e.Action} on {e.Resource ?? "unknown resource"}): {why}"
+                : classification == ChangeClassification.OutOfBand
                 ? $"{principal}, not a declared deployer, changed production ({e.Action} on {e.Resource ?? "unknown resource"})"
                 : $"Deployer {deployer!.Name} ({principal}) changed production ({e.Action} on {e.Resource ?? "unknown resource"}) with no pipeline deployment to {env.Name} within {baseline.Thresholds.DeployMatchWindowMinutes} minutes",
-            Details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["classification"] = label },
+            Details = Details(label, link, session),
         });
     }
 
-    private (PipelineDeployment Deployment, string Repository)? MatchDeployment(RuleContext context, EnvironmentDeclaration env, DeployerDeclaration deployer, DateTimeOffset time)
+    /// <summary>The classification, which link decided it (session or time-window), and the session's origin with its record.</summary>
+    private static SortedDictionary<string, string> Details(string label, string? link, SessionOrigin? session)
+    {
+        var details = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["classification"] = label };
+        if (link is not null)
+        {
+            details["link"] = link;
+        }
+
+        if (session is not null)
+        {
+            details["session"] = $"{session.WebIdentity ?? "assumed by " + session.AssumedBy} ({session.Evidence})";
+        }
+
+        return details;
+    }
+
+    private (PipelineDeployment Deployment, string Repository)? MatchDeployment(RuleContext context, EnvironmentDeclaration env, DeployerDeclaration deployer, DateTimeOffset time, PipelineSubject? subject)
     {
         if (!_deploymentsByEnv.TryGetValue(env.Name, out var list))
         {
@@ -113,6 +174,8 @@ internal sealed class OutOfBandDeployCheck : Rule
         var window = TimeSpan.FromMinutes(context.Baseline.Thresholds.DeployMatchWindowMinutes);
         return list
             .Where(x => deployer.Pipelines.Count == 0 || deployer.Pipelines.Any(p => p.IsProject(x.Deployment.Provider, x.Repository)))
+            .Where(x => subject is null || (x.Deployment.Provider == subject.Provider && x.Repository.Equals(subject.Project, StringComparison.OrdinalIgnoreCase)
+                && (subject.Environment is null || x.Deployment.Environment.Equals(subject.Environment, StringComparison.OrdinalIgnoreCase))))
             .Where(x => x.Deployment.LatestState != "failure" && x.Deployment.LatestState != "error")
             .Where(x => time >= x.Deployment.CreatedAt - window && time <= x.Deployment.CompletedAt + window)
             .OrderBy(x => (x.Deployment.CreatedAt - time).Duration())
