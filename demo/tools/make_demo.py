@@ -36,9 +36,30 @@ ops = role_session(PROD, "ops-admin", "mallory", "ASIAOPSADMIN00000001")
 bg_bad = role_session(PROD, "BreakGlass", "dave-fixing-things", "ASIABREAKGLASS000001")
 bg_ok = role_session(PROD, "BreakGlass", "INC-4521", "ASIABREAKGLASS000002")
 
+GH_PROVIDER = f"arn:aws:iam::{PROD}:oidc-provider/token.actions.githubusercontent.com"
+
+
+def web_identity(time, subject, key, session="GitHubActions"):
+    """AssumeRoleWithWebIdentity of the deploy role by a GitHub Actions job, as CloudTrail records it."""
+    identity = {"type": "WebIdentityUser", "principalId": f"{GH_PROVIDER}:sts.amazonaws.com:{subject}", "userName": subject, "identityProvider": GH_PROVIDER}
+    return event(PROD, time, "sts.amazonaws.com", "AssumeRoleWithWebIdentity", identity, True,
+                 {"roleArn": f"arn:aws:iam::{PROD}:role/github-deploy", "roleSessionName": session, "durationSeconds": 3600},
+                 {"credentials": {"accessKeyId": key, "sessionToken": "(redacted in demo)", "expiration": "Nov 20, 2026, 12:00:00 AM"},
+                  "subjectFromWebIdentityToken": subject, "provider": GH_PROVIDER, "audience": "sts.amazonaws.com",
+                  "assumedRoleUser": {"assumedRoleId": "AROAGHDEPLOY:" + session, "arn": f"arn:aws:sts::{PROD}:assumed-role/github-deploy/{session}"}},
+                 {"userAgent": "aws-sdk-js/3.600.0"})
+
+
+# Sessions the demo's deploys are tied to: the production run's own, a pull request's, a person's.
+oidc_run = role_session(PROD, "github-deploy", "GitHubActions", "ASIAGHOIDCRUN1002001")
+oidc_pr = role_session(PROD, "github-deploy", "GitHubActions", "ASIAGHOIDCPULLREQ001")
+frank_deploy_key = "ASIA" + uid("frank-quickfix" + "2026-11-19T16:02:00Z")[:16].upper().replace("-", "Q")
+frank_deploy = role_session(PROD, "github-deploy", "frank-quickfix", frank_deploy_key)
+
 prod_events_17 = [
-    # Approved pipeline deploy: deployment 1002 to production (10:00-10:08).
-    event(PROD, "2026-11-17T10:05:12Z", "lambda.amazonaws.com", "UpdateFunctionCode20150331v2", deploy_prod, False,
+    # Approved pipeline deploy: deployment 1002 to production (10:00-10:08), by the session its run's job assumed.
+    web_identity("2026-11-17T10:04:40Z", "repo:example/payments:environment:production", "ASIAGHOIDCRUN1002001"),
+    event(PROD, "2026-11-17T10:05:12Z", "lambda.amazonaws.com", "UpdateFunctionCode20150331v2", oidc_run, False,
           {"functionName": "payments-api", "publish": True}, {"functionName": "payments-api", "version": "42"},
           {"userAgent": "aws-sdk-js/3.600.0", "resources": [{"accountId": PROD, "type": "AWS::Lambda::Function", "ARN": f"arn:aws:lambda:us-east-1:{PROD}:function:payments-api"}]}),
     console_login(PROD, "2026-11-17T08:30:00Z", sso_ro),
@@ -56,6 +77,10 @@ prod_events_18 = [
     # Pipeline deploy for deployment 1003 (15:00-15:07).
     event(PROD, "2026-11-18T15:04:00Z", "ecs.amazonaws.com", "UpdateService", deploy_prod, False,
           {"cluster": "payments", "service": "payments-worker", "taskDefinition": "payments-worker:17"}, None),
+    # Inside that release window, a pull request's workflow assumes the deploy role and changes production.
+    web_identity("2026-11-18T15:05:00Z", "repo:example/payments:pull_request", "ASIAGHOIDCPULLREQ001"),
+    event(PROD, "2026-11-18T15:05:30Z", "lambda.amazonaws.com", "UpdateFunctionCode20150331v2", oidc_pr, False,
+          {"functionName": "payments-api"}, {"functionName": "payments-api", "version": "44"}),
     # Break-glass with a ticket, one hour.
     assume_role(PROD, "2026-11-18T02:00:00Z", iam_user(PROD, "frank", ""), f"arn:aws:iam::{PROD}:role/BreakGlass", "INC-4521", 3600),
     event(PROD, "2026-11-18T02:20:00Z", "lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", bg_ok, False,
@@ -63,6 +88,10 @@ prod_events_18 = [
     event(PROD, "2026-11-18T02:55:00Z", "logs.amazonaws.com", "GetLogEvents", bg_ok, True, {"logGroupName": "/aws/lambda/payments-api"}, None),
 ]
 prod_events_19 = [
+    # Inside deployment 1005's window (16:00-16:06), frank assumes the deploy role himself and changes production.
+    assume_role(PROD, "2026-11-19T16:02:00Z", iam_user(PROD, "frank", ""), f"arn:aws:iam::{PROD}:role/github-deploy", "frank-quickfix"),
+    event(PROD, "2026-11-19T16:03:00Z", "ecs.amazonaws.com", "UpdateService", frank_deploy, False,
+          {"cluster": "payments", "service": "payments-worker", "forceNewDeployment": True}, None),
     # Pipeline role used with no pipeline deployment anywhere near.
     event(PROD, "2026-11-19T03:00:00Z", "ecs.amazonaws.com", "UpdateService", deploy_prod, False,
           {"cluster": "payments", "service": "payments-api", "forceNewDeployment": True}, None),

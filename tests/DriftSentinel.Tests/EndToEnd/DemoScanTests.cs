@@ -45,9 +45,14 @@ public class DemoScanTests
     {
         var byClass = Demo.Value.ProductionChanges.GroupBy(c => c.Classification).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(3, byClass[ChangeClassification.ApprovedPipelineRun]);
-        Assert.Equal(1, byClass[ChangeClassification.PipelineIdentityOutsideRun]);
-        Assert.Equal(2, byClass[ChangeClassification.OutOfBand]);
+        Assert.Equal(2, byClass[ChangeClassification.PipelineIdentityOutsideRun]);
+        Assert.Equal(3, byClass[ChangeClassification.OutOfBand]);
         Assert.Equal(1, byClass[ChangeClassification.BreakGlass]);
+
+        // Three are tied to their run by the session that made them: the production run's own, a pull request's
+        // workflow inside a release window, and a person who assumed the deploy role inside another.
+        var bySession = Demo.Value.ProductionChanges.Where(c => c.Link == "session").Select(c => c.Classification).Order().ToList();
+        Assert.Equal([ChangeClassification.ApprovedPipelineRun, ChangeClassification.PipelineIdentityOutsideRun, ChangeClassification.OutOfBand], bySession);
     }
 
     [Fact]

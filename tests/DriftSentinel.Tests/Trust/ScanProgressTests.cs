@@ -20,7 +20,11 @@ public class ScanProgressTests
         var lines = stderr.ToString().Split('\n').Where(l => l.StartsWith("progress: ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(lines);
         Assert.All(lines, l => Assert.Matches(@"^progress: files \d+/\d+, [\d,]+ events, [\d,]+ events/s, \d+% of \d+ MiB, ETA (\?|\d+:\d\d:\d\d)\r?$", l));
-        Assert.StartsWith("progress: files 8/8, 40 events", lines[^1], StringComparison.Ordinal); // the closing line has the totals
+        // The closing line has the totals: every event the demo's trails hold.
+        var demo = DemoLocator.Find();
+        var events = ScanCommand.Scan(Path.Combine(demo, "snapshot"), DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")),
+            DriftSentinel.Core.Rules.RuleCatalogue.Load(DriftSentinel.Core.Rules.RuleCatalogue.LocateFolder()), DemoLocator.AsOf(demo), "demo").Run.EventsRead;
+        Assert.StartsWith($"progress: files 8/8, {events:N0} events", lines[^1], StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', stderr.ToString()); // no terminal control codes in a log
         Assert.DoesNotContain("progress:", stdout.ToString(), StringComparison.Ordinal);
     }

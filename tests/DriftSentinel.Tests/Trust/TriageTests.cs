@@ -19,7 +19,7 @@ public class TriageTests
         var critical = first.RootElement.GetProperty("findings").EnumerateArray()
             .Where(f => f.GetProperty("severity").GetString() == "critical" && f.GetProperty("status").GetString() == "open")
             .Select(f => (Rule: f.GetProperty("rule_id").GetString()!, Fingerprint: f.GetProperty("fingerprint").GetString()!)).ToList();
-        Assert.Equal(6, critical.Count);
+        Assert.Equal(DemoExpectations.Findings.Count(f => f.Severity == "critical" && f.Status == "open"), critical.Count);
 
         // Every form the reports print is accepted: the full fingerprint, a unique prefix, RULE:fingerprint.
         for (var i = 0; i < critical.Count; i++)
@@ -35,14 +35,14 @@ public class TriageTests
         Assert.Equal(0, second.Exit);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(t.Path, "r2", "findings.json"))).RootElement;
         var accepted = json.GetProperty("findings").EnumerateArray().Where(f => f.GetProperty("status").GetString() == "accepted").ToList();
-        Assert.Equal(6, accepted.Count);
+        Assert.Equal(critical.Count, accepted.Count);
         var exception = accepted[0].GetProperty("exception");
         Assert.Equal("findings accept", exception.GetProperty("source").GetString());
         Assert.Equal("alice", exception.GetProperty("accepted_by").GetString());
         Assert.Equal("SEC-9", exception.GetProperty("ticket").GetString());
         Assert.Equal("2027-01-31", exception.GetProperty("expires").GetString());
         Assert.Equal(0, json.GetProperty("run").GetProperty("totals").GetProperty("critical").GetInt32());
-        Assert.Equal(6, File.ReadAllLines(Path.Combine(t.Path, "r2", "findings.csv")).Count(l => l.Contains(",critical,accepted,", StringComparison.Ordinal)));
+        Assert.Equal(critical.Count, File.ReadAllLines(Path.Combine(t.Path, "r2", "findings.csv")).Count(l => l.Contains(",critical,accepted,", StringComparison.Ordinal)));
         Assert.Contains("accepted by alice on 2026-11-22T08:00:00Z: accepted for the test (SEC-9), until 2027-01-31", File.ReadAllText(Path.Combine(t.Path, "r2", "report.html")), StringComparison.Ordinal);
         Assert.DoesNotContain("| critical |", File.ReadAllText(Path.Combine(t.Path, "r2", "summary.md")), StringComparison.Ordinal);
         Assert.DoesNotContain(critical[0].Fingerprint, File.ReadAllText(Path.Combine(t.Path, "r2", "access-review.csv")), StringComparison.Ordinal);

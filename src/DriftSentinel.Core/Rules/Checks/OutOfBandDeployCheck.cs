@@ -68,6 +68,24 @@ internal sealed class OutOfBandDeployCheck : Rule
             return;
         }
 
+        // A deployer's change waits for the end of the stream: its session's assumption may come later in file order
+        // (LookupEvents lists newest first). Beyond the bound it is judged now, with the sessions seen so far.
+        if (context.Identities.DeployerOf(e) is not null && !context.Identities.IsBreakGlass(e) && _pending.Count < MaxPending)
+        {
+            _pending.Add((e, env));
+            return;
+        }
+
+        Classify(e, env, context);
+    }
+
+    /// <summary>Deployer changes held until every session is known; bounded so memory stays bounded.</summary>
+    private const int MaxPending = 100_000;
+
+    private readonly List<(ActivityEvent Event, EnvironmentDeclaration Environment)> _pending = [];
+
+    private void Classify(ActivityEvent e, EnvironmentDeclaration env, RuleContext context)
+    {
         var baseline = context.Baseline;
         var principal = IdentityClassifier.PrincipalOf(e);
         var deployer = context.Identities.DeployerOf(e);
@@ -200,5 +218,14 @@ internal sealed class OutOfBandDeployCheck : Rule
             : $"{text} (run {run}, no approval: see DS-DEP-002)";
     }
 
-    public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
+    public override IEnumerable<Finding> Complete(RuleContext context)
+    {
+        foreach (var (e, env) in _pending)
+        {
+            Classify(e, env, context);
+        }
+
+        _pending.Clear();
+        return _findings.Build(Id, context.Title(Id));
+    }
 }
