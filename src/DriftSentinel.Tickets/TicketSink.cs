@@ -31,33 +31,25 @@ public sealed class TicketSink : IFindingLifecycleSink
     private int _reopened;
 
     /// <summary>Builds the sink and its trackers; tokens are read from the environment variables the options name.</summary>
-    public TicketSink(TicketOptions options, RuleCatalogue catalogue, TimeProvider clock, Func<string, string?> environment, HttpMessageHandler? transport = null)
+    public TicketSink(TicketOptions options, RuleCatalogue catalogue, TimeProvider clock, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
         _options = options;
         _catalogue = catalogue;
         _clock = clock;
+        string Token(string tracker, string variable) => environment(variable) is { Length: > 0 } token && !string.IsNullOrWhiteSpace(token)
+            ? token
+            : throw new InvalidOperationException($"tickets: the {tracker} token variable {variable} is not set");
+
         if (options.GitHub is { } gh)
         {
-            var token = environment(gh.TokenVariable);
-            if (string.IsNullOrWhiteSpace(token))
-            {
-                throw new InvalidOperationException($"tickets: the GitHub token variable {gh.TokenVariable} is not set");
-            }
-
-            _trackers["github"] = new GitHubIssuesTracker(GitHubIssuesTracker.Client(gh, token, TrackerHttp.Handler(options, clock, _counters, transport)));
+            _trackers["github"] = new GitHubIssuesTracker(GitHubIssuesTracker.Client(gh, Token("GitHub", gh.TokenVariable), TrackerHttp.Handler(options, clock, _counters)));
         }
 
         if (options.Jira is { } jira)
         {
-            var token = environment(jira.TokenVariable);
-            if (string.IsNullOrWhiteSpace(token))
-            {
-                throw new InvalidOperationException($"tickets: the Jira token variable {jira.TokenVariable} is not set");
-            }
-
-            _trackers["jira"] = new JiraTracker(JiraTracker.Client(jira, token, TrackerHttp.Handler(options, clock, _counters, transport)), jira);
+            _trackers["jira"] = new JiraTracker(JiraTracker.Client(jira, Token("Jira", jira.TokenVariable), TrackerHttp.Handler(options, clock, _counters)), jira);
         }
     }
 
@@ -289,11 +281,7 @@ public sealed class TicketSink : IFindingLifecycleSink
 
         b.Append("Group `").Append(key).Append("` (rule × environment), profile `").Append(notice.Profile).AppendLine("`. Kept by DriftSentinel: closed when no finding of the group is left.");
         var body = b.ToString();
-        List<string> labels = ["driftsentinel", FingerprintLabel(key), $"severity:{severity.ToText()}", first.RuleId, .. route.Labels];
-        var assignees = route.Assignees.Concat(members.SelectMany(m => m.Finding.Owners).Where(o => o.StartsWith(route.Tracker + ":", StringComparison.Ordinal)).Select(o => o[(route.Tracker.Length + 1)..]))
-            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{title}\n{body}\n{string.Join(",", labels)}\n{string.Join(",", assignees)}")))[..16];
-        return new TicketContent(title, body, labels, assignees, hash) { Priority = severity.ToText() };
+        return Ticket(title, body, key, severity, first.RuleId, route, members.SelectMany(m => m.Finding.Owners));
     }
 
     private static string Cell(string? value) => (value ?? "").Replace("|", "\\|", StringComparison.Ordinal);
@@ -344,11 +332,19 @@ public sealed class TicketSink : IFindingLifecycleSink
 
         b.Append("Fingerprint `").Append(f.Fingerprint).Append("`, profile `").Append(notice.Profile).AppendLine("`. This issue is kept by DriftSentinel: it is closed when a run no longer sees the drift and reopened if it comes back.");
         var body = b.ToString();
-        List<string> labels = ["driftsentinel", FingerprintLabel(f.Fingerprint), $"severity:{f.Severity.ToText()}", f.RuleId, .. route.Labels];
-        // The route's assignees, then the baseline's owners of the environment or account for this tracker.
-        List<string> assignees = [.. route.Assignees, .. f.Owners.Where(o => o.StartsWith(route.Tracker + ":", StringComparison.Ordinal)).Select(o => o[(route.Tracker.Length + 1)..])];
-        assignees = [.. assignees.Distinct(StringComparer.OrdinalIgnoreCase)];
+        return Ticket(title, body, f.Fingerprint, f.Severity, f.RuleId, route, f.Owners);
+    }
+
+    /// <summary>
+    /// Labels (marker, fingerprint label, severity, rule, the route's), assignees (the route's, then the baseline's owners
+    /// for this tracker) and the hash of all of it that says whether a ticket needs an update.
+    /// </summary>
+    private static TicketContent Ticket(string title, string body, string key, Severity severity, string rule, TicketRoute route, IEnumerable<string> owners)
+    {
+        List<string> labels = ["driftsentinel", FingerprintLabel(key), $"severity:{severity.ToText()}", rule, .. route.Labels];
+        List<string> assignees = [.. route.Assignees.Concat(owners.Where(o => o.StartsWith(route.Tracker + ":", StringComparison.Ordinal)).Select(o => o[(route.Tracker.Length + 1)..]))
+            .Distinct(StringComparer.OrdinalIgnoreCase)];
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{title}\n{body}\n{string.Join(",", labels)}\n{string.Join(",", assignees)}")))[..16];
-        return new TicketContent(title, body, labels, assignees, hash) { Priority = f.Severity.ToText() };
+        return new TicketContent(title, body, labels, assignees, hash) { Priority = severity.ToText() };
     }
 }

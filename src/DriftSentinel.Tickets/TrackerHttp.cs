@@ -28,7 +28,7 @@ internal sealed class TrackerCounters
 /// </summary>
 internal static class TrackerHttp
 {
-    public static HttpMessageHandler Handler(TicketOptions options, TimeProvider clock, TrackerCounters counters, HttpMessageHandler? transport = null)
+    public static HttpMessageHandler Handler(TicketOptions options, TimeProvider clock, TrackerCounters counters)
     {
         ArgumentNullException.ThrowIfNull(options);
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
@@ -65,7 +65,7 @@ internal static class TrackerHttp
             .Build();
         // Counted inside the retries: every attempt that reaches the tracker is a request. Redirects are not followed:
         // a 301 for a transferred issue must not turn a comment's POST into a GET; the issue counts as unreachable.
-        return new ResilienceHandler(pipeline) { InnerHandler = new CountingHandler(counters) { InnerHandler = transport ?? new SocketsHttpHandler { AllowAutoRedirect = false } } };
+        return new ResilienceHandler(pipeline) { InnerHandler = new CountingHandler(counters) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } } };
     }
 
     /// <summary>GitHub answers a rate limit with 403 (or 429) and either Retry-After or x-ratelimit-remaining: 0.</summary>

@@ -14,13 +14,24 @@ public static class OutputModules
 
     /// <summary>
     /// The finding lifecycle sinks (tickets, notifications) configured in <paramref name="settings"/>; each receives
-    /// every recorded run's transitions.
+    /// every recorded run's transitions. Built before anything is scanned, so a missing token is one usage error, not a
+    /// run recorded without its sinks.
     /// </summary>
-    public static IReadOnlyList<IFindingLifecycleSink> LifecycleSinks(LiveSettings settings, TimeProvider clock)
+    public static IReadOnlyList<IFindingLifecycleSink> LifecycleSinks(LiveSettings settings, TimeProvider clock, RuleCatalogue catalogue)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return settings.Tickets is { } tickets
-            ? [new TicketSink(tickets, RuleCatalogue.Load(RuleCatalogue.LocateFolder()), clock, Environment.GetEnvironmentVariable)]
-            : [];
+        if (settings.Tickets is not { } tickets)
+        {
+            return [];
+        }
+
+        try
+        {
+            return [new TicketSink(tickets, catalogue, clock, Environment.GetEnvironmentVariable)];
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 }

@@ -128,6 +128,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var stopwatch = Stopwatch.StartNew();
         var baseline = BaselineLoader.Load(baselineFile);
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
+        var lifecycleSinks = options.History is null ? [] : Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock, catalogue);
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
             Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources));
@@ -144,7 +145,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             {
                 using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
                 store.Migrate();
-                var sinks = new LifecycleDispatcher(Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock), clock);
+                var sinks = new LifecycleDispatcher(lifecycleSinks, clock);
                 history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!);
                 deliveries = sinks.DeliverPending(store, CancellationToken.None);
                 sinkSummaries = sinks.Sinks.Where(s => s.Summary is not null).ToDictionary(s => s.Name, s => s.Summary!, StringComparer.Ordinal);

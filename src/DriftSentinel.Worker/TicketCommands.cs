@@ -41,7 +41,7 @@ public static class TicketCommands
         plan.Options.Add(planConfig);
         plan.SetAction(parse => Guard(stderr, () =>
         {
-            var sink = Sink(parse.GetValue(planConfig)!, clock, transport: null);
+            var sink = Sink(parse.GetValue(planConfig)!, clock);
             using var store = Open(parse.GetValue(planStore)!);
             var pending = store.PendingDeliveries(sink.Name);
             foreach (var p in pending)
@@ -65,7 +65,7 @@ public static class TicketCommands
         sync.Options.Add(syncConfig);
         sync.SetAction(parse => Guard(stderr, () =>
         {
-            var sink = Sink(parse.GetValue(syncConfig)!, clock, transport: null);
+            var sink = Sink(parse.GetValue(syncConfig)!, clock);
             using var store = Open(parse.GetValue(syncStore)!);
             var outcomes = new LifecycleDispatcher([sink], clock).DeliverPending(store, CancellationToken.None);
             foreach (var o in outcomes)
@@ -86,18 +86,15 @@ public static class TicketCommands
     }
 
     /// <summary>The ticket sink a configuration file describes.</summary>
-    internal static TicketSink Sink(string configFile, TimeProvider clock, HttpMessageHandler? transport)
+    internal static TicketSink Sink(string configFile, TimeProvider clock)
     {
         var settings = LiveSettings.Load(configFile, [], requireSources: false);
-        var options = settings.Tickets ?? throw new UsageException($"{configFile} has no DriftSentinel:Tickets section");
-        try
+        if (settings.Tickets is null)
         {
-            return new TicketSink(options, Core.Rules.RuleCatalogue.Load(Core.Rules.RuleCatalogue.LocateFolder()), clock, Environment.GetEnvironmentVariable, transport);
+            throw new UsageException($"{configFile} has no DriftSentinel:Tickets section");
         }
-        catch (InvalidOperationException e)
-        {
-            throw new UsageException(e.Message);
-        }
+
+        return OutputModules.LifecycleSinks(settings, clock, Core.Rules.RuleCatalogue.Load(Core.Rules.RuleCatalogue.LocateFolder())).OfType<TicketSink>().Single();
     }
 
     private static SqlHistoryStore Open(string connection)

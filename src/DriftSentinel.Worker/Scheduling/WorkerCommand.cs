@@ -1,5 +1,6 @@
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Output;
+using DriftSentinel.Core.Rules;
 using DriftSentinel.Core.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +46,7 @@ public static class WorkerCommand
             BaselineLoader.Load(settings.Resolve(profile.Baseline)); // a broken baseline stops the worker now, not at 2 a.m.
         }
 
-        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings, clock) };
+        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings, clock, RuleCatalogue.Load(RuleCatalogue.LocateFolder())) };
         try
         {
             using var store = runtime.OpenStore();

@@ -17,7 +17,7 @@ public sealed class WorkerRuntime(LiveSettings settings, TimeProvider clock)
     public TimeProvider Clock { get; } = clock;
 
     /// <summary>Where each recorded run's finding transitions go (tickets, notifications).</summary>
-    public IReadOnlyList<IFindingLifecycleSink> Sinks { get; init; } = OutputModules.LifecycleSinks(settings, clock);
+    public IReadOnlyList<IFindingLifecycleSink> Sinks { get; init; } = [];
 
     /// <summary>This worker's name in logs and the scan ledger.</summary>
     public string Name { get; } = settings.Worker.Name ?? $"{Environment.MachineName}:{Environment.ProcessId}";
