@@ -98,6 +98,26 @@ public sealed partial record PipelineTarget(string Provider, string Project, str
 /// </summary>
 public sealed record PipelineSubject(string Provider, string Project, string? Environment, string? Ref, bool PullRequest, string Text)
 {
+    /// <summary>
+    /// Whether a job with this subject is the declared deploy target: never a pull request; on GitHub the subject must
+    /// name the declared environment (a branch or tag subject is a job outside any environment's protection); GitLab's
+    /// subject names no environment, so its project must be declared.
+    /// </summary>
+    public bool Names(PipelineTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return !PullRequest && target.IsProject(Provider, Project)
+            && (Provider == PipelineProviders.GitLab || (Environment is not null && target.IsEnvironment(Provider, Project, Environment)));
+    }
+
+    /// <summary>Whether a deployment is this job's: same provider and project, and the subject's environment if it names one.</summary>
+    public bool Made(PipelineDeployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        return deployment.Provider == Provider && deployment.Repository.Equals(Project, StringComparison.OrdinalIgnoreCase)
+            && (Environment is null || deployment.Environment.Equals(Environment, StringComparison.OrdinalIgnoreCase));
+    }
+
     public static PipelineSubject? Parse(string? provider, string? subject)
     {
         if (string.IsNullOrEmpty(subject))

@@ -72,6 +72,17 @@ public sealed class SessionLinkedDeployTests
     }
 
     [Fact]
+    public void A_github_branch_subject_is_no_environments_job_and_is_out_of_band()
+    {
+        var f = Assert.Single(Release()
+            .Trail(WebIdentity("2026-11-17T10:02:00Z", "repo:example/payments:ref:refs/heads/main", "ASIABRANCHSESSION001"))
+            .Trail(DeployWith("2026-11-17T10:04:00Z", "ASIABRANCHSESSION001"))
+            .Run<OutOfBandDeployCheck>());
+        Assert.Equal((Severity.Critical, "session"), (f.Severity, f.Details["link"]));
+        Assert.Contains("'repo:example/payments:ref:refs/heads/main', which is not a declared deploy target of prod", f.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_person_assuming_the_deploy_role_during_a_release_is_a_pipeline_identity_outside_any_run()
     {
         var f = Assert.Single(Release()

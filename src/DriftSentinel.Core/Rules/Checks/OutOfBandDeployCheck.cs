@@ -112,7 +112,7 @@ internal sealed class OutOfBandDeployCheck : Rule
                     ? $"its session was assumed by {session.AssumedBy}, not by a pipeline"
                     : $"its session came from web identity '{session.WebIdentity}', which names no pipeline project";
             }
-            else if (!env.DeployTargets.Any(t => t.IsProject(subject.Provider, subject.Project) && (subject.Environment is null ? !subject.PullRequest : t.IsEnvironment(subject.Provider, subject.Project, subject.Environment))))
+            else if (!env.DeployTargets.Any(subject.Names))
             {
                 classification = ChangeClassification.OutOfBand;
                 why = $"its session came from pipeline subject '{subject.Text}', which is not a declared deploy target of {env.Name}";
@@ -192,8 +192,7 @@ internal sealed class OutOfBandDeployCheck : Rule
         var window = TimeSpan.FromMinutes(context.Baseline.Thresholds.DeployMatchWindowMinutes);
         return list
             .Where(x => deployer.Pipelines.Count == 0 || deployer.Pipelines.Any(p => p.IsProject(x.Deployment.Provider, x.Repository)))
-            .Where(x => subject is null || (x.Deployment.Provider == subject.Provider && x.Repository.Equals(subject.Project, StringComparison.OrdinalIgnoreCase)
-                && (subject.Environment is null || x.Deployment.Environment.Equals(subject.Environment, StringComparison.OrdinalIgnoreCase))))
+            .Where(x => subject is null || subject.Made(x.Deployment))
             .Where(x => x.Deployment.LatestState != "failure" && x.Deployment.LatestState != "error")
             .Where(x => time >= x.Deployment.CreatedAt - window && time <= x.Deployment.CompletedAt + window)
             .OrderBy(x => (x.Deployment.CreatedAt - time).Duration())
