@@ -123,6 +123,12 @@ public sealed class TicketSink : IFindingLifecycleSink
                 continue;
             }
 
+            // Not verified (its scope was not read): its ticket stays as it is, neither closed nor rewritten from less data.
+            if (t.Change == LifecycleChange.NotVerified)
+            {
+                continue;
+            }
+
             var existing = ledger.FindTicket(notice.Profile, f.Fingerprint);
             if (existing is null && route is null)
             {
@@ -146,11 +152,14 @@ public sealed class TicketSink : IFindingLifecycleSink
         foreach (var (key, (route, members)) in groups)
         {
             var existing = ledger.FindTicket(notice.Profile, key);
-            var open = members.Where(m => Wanted(m.Change) == TicketState.Open).ToList();
-            var wanted = open.Count > 0 ? TicketState.Open : members.All(m => Wanted(m.Change) == TicketState.NotPlanned) ? TicketState.NotPlanned : TicketState.Closed;
+            // A member whose scope was not read keeps the group open: the group is not fixed until every member is seen fixed.
+            var open = members.Where(m => m.Change != LifecycleChange.NotVerified && Wanted(m.Change) == TicketState.Open).ToList();
+            var unverified = members.Count(m => m.Change == LifecycleChange.NotVerified);
+            var wanted = open.Count > 0 || unverified > 0 ? TicketState.Open
+                : members.All(m => Wanted(m.Change) == TicketState.NotPlanned) ? TicketState.NotPlanned : TicketState.Closed;
             var first = members[0].Finding;
             var what = $"{first.RuleId} {first.Environment ?? "(no environment)"}";
-            yield return new TicketWork(key, what, existing?.Tracker ?? route.Tracker, existing?.Project ?? route.Project, existing, wanted, GroupContent(notice, key, route, members, open),
+            yield return new TicketWork(key, what, existing?.Tracker ?? route.Tracker, existing?.Project ?? route.Project, existing, wanted, GroupContent(notice, key, route, members, open, unverified),
                 $"Reopened by DriftSentinel: run #{notice.RunId} (profile {notice.Profile}) sees {open.Count} finding(s) of {what} again.",
                 wanted == TicketState.Closed
                     ? $"Resolved: run #{notice.RunId} (profile {notice.Profile}) no longer sees any finding of {what} in scopes it read completely. Closed by DriftSentinel."
@@ -245,7 +254,7 @@ public sealed class TicketSink : IFindingLifecycleSink
     /// <summary>The label that ties a ticket to its finding (GitHub allows 50 characters; this is 38).</summary>
     internal static string FingerprintLabel(string fingerprint) => $"driftsentinel-{fingerprint}";
 
-    private TicketContent GroupContent(LifecycleNotice notice, string key, TicketRoute route, List<NoticeTransition> members, List<NoticeTransition> open)
+    private TicketContent GroupContent(LifecycleNotice notice, string key, TicketRoute route, List<NoticeTransition> members, List<NoticeTransition> open, int unverified)
     {
         var first = members[0].Finding;
         var rule = _catalogue.Rules.GetValueOrDefault(first.RuleId);
@@ -260,6 +269,11 @@ public sealed class TicketSink : IFindingLifecycleSink
             var f = m.Finding;
             b.Append("| `").Append(f.Fingerprint).Append("` | ").Append(f.Severity.ToText()).Append(" | ").Append(Cell(f.Account)).Append(" | ").Append(Cell(f.Principal))
                 .Append(" | ").Append(Cell(f.Resource)).Append(" | ").Append(f.LastSeen.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).AppendLine(" |");
+        }
+
+        if (unverified > 0)
+        {
+            b.Append(unverified).AppendLine(" more not verified in this run: their scope was not read completely, so they are counted as still open.");
         }
 
         if (open.Count > 200)

@@ -32,6 +32,9 @@ public enum LifecycleChange
     Reopened,
     Accepted,
     ExceptionExpired,
+
+    /// <summary>Open before and not seen now, but its scope was not read completely: still there as far as anyone knows.</summary>
+    NotVerified,
 }
 
 /// <summary>A finding as a sink needs it, kept with the notice so a delivery retried days later says what the run saw.</summary>

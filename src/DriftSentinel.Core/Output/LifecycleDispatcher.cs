@@ -123,6 +123,9 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
             {
                 Owners = result.Baseline.OwnersOf(s.Environment, findings.GetValueOrDefault(s.Fingerprint)?.Account ?? s.Scope),
             }))
+
+            // Carried over because their scope was not read: a sink must not take their absence for a fix.
+            .Concat(update.NotVerified.Select(s => new NoticeTransition(LifecycleChange.NotVerified, Describe(s, null) with { Owners = result.Baseline.OwnersOf(s.Environment, s.Scope) })))
             .ToList();
         return new LifecycleNotice(profile, runId, result.Run.AsOf, result.Gaps.Count(), transitions);
     }

@@ -103,6 +103,20 @@ public sealed class GitHubTicketTests : TicketTestBase
     }
 
     [Fact]
+    public void A_finding_whose_scope_was_not_read_keeps_its_issue_open_and_untouched()
+    {
+        Scan("r1");
+        var before = _github.Requests.Count;
+
+        // The dev account is declared but gone from the snapshot: its findings are not verified, not fixed.
+        Directory.Move(Path.Combine(Snapshot, "aws", "777788889999"), Path.Combine(Temp.Path, "hidden"));
+        Scan("r2");
+        Assert.True(before == _github.Requests.Count, string.Join(" | ", _github.Requests.Skip(before)) + " || " + string.Join(" | ", _github.Issues(Repository).Where(i => (string?)i["state"] != "open").Select(i => (string)i["title"]!)));
+        Assert.All(_github.Issues(Repository), i => Assert.Equal("open", (string?)i["state"]));
+        Assert.DoesNotContain(Ledger(), t => t.State != TicketState.Open);
+    }
+
+    [Fact]
     public void A_tracker_down_for_a_whole_sync_leaves_the_run_pending_and_the_next_sync_converges()
     {
         _github.Down = true;
