@@ -164,3 +164,112 @@ def cred_report(account, rows):
     w.writerow(HEADER)
     w.writerows(rows)
     write(f"aws/{account}/iam/credential-report.csv", buf.getvalue())
+
+
+# ---------- GitLab REST v4 (project folders hold project.json; values of variables are never exported) ----------
+def gitlab_user(username, n):
+    return {"id": n, "username": username, "name": username.title(), "state": "active", "locked": False,
+            "avatar_url": f"https://gitlab.example.com/uploads/-/system/user/avatar/{n}/avatar.png", "web_url": f"https://gitlab.example.com/{username}"}
+
+
+def gitlab_deployment(project_id, did, env, sha, created, finished, user, author_email, pipeline_id=None, status="success", approvals=None):
+    """One deployment as GET /projects/:id/deployments/:deployment_id returns it; pipeline_id None = no deployable job;
+    approvals None = a Free-tier response (no approvals field at all)."""
+    d = {"id": did, "iid": did % 1000, "ref": "main", "sha": sha, "created_at": created, "updated_at": finished, "finished_at": finished, "status": status,
+         "user": user, "environment": {"id": project_id * 10 + (1 if env == "production" else 2), "name": env, "slug": env, "external_url": None, "tier": env},
+         "deployable": None}
+    if pipeline_id is not None:
+        d["deployable"] = {"id": pipeline_id * 10 + 1, "status": status, "stage": "deploy", "name": f"deploy-{env}", "ref": "main", "tag": False, "coverage": None,
+                           "allow_failure": False, "created_at": created, "started_at": created, "finished_at": finished, "duration": 61.2, "queued_duration": 0.8,
+                           "user": user, "commit": {"id": sha, "short_id": sha[:8], "created_at": created, "title": "Release", "message": "Release\n",
+                                                    "author_name": author_email.split("@")[0].title(), "author_email": author_email,
+                                                    "authored_date": created, "committer_name": "GitLab", "committer_email": "noreply@gitlab.example.com", "committed_date": created},
+                           "pipeline": {"id": pipeline_id, "iid": pipeline_id % 1000, "project_id": project_id, "sha": sha, "ref": "main", "status": status, "source": "push",
+                                        "created_at": created, "updated_at": finished, "web_url": f"https://gitlab.example.com/-/pipelines/{pipeline_id}"},
+                           "web_url": f"https://gitlab.example.com/-/jobs/{pipeline_id * 10 + 1}", "artifacts": [], "runner": None}
+    if approvals is not None:
+        d["pending_approval_count"] = 0
+        d["approvals"] = [{"user": who, "status": "approved", "created_at": finished, "comment": "ok"} for who in approvals]
+    return d
+
+
+def gitlab_project(path, project_id, deployments, protected=None, variables=()):
+    """protected: None leaves protected_environments.json out (a Free tier), else a list of
+    (name, required approvals); variables: (key, environment_scope, masked)."""
+    ns = path.rsplit("/", 1)[0]
+    write(f"gitlab/{path}/project.json", {"id": project_id, "name": path.rsplit("/", 1)[1], "path": path.rsplit("/", 1)[1], "path_with_namespace": path,
+                                          "namespace": {"id": project_id + 100, "name": ns.split("/")[-1], "path": ns.split("/")[-1], "kind": "group", "full_path": ns},
+                                          "default_branch": "main", "visibility": "private", "web_url": f"https://gitlab.example.com/{path}"})
+    write(f"gitlab/{path}/deployments.json", deployments)
+    if protected is not None:
+        write(f"gitlab/{path}/protected_environments.json", [
+            {"name": name, "deploy_access_levels": [{"id": 1, "access_level": 40, "access_level_description": "Maintainers", "user_id": None, "group_id": None, "group_inheritance_type": 0}],
+             "required_approval_count": 0,
+             "approval_rules": [{"id": 1, "user_id": None, "group_id": 77, "access_level": None, "access_level_description": "release-managers", "required_approvals": required, "group_inheritance_type": 0}] if required else []}
+            for name, required in protected])
+    write(f"gitlab/{path}/variables.json", [{"variable_type": "env_var", "key": key, "protected": True, "masked": masked, "hidden": False, "raw": False,
+                                             "environment_scope": scope, "description": None} for key, scope, masked in variables])
+
+
+def gitlab_group(path, group_id, variables=()):
+    write(f"gitlab/{path}/group.json", {"id": group_id, "name": path.split("/")[-1], "path": path.split("/")[-1], "full_path": path, "visibility": "private",
+                                        "web_url": f"https://gitlab.example.com/groups/{path}"})
+    write(f"gitlab/{path}/variables.json", [{"variable_type": "env_var", "key": key, "protected": False, "masked": masked, "hidden": False, "raw": False,
+                                             "environment_scope": scope, "description": None} for key, scope, masked in variables])
+
+
+# ---------- Azure DevOps REST 7.1 (count/value lists; variable values are never exported) ----------
+def ado_identity(unique_name):
+    return {"displayName": unique_name.split("@")[0].title(), "id": uid("ado-" + unique_name), "uniqueName": unique_name, "descriptor": "aad." + uid("d-" + unique_name)[:12]}
+
+
+def ado_project(org, project, environments, builds, approvals=(), variable_groups=()):
+    """environments: (id, name, checks, deployments) with checks a list of "approval" / "approval-self" / "branch"
+    (None = checks file left out) and deployments (record id, run id, start, finish, result);
+    builds: (run id, sha, requested for, queued); approvals: (run id, approver); variable_groups: (id, name, secret names, open to all)."""
+    base = f"azure-devops/{org}/{project}"
+    link = f"https://dev.azure.com/{org}/{project}"
+    write(f"{base}/environments.json", {"count": len(environments), "value": [
+        {"id": eid, "name": name, "description": "", "createdBy": ado_identity("admin@example.com"), "createdOn": "2025-01-10T09:00:00Z",
+         "lastModifiedBy": ado_identity("admin@example.com"), "lastModifiedOn": "2025-01-10T09:00:00Z", "project": {"id": uid(project), "name": project}}
+        for eid, name, _, _ in environments]})
+    for eid, name, checks, deployments in environments:
+        write(f"{base}/environment-deployments/{eid}.json", {"count": len(deployments), "value": [
+            {"id": rid, "environmentId": eid, "serviceOwner": "00025394-6065-48ca-87d9-7f5672854ef7", "requestIdentifier": uid(f"req-{rid}"), "planType": "Build",
+             "scopeId": uid(project), "definition": {"id": 4, "name": f"{project}-deploy", "_links": {"web": {"href": f"{link}/_build/definition?definitionId=4"}}},
+             "owner": {"id": run, "name": f"2026.{run}", "_links": {"web": {"href": f"{link}/_build/results?buildId={run}"}}},
+             "stageName": name.title(), "jobName": "Deploy", "stageAttempt": 1, "jobAttempt": 1, "queueTime": start, "startTime": start, "finishTime": finish, "result": result}
+            for rid, run, start, finish, result in deployments]})
+        if checks is None:
+            continue
+        configs = []
+        for k, kind in enumerate(checks):
+            common = {"id": eid * 100 + k, "timeout": 43200, "createdBy": ado_identity("admin@example.com"), "createdOn": "2025-01-10T09:00:00Z",
+                      "resource": {"type": "environment", "id": str(eid), "name": name}, "url": f"{link}/_apis/pipelines/checks/configurations/{eid * 100 + k}"}
+            if kind.startswith("approval"):
+                configs.append({**common, "type": {"id": "8c6f20a7-a545-4486-9777-f762fafe0d4d", "name": "Approval"},
+                                "settings": {"approvers": [ado_identity("bob@example.com")], "executionOrder": "anyOrder", "minRequiredApprovers": 1, "instructions": "",
+                                             "blockedApprovers": [], "requesterCannotBeApprover": kind == "approval"}})
+            else:
+                configs.append({**common, "type": {"id": "fe1de3ee-a436-41b4-bb20-f6eb4cb879a7", "name": "Task Check"},
+                                "settings": {"definitionRef": {"id": "86b05a0c-73e6-4f7d-b3cf-e38f3b39a75b", "name": "evaluatebranchProtection", "version": "0.0.1"},
+                                             "displayName": "Branch control", "inputs": {"allowedBranches": "refs/heads/main", "ensureProtectionOfBranch": "true"}}})
+        write(f"{base}/checks/{eid}.json", {"count": len(configs), "value": configs})
+    write(f"{base}/builds.json", {"count": len(builds), "value": [
+        {"id": run, "buildNumber": f"2026.{run}", "status": "completed", "result": "succeeded", "queueTime": queued, "startTime": queued, "finishTime": queued,
+         "definition": {"id": 4, "name": f"{project}-deploy"}, "sourceBranch": "refs/heads/main", "sourceVersion": sha, "reason": "individualCI",
+         "requestedFor": ado_identity(who), "requestedBy": ado_identity(who), "project": {"id": uid(project), "name": project}}
+        for run, sha, who, queued in builds]})
+    write(f"{base}/approvals.json", {"count": len(approvals), "value": [
+        {"id": uid(f"approval-{run}-{who}"), "steps": [{"assignedApprover": ado_identity(who), "actualApprover": ado_identity(who), "status": "approved", "comment": "ok",
+                                                         "initiatedOn": "2026-11-17T10:00:00Z", "lastModifiedOn": "2026-11-17T10:05:00Z", "order": 1}],
+         "status": "approved", "createdOn": "2026-11-17T10:00:00Z", "lastModifiedOn": "2026-11-17T10:05:00Z", "executionOrder": "anyOrder", "minRequiredApprovers": 1,
+         "blockedApprovers": [], "pipeline": {"id": "4", "name": f"{project}-deploy", "owner": {"id": run, "name": f"2026.{run}"}}}
+        for run, who in approvals]})
+    write(f"{base}/variable-groups.json", {"count": len(variable_groups), "value": [
+        {"variables": {**{s: {"isSecret": True, "value": None} for s in secrets}, "REGION": {"value": None}}, "id": gid, "type": "Vsts", "name": gname,
+         "createdBy": ado_identity("admin@example.com"), "createdOn": "2025-01-10T09:00:00Z", "modifiedBy": ado_identity("admin@example.com"), "modifiedOn": "2025-06-01T09:00:00Z"}
+        for gid, gname, secrets, _ in variable_groups]})
+    for gid, _, _, open_to_all in variable_groups:
+        write(f"{base}/pipeline-permissions/variablegroup/{gid}.json", {"resource": {"type": "variablegroup", "id": str(gid)}, "pipelines": [] if open_to_all else [{"id": 4, "authorized": True}],
+                                                                        "allPipelines": {"authorized": True, "authorizedBy": ado_identity("admin@example.com"), "authorizedOn": "2025-01-10T09:00:00Z"} if open_to_all else None})

@@ -10,8 +10,9 @@ import os, shutil, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "demo", "tools"))
-from snapshot_formats import (ADMIN, READONLY, assume_role, console_login, cred_report, cred_row, event, iam_user,  # noqa: E402
-                              role, role_session, root_identity, set_root, trail_file, trust, user, write)
+from snapshot_formats import (ADMIN, READONLY, ado_project, assume_role, console_login, cred_report, cred_row, event,  # noqa: E402
+                              gitlab_deployment, gitlab_project, gitlab_user, iam_user, role, role_session, root_identity, set_root,
+                              trail_file, trust, user, write)
 
 PROD, STAGING = "111122223333", "444455556666"
 AS_OF = "2026-11-20T12:00:00Z"
@@ -24,6 +25,7 @@ environments:
     tier: production
     aws_accounts: ["{PROD}"]
     github_environments: ["example/payments:production"]
+    deploy_targets: ["gitlab:example/platform/api:production", "azure-devops:example-org/billing:production"]
   - name: staging
     tier: non-production
     promotes_to: prod
@@ -209,6 +211,7 @@ def _():
 
 
 # ---------- GitHub Actions (REST response shapes) ----------
+# (GitLab and Azure DevOps examples follow the GitHub ones.)
 API = "https://api.github.com/repos/example/payments"
 SHA = {"a": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "b": "b2c3d4e5f60718293a4b5c6d7e8f901234567890"}
 
@@ -266,6 +269,35 @@ def _():
 def _():
     pipeline([(1001, "staging", "b", "2026-11-16T09:00:00Z", 5001, ALICE), (1002, "production", "b", "2026-11-17T10:00:00Z", 5002, ALICE)],
              {5002: [("production", BOB)]})
+
+
+# DS-DEP-004 Unprotected production environment: one per provider.
+def gh_environments(production):
+    write("github/example/payments/environments.json", {"total_count": 1, "environments": [{"id": 8001, "name": "production", **production}]})
+
+
+GL_API = "example/platform/api"
+
+
+@example("DS-DEP-004", "fires", expect=[('high', 'open', 'azure-devops:example-org/billing', 'azure-devops:example-org/billing:production'),
+                                        ('high', 'open', 'example/payments', 'example/payments:production'),
+                                        ('high', 'open', 'gitlab:example/platform/api', 'gitlab:example/platform/api:production')])
+def _():
+    # GitHub: reviewers required, but administrators may bypass and any branch may deploy.
+    gh_environments({"can_admins_bypass": True, "deployment_branch_policy": None, "protection_rules": [
+        {"id": 9001, "type": "required_reviewers", "prevent_self_review": True, "reviewers": [{"type": "User", "reviewer": BOB}]}]})
+    # GitLab: only staging is protected; production is open to every developer.
+    gitlab_project(GL_API, 42, [], protected=[("staging", 0)])
+    # Azure DevOps: an Approval check the requester may satisfy, no branch control.
+    ado_project("example-org", "billing", [(1, "production", ["approval-self"], [])], [])
+
+
+@example("DS-DEP-004", "quiet")
+def _():
+    gh_environments({"can_admins_bypass": False, "deployment_branch_policy": {"protected_branches": True, "custom_branch_policies": False}, "protection_rules": [
+        {"id": 9001, "type": "required_reviewers", "prevent_self_review": True, "reviewers": [{"type": "User", "reviewer": BOB}]}]})
+    gitlab_project(GL_API, 42, [], protected=[("production", 1)])
+    ado_project("example-org", "billing", [(1, "production", ["approval", "branch"], [])], [])
 
 
 def main():

@@ -21,6 +21,9 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
 
         foreach (var ownerDir in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
         {
+            var owner = Path.GetFileName(ownerDir);
+            SnapshotFiles.Read(snapshotRoot, Path.Combine(ownerDir, "org-secrets.json"), "github.org-secrets", owner, input,
+                (p, d) => ReadOrganizationSecrets(p, d, owner, input.Inventory), optional: true);
             foreach (var repoDir in Directory.EnumerateDirectories(ownerDir).Order(StringComparer.Ordinal))
             {
                 ReadRepository(snapshotRoot, repoDir, $"{Path.GetFileName(ownerDir)}/{Path.GetFileName(repoDir)}", input);
@@ -33,7 +36,7 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
         var inv = input.Inventory.Repository(PipelineProviders.GitHub, repo);
         SnapshotFiles.Read(root, Path.Combine(dir, "runs.json"), "github.runs", repo, input, (p, d) => ReadRuns(p, d, repo, inv));
         SnapshotFiles.Read(root, Path.Combine(dir, "deployments.json"), "github.deployments", repo, input, (p, d) => ReadDeployments(root, p, d, repo, inv, input));
-        SnapshotFiles.Read(root, Path.Combine(dir, "environments.json"), "github.environments", repo, input, (p, d) => ReadEnvironments(p, d, repo, inv));
+        inv.EnvironmentsRead = SnapshotFiles.Read(root, Path.Combine(dir, "environments.json"), "github.environments", repo, input, (p, d) => ReadEnvironments(p, d, repo, inv));
         inv.HasSecrets = SnapshotFiles.Read(root, Path.Combine(dir, "secrets.json"), "github.secrets", repo, input, (p, d) => ReadSecrets(p, d, repo, null, inv));
 
         var approvals = Path.Combine(dir, "approvals");
@@ -63,19 +66,11 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
         }
     }
 
-    private static IEnumerable<JsonElement> ArrayOrList(JsonElement root, string property, string display) =>
-        root.ValueKind switch
-        {
-            JsonValueKind.Array => Json.Objects(root.EnumerateArray(), display, property),
-            JsonValueKind.Object when root.Prop(property) is { ValueKind: JsonValueKind.Array } a => Json.Objects(a.EnumerateArray(), display, property),
-            _ => throw new InputFormatException(display, "line 1", $"expected a JSON array or an object with a '{property}' array"),
-        };
-
     private static long ReadRuns(string path, string display, string repo, PipelineRepositoryInventory inv)
     {
         using var doc = Json.ParseFile(path, display);
         long n = 0;
-        foreach (var (r, i) in ArrayOrList(doc.RootElement, "workflow_runs", display).Select((x, i) => (x, i)))
+        foreach (var (r, i) in Json.ArrayOrList(doc.RootElement, "workflow_runs", display).Select((x, i) => (x, i)))
         {
             var id = r.Long("id") ?? throw new InputFormatException(display, $"workflow_runs[{i}]", "required field 'id' is missing");
             inv.Runs[id] = new PipelineRun
@@ -106,7 +101,7 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
         using var doc = Json.ParseFile(path, display);
         long n = 0;
         var statusDir = Path.Combine(Path.GetDirectoryName(path)!, "deployment-statuses");
-        foreach (var (d, i) in ArrayOrList(doc.RootElement, "deployments", display).Select((x, i) => (x, i)))
+        foreach (var (d, i) in Json.ArrayOrList(doc.RootElement, "deployments", display).Select((x, i) => (x, i)))
         {
             var id = d.Long("id") ?? throw new InputFormatException(display, $"[{i}]", "required field 'id' is missing");
             var statuses = new List<PipelineDeploymentStatus>();
@@ -115,7 +110,7 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
             {
                 using var sdoc = Json.ParseFile(p, sd);
                 var read = new List<PipelineDeploymentStatus>();
-                foreach (var (s, j) in ArrayOrList(sdoc.RootElement, "statuses", sd).Select((x, j) => (x, j)))
+                foreach (var (s, j) in Json.ArrayOrList(sdoc.RootElement, "statuses", sd).Select((x, j) => (x, j)))
                 {
                     read.Add(new PipelineDeploymentStatus(
                         s.Long("id") ?? 0,
@@ -170,7 +165,7 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
     {
         using var doc = Json.ParseFile(path, display);
         var list = new List<PipelineApproval>();
-        foreach (var (a, i) in ArrayOrList(doc.RootElement, "approvals", display).Select((x, i) => (x, i)))
+        foreach (var (a, i) in Json.ArrayOrList(doc.RootElement, "approvals", display).Select((x, i) => (x, i)))
         {
             list.Add(new PipelineApproval(
                 runId,
@@ -189,7 +184,7 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
     {
         using var doc = Json.ParseFile(path, display);
         long n = 0;
-        foreach (var e in ArrayOrList(doc.RootElement, "environments", display))
+        foreach (var e in Json.ArrayOrList(doc.RootElement, "environments", display))
         {
             var rules = e.Prop("protection_rules").Items().ToList();
             var reviewerRule = rules.FirstOrDefault(r => r.Str("type") == "required_reviewers");
@@ -202,6 +197,7 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
             {
                 AdminBypass = e.Bool("can_admins_bypass"),
                 BranchPolicy = branchPolicy?.Bool("protected_branches") == true ? "protected branches" : branchPolicy?.Bool("custom_branch_policies") == true ? "custom" : null,
+                Source = new SourceLocation(display, $"environments[{n}]"),
             });
             n++;
         }
@@ -213,10 +209,45 @@ internal sealed partial class GitHubSnapshotReader : ISnapshotReader
     {
         using var doc = Json.ParseFile(path, display);
         long n = 0;
-        foreach (var (s, i) in ArrayOrList(doc.RootElement, "secrets", display).Select((x, i) => (x, i)))
+        foreach (var (s, i) in Json.ArrayOrList(doc.RootElement, "secrets", display).Select((x, i) => (x, i)))
         {
             // Names and dates only: the API never returns values, and we would not keep one if it did.
             inv.Secrets.Add(new PipelineSecret(repo, s.Str("name") ?? "", environment, s.Time("updated_at"), new SourceLocation(display, $"secrets[{i}]")));
+            n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// GET /orgs/{org}/actions/secrets, each secret with visibility "selected" carrying the full names from
+    /// GET /orgs/{org}/actions/secrets/{name}/repositories as <c>selected_repositories</c> (the collector adds them).
+    /// </summary>
+    private static long ReadOrganizationSecrets(string path, string display, string owner, ScanInventory inventory)
+    {
+        using var doc = Json.ParseFile(path, display);
+        long n = 0;
+        foreach (var (s, i) in Json.ArrayOrList(doc.RootElement, "secrets", display).Select((x, i) => (x, i)))
+        {
+            var name = s.Str("name") ?? throw new InputFormatException(display, $"secrets[{i}]", "required field 'name' is missing");
+            var visibility = s.Str("visibility") ?? throw new InputFormatException(display, $"secrets[{i}]", "required field 'visibility' (all, private or selected) is missing");
+            if (visibility is not ("all" or "private" or "selected"))
+            {
+                throw new InputFormatException(display, $"secrets[{i}].visibility", $"expected all, private or selected, not '{visibility}'");
+            }
+
+            var selected = s.Prop("selected_repositories");
+            if (visibility == "selected" && selected is not { ValueKind: JsonValueKind.Array })
+            {
+                throw new InputFormatException(display, $"secrets[{i}]", $"visibility is selected but no selected_repositories array lists who can read {name} (GET /orgs/{owner}/actions/secrets/{name}/repositories)");
+            }
+
+            inventory.SharedSecrets.Add(new PipelineSharedSecret(PipelineProviders.GitHub, owner, name, PipelineSecretScope.Organization, new SourceLocation(display, $"secrets[{i}]"))
+            {
+                Visibility = visibility,
+                SelectedProjects = selected.Items().Select(r => r.Str("full_name") ?? "").Where(x => x.Length > 0).ToList(),
+                UpdatedAt = s.Time("updated_at"),
+            });
             n++;
         }
 

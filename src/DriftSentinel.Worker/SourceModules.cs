@@ -1,7 +1,9 @@
 using DriftSentinel.Aws.Collection.Sources;
 using DriftSentinel.Azure.Collection.Sources;
+using DriftSentinel.AzureDevOps;
 using DriftSentinel.Core.Sources;
 using DriftSentinel.GitHub;
+using DriftSentinel.GitLab;
 
 namespace DriftSentinel.Worker;
 
@@ -12,5 +14,7 @@ public static class SourceModules
     public static SourceRegistry Default() => new SourceRegistry()
         .AddAws()
         .AddAzure()
-        .AddGitHub();
+        .AddGitHub()
+        .AddGitLab()
+        .AddAzureDevOps();
 }

@@ -137,6 +137,10 @@ public static class Json
         return v?.ValueKind == JsonValueKind.String ? v.Value.Text() : v?.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False ? v.Value.GetRawText() : null;
     }
 
+    /// <summary>A number (or numeric string) at a nested path, or null.</summary>
+    public static long? PathLong(this JsonElement e, params string[] path) =>
+        path.Length == 0 ? null : e.Path(path[..^1]) is { ValueKind: JsonValueKind.Object } parent ? parent.Long(path[^1]) : null;
+
     public static long? Long(this JsonElement e, params string[] names)
     {
         var v = e.Prop(names);
@@ -209,6 +213,18 @@ public static class Json
             yield return item;
         }
     }
+
+    /// <summary>
+    /// The records of a REST list response: a bare array, or an object wrapping it under <paramref name="property"/>
+    /// (GitHub's total_count + list, Azure DevOps' count + value).
+    /// </summary>
+    public static IEnumerable<JsonElement> ArrayOrList(JsonElement root, string property, string display) =>
+        root.ValueKind switch
+        {
+            JsonValueKind.Array => Objects(root.EnumerateArray(), display, property),
+            JsonValueKind.Object when root.Prop(property) is { ValueKind: JsonValueKind.Array } a => Objects(a.EnumerateArray(), display, property),
+            _ => throw new InputFormatException(display, "line 1", $"expected a JSON array or an object with a '{property}' array"),
+        };
 
     public static IEnumerable<JsonElement> Items(this JsonElement? e) =>
         e?.ValueKind == JsonValueKind.Array ? e.Value.EnumerateArray() : [];

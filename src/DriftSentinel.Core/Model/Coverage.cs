@@ -36,6 +36,9 @@ public sealed class CoverageLog
     public void Read(string source, string scope, long items, string? detail = null) =>
         Add(new CoverageEntry(source, scope, CoverageStatus.Read, items, detail));
 
+    public void Partial(string source, string scope, long items, string detail) =>
+        Add(new CoverageEntry(source, scope, CoverageStatus.Partial, items, detail));
+
     public void Missing(string source, string scope, string detail) =>
         Add(new CoverageEntry(source, scope, CoverageStatus.Missing, 0, detail));
 

@@ -74,8 +74,26 @@ public sealed record PipelineEnvironment(string Repository, string Name, IReadOn
     /// <summary>Whether administrators may deploy past the protection rules (null: the provider did not say).</summary>
     public bool? AdminBypass { get; init; }
 
-    /// <summary>Which branches may deploy: "protected branches", "custom", or null for any branch or unknown.</summary>
+    /// <summary>Which branches may deploy: "protected branches", "custom", "branch control check", or null for any branch or unknown.</summary>
     public string? BranchPolicy { get; init; }
+
+    /// <summary>How many approvals a deployment needs (GitLab's required approval count, Azure DevOps' minimum approvers), when the provider says.</summary>
+    public int? RequiredApprovals { get; init; }
+
+    /// <summary>
+    /// Whether the environment is protected at all: false for a GitLab environment missing from the protected
+    /// environments list (any developer may deploy) or an Azure DevOps environment with no checks; null when not known.
+    /// </summary>
+    public bool? Protected { get; init; }
+
+    /// <summary>Where the protection was read (file and position).</summary>
+    public SourceLocation? Source { get; init; }
+
+    /// <summary>False when the environment is known but its protection could not be read (its checks file is missing).</summary>
+    public bool ProtectionRead { get; init; } = true;
+
+    /// <summary>Who may deploy (GitLab deploy access levels, users and groups), as the provider names them.</summary>
+    public IReadOnlyList<string> Deployers { get; init; } = [];
 }
 
 /// <summary>Where a CI secret or variable is defined, from the widest scope to the narrowest.</summary>
@@ -85,12 +103,42 @@ public enum PipelineSecretScope
     Group,
     Project,
     Environment,
+
+    /// <summary>Granted to named pipelines only (an Azure DevOps variable group not open to all pipelines).</summary>
+    Pipeline,
 }
 
 /// <summary>A CI secret's or variable's name and scope. Values are never exported or read.</summary>
 public sealed record PipelineSecret(string Repository, string Name, string? Environment, DateTimeOffset? UpdatedAt, SourceLocation Source)
 {
     public PipelineSecretScope Scope { get; init; } = Environment is null ? PipelineSecretScope.Project : PipelineSecretScope.Environment;
+
+    /// <summary>What the secret is, when not a plain secret: "variable", "variable group (secrets: A, B)".</summary>
+    public string Kind { get; init; } = "secret";
+}
+
+/// <summary>
+/// A secret or variable defined above the project (a GitHub organization secret, a GitLab group variable) and the
+/// projects that can read it. Values are never exported or read.
+/// </summary>
+public sealed record PipelineSharedSecret(string Provider, string Owner, string Name, PipelineSecretScope Scope, SourceLocation Source)
+{
+    /// <summary>An environment scope (GitLab environment_scope other than "*"), or null for every environment.</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>"all" (every project below the owner), "private" (GitHub: private and internal repositories) or "selected".</summary>
+    public string Visibility { get; init; } = "all";
+
+    /// <summary>The projects that may read it when <see cref="Visibility"/> is "selected" (full paths).</summary>
+    public IReadOnlyList<string> SelectedProjects { get; init; } = [];
+
+    public DateTimeOffset? UpdatedAt { get; init; }
+
+    /// <summary>Whether a project at <paramref name="projectPath"/> of this provider can read it.</summary>
+    public bool VisibleTo(string provider, string projectPath) =>
+        Provider.Equals(provider, StringComparison.OrdinalIgnoreCase)
+        && projectPath.StartsWith(Owner + "/", StringComparison.OrdinalIgnoreCase)
+        && (Visibility != "selected" || SelectedProjects.Contains(projectPath, StringComparer.OrdinalIgnoreCase));
 }
 
 /// <summary>What one pipeline project's export holds (a GitHub repository, a GitLab project, an Azure DevOps project).</summary>
@@ -113,4 +161,13 @@ public sealed class PipelineRepositoryInventory(string provider, string fullName
     public List<PipelineEnvironment> Environments { get; } = [];
     public List<PipelineSecret> Secrets { get; } = [];
     public bool HasSecrets { get; set; }
+
+    /// <summary>Whether the environments' protection was read (the rules judge protection only then).</summary>
+    public bool EnvironmentsRead { get; set; }
+
+    /// <summary>
+    /// Why approvals cannot be known for this project's deployments (a tier without deployment approvals, a
+    /// forbidden endpoint), or null: a deployment without approvals is then unknown, not unapproved.
+    /// </summary>
+    public string? ApprovalsUnavailable { get; set; }
 }

@@ -10,6 +10,9 @@ public sealed class ScanInventory
     /// <summary>Pipeline projects keyed by provider and path (github:example/payments); see <see cref="Project"/>.</summary>
     public Dictionary<string, PipelineRepositoryInventory> Repositories { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Secrets and variables defined above the project (organization secrets, group variables).</summary>
+    public List<PipelineSharedSecret> SharedSecrets { get; } = [];
+
     /// <summary>Entra object id → user principal name or display name, from whatever export names the principal.</summary>
     public Dictionary<string, string> PrincipalNames { get; } = new(StringComparer.OrdinalIgnoreCase);
 

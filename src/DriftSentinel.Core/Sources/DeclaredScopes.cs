@@ -22,4 +22,42 @@ public static class DeclaredScopes
         ArgumentNullException.ThrowIfNull(environment);
         return $"declared in environment '{environment.Name}' ({(environment.IsProduction ? "production" : "non-production")})";
     }
+
+    /// <summary>
+    /// Records a coverage gap for each production or non-production deploy target of <paramref name="provider"/> whose
+    /// project is not in the snapshot, or whose environment the read environments file does not list.
+    /// </summary>
+    public static void CheckPipelineTargets(string provider, string source, OrganizationBaseline baseline, ScanInput input)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(input);
+        var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var env in baseline.Environments)
+        {
+            foreach (var target in env.DeployTargets.Where(t => t.Provider == provider).DistinctBy(t => t.Display, StringComparer.OrdinalIgnoreCase))
+            {
+                var declared = Describe(env);
+                if (input.Inventory.Project(target.Provider, target.Project) is not { } project)
+                {
+                    if (!Mentioned(input, target.Project, StringComparison.OrdinalIgnoreCase) && reported.Add(target.Project))
+                    {
+                        input.Coverage.Missing(source, target.Project,
+                            $"{target} ({declared}) is not in the snapshot: {source}/{target.Project}/ holds no deployments, runs or approvals");
+                    }
+
+                    continue;
+                }
+
+                // The environments were read but the declared one is not among them: its deployments cannot be matched
+                // to protection rules, so say so rather than evaluate it as unprotected or absent. (GitLab lists only
+                // protected environments: there, absence is the finding, not a gap.)
+                if (target.Environment is { } name && project.EnvironmentsRead && provider != PipelineProviders.GitLab
+                    && !project.Environments.Any(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    input.Coverage.Missing($"{source}.environments", target.Display,
+                        $"{target} is {declared} but the project's environments do not list it: its protection rules were not read");
+                }
+            }
+        }
+    }
 }

@@ -148,40 +148,80 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         }
     }
 
+    /// <summary>Whether the project deploys to production (a production deployment read, or a declared production target).</summary>
+    private static bool DeploysToProduction(RuleContext context, PipelineRepositoryInventory repo) =>
+        repo.Deployments.Select(d => d.Environment).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Any(env => context.Baseline.EnvironmentOfPipeline(repo.Provider, repo.FullName, env)?.IsProduction == true)
+        || context.Baseline.Environments.Where(e => e.IsProduction).SelectMany(e => e.DeployTargets).Any(t => t.IsProject(repo.Provider, repo.FullName));
+
+    private static string EnvironmentsOf(RuleContext context, PipelineRepositoryInventory repo) =>
+        string.Join("+", context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(repo.Provider, repo.FullName))).Select(e => e.Name));
+
+    /// <summary>
+    /// Secrets a production-deploying pipeline can read outside its production environment: project-level secrets
+    /// and masked variables not scoped to an environment, variable groups open to every pipeline, and organization
+    /// secrets or group variables that reach the project.
+    /// </summary>
     private static IEnumerable<Finding> RepositorySecrets(RuleContext context, string title, Severity severity)
     {
-        foreach (var repo in context.Inventory.Repositories.Values)
+        var production = context.Inventory.Repositories.Values.Where(r => DeploysToProduction(context, r)).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        foreach (var repo in production)
         {
-            var prodEnvs = repo.Deployments.Select(d => d.Environment).Distinct()
-                .Where(env => context.Baseline.EnvironmentOfPipeline(repo.Provider, repo.FullName, env)?.IsProduction == true)
-                .ToList();
-            var declaredProd = context.Baseline.Environments.Where(e => e.IsProduction)
-                .SelectMany(e => e.DeployTargets)
-                .Any(t => t.IsProject(repo.Provider, repo.FullName));
-            if (prodEnvs.Count == 0 && !declaredProd)
+            foreach (var secret in repo.Secrets.Where(s => s.Environment is null && s.Scope == PipelineSecretScope.Project))
             {
-                continue;
-            }
-
-            foreach (var secret in repo.Secrets.Where(s => s.Environment is null))
-            {
+                var (what, reach) = repo.Provider switch
+                {
+                    PipelineProviders.GitLab => ($"Project {secret.Kind}", "is available to every job and environment (environment_scope *); scope it to the production environment"),
+                    PipelineProviders.AzureDevOps => ($"Project {secret.Kind}", "is authorized for every pipeline of the project; grant it to the production pipeline only"),
+                    _ => ("Repository-level secret", "is readable by every workflow and environment; scope it to one environment"),
+                };
                 yield return new Finding
                 {
+                    // GitHub's identity predates the other providers: kept, so its findings keep their history.
                     Fingerprint = Finding.MakeFingerprint("DS-SEP-001", "repository-secret", repo.DisplayName, secret.Name),
                     RuleId = "DS-SEP-001",
                     Title = title,
                     Severity = severity,
                     Cloud = PipelineProviders.CloudOf(repo.Provider),
-                    Environment = string.Join("+", context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(repo.Provider, repo.FullName))).Select(e => e.Name)),
+                    Environment = EnvironmentsOf(context, repo),
                     Account = repo.DisplayName,
                     Principal = repo.DisplayName,
                     Resource = $"secret {secret.Name}",
                     FirstSeen = secret.UpdatedAt,
                     LastSeen = secret.UpdatedAt,
-                    Message = $"Repository-level secret {secret.Name} in {repo.FullName}, which deploys to production, is readable by every workflow and environment; scope it to one environment",
+                    Message = $"{what} {secret.Name} in {repo.FullName}, which deploys to production, {reach}",
                     Evidence = [new EvidenceRef("secret", secret.Source.ToString(), "name only; the value is never read")],
                 };
             }
+        }
+
+        foreach (var shared in context.Inventory.SharedSecrets.Where(s => s.Environment is null).OrderBy(s => s.Provider, StringComparer.Ordinal).ThenBy(s => s.Owner, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal))
+        {
+            var reached = production.Where(r => shared.VisibleTo(r.Provider, r.FullName)).ToList();
+            if (reached.Count == 0)
+            {
+                continue;
+            }
+
+            var owner = PipelineTarget.DisplayName(shared.Provider, shared.Owner);
+            var kind = shared.Scope == PipelineSecretScope.Group ? "Group masked variable" : "Organization secret";
+            yield return new Finding
+            {
+                Fingerprint = Finding.MakeFingerprint("DS-SEP-001", "shared-secret", owner, shared.Name),
+                RuleId = "DS-SEP-001",
+                Title = title,
+                Severity = severity,
+                Cloud = PipelineProviders.CloudOf(shared.Provider),
+                Environment = string.Join("+", reached.SelectMany(r => context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(r.Provider, r.FullName)))).Select(e => e.Name).Distinct(StringComparer.Ordinal)),
+                Account = owner,
+                Principal = owner,
+                Resource = $"secret {shared.Name}",
+                FirstSeen = shared.UpdatedAt,
+                LastSeen = shared.UpdatedAt,
+                Message = $"{kind} {shared.Name} of {shared.Owner} (visibility {shared.Visibility}, every environment) is readable by {reached.Count} production-deploying project(s): {string.Join(", ", reached.Select(r => r.FullName))}; move it to the production environment",
+                Evidence = [new EvidenceRef("secret", shared.Source.ToString(), "name and visibility only; the value is never read"),
+                    .. reached.Take(5).Select(r => new EvidenceRef("project", r.DisplayName, "deploys to production"))],
+            };
         }
     }
 

@@ -26,7 +26,9 @@ internal sealed class UnapprovedProductionDeployCheck : Rule
                 if (run is null)
                 {
                     problem = d.RunId is null
-                        ? "was not made by a workflow run, so no environment approval gate applied"
+                        ? d.Provider == PipelineProviders.GitLab
+                            ? "has no deployable job: it was recorded through the API outside any pipeline, so no approval rule applied"
+                            : "was not made by a workflow run, so no environment approval gate applied"
                         : $"links to run {d.RunId}, which is not in the export, so its approval cannot be shown";
                 }
                 else
@@ -36,6 +38,11 @@ internal sealed class UnapprovedProductionDeployCheck : Rule
                         .Where(a => a.State == "approved" && a.Environments.Contains(d.Environment, StringComparer.OrdinalIgnoreCase))
                         .ToList();
                     evidence.AddRange(approvals.Select(a => new EvidenceRef("approval", a.Source.ToString(), $"approved by {a.User}")));
+                    if (approvals.Count == 0 && repo.ApprovalsUnavailable is not null)
+                    {
+                        continue; // unknown, not unapproved: the coverage entry says why approvals were not read
+                    }
+
                     if (approvals.Count == 0)
                     {
                         problem = "has no approval for the environment";

@@ -16,7 +16,8 @@ internal sealed class UnpromotedArtifactCheck : Rule
             .Where(x => x.env is not null)
             .ToList();
 
-        foreach (var (d, env) in all.Where(x => x.env!.IsProduction && x.d.Succeeded).OrderBy(x => x.d.CreatedAt))
+        // A deployment whose commit is unknown (an Azure DevOps record whose run was not exported) proves nothing either way.
+        foreach (var (d, env) in all.Where(x => x.env!.IsProduction && x.d.Succeeded && x.d.Sha.Length > 0).OrderBy(x => x.d.CreatedAt))
         {
             var predecessors = baseline.Environments.Where(e => e.PromotesTo == env!.Name).Select(e => e.Name).ToList();
             if (predecessors.Count == 0)
@@ -24,8 +25,10 @@ internal sealed class UnpromotedArtifactCheck : Rule
                 continue;
             }
 
+            // The commit is the artifact: staging may have run it through another CI system or project (a mirror, a
+            // monorepo split across GitLab and Azure Pipelines), so the SHA alone decides.
             var promoted = all.Any(x => predecessors.Contains(x.env!.Name) && x.d.Succeeded && x.d.CreatedAt <= d.CreatedAt
-                && x.d.Sha.Equals(d.Sha, StringComparison.OrdinalIgnoreCase) && x.d.Provider == d.Provider && x.d.Repository.Equals(d.Repository, StringComparison.OrdinalIgnoreCase));
+                && x.d.Sha.Equals(d.Sha, StringComparison.OrdinalIgnoreCase));
             if (promoted)
             {
                 continue;
