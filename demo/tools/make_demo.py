@@ -415,4 +415,28 @@ write("github/example/payments/secrets.json", {"total_count": 1, "secrets": [
     {"name": "SLACK_WEBHOOK_URL", "created_at": "2025-02-01T10:00:00Z", "updated_at": "2025-02-01T10:00:00Z"}]})
 write("github/example/payments/environment-secrets/production.json", {"total_count": 1, "secrets": [
     {"name": "PAYMENTS_SIGNING_KEY", "created_at": "2025-02-01T10:00:00Z", "updated_at": "2026-06-01T10:00:00Z"}]})
+
+# ---------- GitLab: example/platform/api (Premium: protected environments and deployment approvals) ----------
+GL = {"dana": gitlab_user("dana", 301), "bob": gitlab_user("bob", 302), "erin": gitlab_user("erin", 303)}
+GL_SHA = {"e": "e5f60718293a4b5c6d7e8f90123456789012345a", "f": "f60718293a4b5c6d7e8f90123456789012345ab1"}
+gitlab_group("example", 100, variables=[("SENTRY_DSN", "*", False)])
+gitlab_group("example/platform", 101, variables=[("REGISTRY_PUSH_TOKEN", "*", True), ("PROD_DB_URL", "production", True)])
+gitlab_project("example/platform/api", 42, [
+    gitlab_deployment(42, 4101, "staging", GL_SHA["e"], "2026-11-17T08:00:00Z", "2026-11-17T08:04:00Z", GL["dana"], "dana@example.com", 3101, approvals=[]),
+    # approved by bob, who neither triggered it nor wrote the commit
+    gitlab_deployment(42, 4102, "production", GL_SHA["e"], "2026-11-17T11:00:00Z", "2026-11-17T11:06:00Z", GL["dana"], "dana@example.com", 3102, approvals=[GL["bob"]]),
+    # recorded through the API (POST /deployments) with no job behind it: no approval rule could apply
+    gitlab_deployment(42, 4103, "production", GL_SHA["f"], "2026-11-19T22:10:00Z", "2026-11-19T22:10:30Z", GL["erin"], "erin@example.com", None, approvals=[]),
+], protected=[("production", 1)], variables=[("STRIPE_SECRET_KEY", "*", True), ("DB_PASSWORD", "production", True), ("LOG_LEVEL", "*", False)])
+
+# ---------- Azure DevOps: example-org/billing ----------
+ADO_SHA = {"g": "0718293a4b5c6d7e8f90123456789012345ab1c2"}
+ado_project("example-org", "billing", [
+    (11, "staging", ["branch"], [(2101, 7101, "2026-11-18T09:00:00Z", "2026-11-18T09:05:00Z", "succeeded")]),
+    # an Approval check, but no Branch control: any branch's run may deploy
+    (12, "production", ["approval-self"], [(2102, 7102, "2026-11-18T13:00:00Z", "2026-11-18T13:09:00Z", "succeeded")]),
+], [(7101, ADO_SHA["g"], "erin@example.com", "2026-11-18T08:58:00Z"), (7102, ADO_SHA["g"], "erin@example.com", "2026-11-18T12:50:00Z")],
+    # erin queued run 7102 and approved its production stage herself (the check did not forbid it at the time)
+    approvals=[(7102, "erin@example.com")],
+    variable_groups=[(1, "billing-shared", ["STORAGE_ACCOUNT_KEY"], True), (2, "billing-prod", ["SQL_ADMIN_PASSWORD"], False)])
 print("demo snapshot written to", os.path.abspath(ROOT))

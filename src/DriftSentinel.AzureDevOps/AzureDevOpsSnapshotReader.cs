@@ -216,7 +216,7 @@ internal sealed class AzureDevOpsSnapshotReader : ISnapshotReader
             {
                 using var perm = Json.ParseFile(p, d);
                 open = perm.RootElement.Path("allPipelines")?.Bool("authorized") == true;
-                return perm.RootElement.Prop("pipelines").Items().Count();
+                return Json.Objects(perm.RootElement.Prop("pipelines").Items(), d, "pipelines").Count();
             });
             if (open is null)
             {
@@ -226,7 +226,8 @@ internal sealed class AzureDevOpsSnapshotReader : ISnapshotReader
             inv.Secrets.Add(new PipelineSecret(project, name, null, g.Time("modifiedOn"), new SourceLocation(display, $"value[{i}] id {id}"))
             {
                 Scope = open.Value ? PipelineSecretScope.Project : PipelineSecretScope.Pipeline,
-                Kind = $"variable group (secret variables: {string.Join(", ", secrets)})",
+                Kind = "variable group",
+                Contents = $"secret variables: {string.Join(", ", secrets)}",
             });
             n++;
         }

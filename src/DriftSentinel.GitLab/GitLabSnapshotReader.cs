@@ -28,14 +28,19 @@ internal sealed class GitLabSnapshotReader : ISnapshotReader
         foreach (var sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
         {
             var relative = SnapshotFiles.Relative(Path.Combine(root, "gitlab"), sub);
-            if (File.Exists(Path.Combine(sub, "project.json")))
+            if (SnapshotFiles.Present(Path.Combine(sub, "project.json")))
             {
                 ReadProject(root, sub, relative, input);
                 continue; // a project has no projects below it
             }
 
-            if (File.Exists(Path.Combine(sub, "group.json")))
+            if (SnapshotFiles.Present(Path.Combine(sub, "group.json")))
             {
+                SnapshotFiles.Read(root, Path.Combine(sub, "group.json"), "gitlab.group", relative, input, (p, d) =>
+                {
+                    using var doc = Json.ParseFile(p, d);
+                    return doc.RootElement.ValueKind == JsonValueKind.Object ? 1 : throw new InputFormatException(d, "line 1", "expected the group object of GET /groups/:id");
+                });
                 SnapshotFiles.Read(root, Path.Combine(sub, "variables.json"), "gitlab.group-variables", relative, input,
                     (p, d) => ReadGroupVariables(p, d, relative, input.Inventory), optional: true);
             }

@@ -113,8 +113,11 @@ public sealed record PipelineSecret(string Repository, string Name, string? Envi
 {
     public PipelineSecretScope Scope { get; init; } = Environment is null ? PipelineSecretScope.Project : PipelineSecretScope.Environment;
 
-    /// <summary>What the secret is, when not a plain secret: "variable", "variable group (secrets: A, B)".</summary>
+    /// <summary>What the secret is, when not a plain secret: "masked variable", "variable group".</summary>
     public string Kind { get; init; } = "secret";
+
+    /// <summary>What it holds, when it is a collection (a variable group's secret variable names), shown after its name.</summary>
+    public string? Contents { get; init; }
 }
 
 /// <summary>

@@ -11,6 +11,14 @@ public static class PipelineProviders
 
     public static readonly IReadOnlyList<string> All = [GitHub, GitLab, AzureDevOps];
 
+    /// <summary>What the provider calls a project: "GitHub repository", "GitLab project", "Azure DevOps project".</summary>
+    public static string ProjectNoun(string provider) => provider switch
+    {
+        GitLab => "GitLab project",
+        AzureDevOps => "Azure DevOps project",
+        _ => "GitHub repository",
+    };
+
     public static Cloud CloudOf(string provider) => provider switch
     {
         GitLab => Cloud.GitLab,

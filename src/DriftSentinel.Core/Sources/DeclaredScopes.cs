@@ -42,7 +42,7 @@ public static class DeclaredScopes
                     if (!Mentioned(input, target.Project, StringComparison.OrdinalIgnoreCase) && reported.Add(target.Project))
                     {
                         input.Coverage.Missing(source, target.Project,
-                            $"{target} ({declared}) is not in the snapshot: {source}/{target.Project}/ holds no deployments, runs or approvals");
+                            $"{PipelineProviders.ProjectNoun(provider)} {target.Project} ({target.Display} is {declared}) is not in the snapshot: {source}/{target.Project}/ holds no deployments, runs or approvals");
                     }
 
                     continue;
@@ -55,7 +55,7 @@ public static class DeclaredScopes
                     && !project.Environments.Any(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
                 {
                     input.Coverage.Missing($"{source}.environments", target.Display,
-                        $"{target} is {declared} but the project's environments do not list it: its protection rules were not read");
+                        $"{PipelineProviders.ProjectNoun(provider)} environment {target.Display} is {declared} but the environments read do not list it: its protection rules were not read");
                 }
             }
         }

@@ -100,7 +100,7 @@ public sealed class LiveCommandTests
 
         // Collected live from both fakes, the demo's AWS, Azure and Entra data scan to the demo's own findings for them.
         var handMade = Path.Combine(temp.Path, "demo-without-github");
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(DemoFolder, "snapshot"), "*", SearchOption.AllDirectories).Where(f => !f.Contains("/github/", StringComparison.Ordinal)))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(DemoFolder, "snapshot"), "*", SearchOption.AllDirectories).Where(f => !new[] { "/github/", "/gitlab/", "/azure-devops/" }.Any(p => f.Contains(p, StringComparison.Ordinal))))
         {
             var target = Path.Combine(handMade, Path.GetRelativePath(Path.Combine(DemoFolder, "snapshot"), file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);

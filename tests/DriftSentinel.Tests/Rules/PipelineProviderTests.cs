@@ -97,11 +97,11 @@ public sealed class PipelineProviderTests
         var demo = DemoLocator.Find();
         var aliased = File.ReadAllText(Path.Combine(demo, "baseline.yaml"));
         var neutral = aliased
-            .Replace("github_environments: [\"example/payments:production\"]", "deploy_targets: [\"github:example/payments:production\"]", StringComparison.Ordinal)
-            .Replace("github_environments: [\"example/payments:staging\"]", "deploy_targets: [\"github:example/payments:staging\"]", StringComparison.Ordinal)
+            .Replace("github_environments: [\"example/payments:production\"]\n    deploy_targets: [", "deploy_targets: [\"github:example/payments:production\", ", StringComparison.Ordinal)
+            .Replace("github_environments: [\"example/payments:staging\"]\n    deploy_targets: [", "deploy_targets: [\"github:example/payments:staging\", ", StringComparison.Ordinal)
             .Replace("github_repositories: [\"example/payments\"]", "pipelines: [\"github:example/payments\"]", StringComparison.Ordinal)
             .Replace("github: [\"alice-example\"]", "ci_users: [\"github:alice-example\"]", StringComparison.Ordinal)
-            .Replace("github: [\"bob-example\"]", "ci_users: [\"github:bob-example\"]", StringComparison.Ordinal)
+            .Replace("github: [\"bob-example\"]\n    ci_users: [", "ci_users: [\"github:bob-example\", ", StringComparison.Ordinal)
             .Replace("github: [\"carol-example\"]", "ci_users: [\"github:carol-example\"]", StringComparison.Ordinal);
         Assert.DoesNotContain("github_", neutral, StringComparison.Ordinal);
         Assert.DoesNotContain("github: [", neutral, StringComparison.Ordinal);

@@ -41,7 +41,7 @@ public sealed class SharedDatabaseWorkerTests(PostgresCluster cluster)
         using var store = SqlHistoryStore.Open(database);
         store.Migrate(); // whoever comes first migrates; the others wait on the advisory lock
         var ledger = new ScanLedger(store);
-        await WorkerTestSupport.Until(() => ledger.ListScans("shared").Count == 1 && ledger.LoadScopes(ledger.ListScans("shared")[0].Id).Count(s => s.Read) == 7,
+        await WorkerTestSupport.Until(() => ledger.ListScans("shared").Count == 1 && ledger.LoadScopes(ledger.ListScans("shared")[0].Id).Count(s => s.Read) == 9,
             TimeSpan.FromSeconds(90), "the scheduled scan to stage every scope but the blocked one");
         var scan = ledger.ListScans("shared")[0];
         var scopes = ledger.LoadScopes(scan.Id);

@@ -112,7 +112,7 @@ public sealed class WorkerSchedulingTests
         var scans = new ScanLedger(store).ListScans("nightly");
         Assert.Equal(3, scans.Count);
         Assert.All(scans, s => Assert.Equal(ScanStatus.Done, s.Status));
-        Assert.Equal(7, new ScanLedger(store).LoadScopes(scans[0].Id).Count);
+        Assert.Equal(9, new ScanLedger(store).LoadScopes(scans[0].Id).Count); // 3 AWS accounts, 2 subscriptions, 1 tenant, the GitHub owner, the GitLab top-level group, the Azure DevOps organization
         await app.StopAsync();
     }
 

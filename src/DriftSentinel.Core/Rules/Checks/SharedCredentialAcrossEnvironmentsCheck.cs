@@ -171,8 +171,8 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
             {
                 var (what, reach) = repo.Provider switch
                 {
-                    PipelineProviders.GitLab => ($"Project {secret.Kind}", "is available to every job and environment (environment_scope *); scope it to the production environment"),
-                    PipelineProviders.AzureDevOps => ($"Project {secret.Kind}", "is authorized for every pipeline of the project; grant it to the production pipeline only"),
+                    PipelineProviders.GitLab => ($"Project-level {secret.Kind}", "is available to every job and environment (environment_scope *); scope it to the production environment"),
+                    PipelineProviders.AzureDevOps => ($"The {secret.Kind}", "is authorized for every pipeline of the project; grant it to the production pipeline only"),
                     _ => ("Repository-level secret", "is readable by every workflow and environment; scope it to one environment"),
                 };
                 yield return new Finding
@@ -189,7 +189,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                     Resource = $"secret {secret.Name}",
                     FirstSeen = secret.UpdatedAt,
                     LastSeen = secret.UpdatedAt,
-                    Message = $"{what} {secret.Name} in {repo.FullName}, which deploys to production, {reach}",
+                    Message = $"{what} {secret.Name}{(secret.Contents is null ? "" : $" ({secret.Contents})")} in {repo.FullName}, which deploys to production, {reach}",
                     Evidence = [new EvidenceRef("secret", secret.Source.ToString(), "name only; the value is never read")],
                 };
             }
