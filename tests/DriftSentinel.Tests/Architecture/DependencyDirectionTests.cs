@@ -29,10 +29,11 @@ public sealed class DependencyDirectionTests
         {
             var name = assembly.GetName().Name!;
 
-            // DriftSentinel.Aws.Collection may reference DriftSentinel.Aws (the reader of what it collects), nothing else of ours.
+            // DriftSentinel.Aws.Collection may reference DriftSentinel.Aws (the reader of what it collects), nothing else of
+            // ours but the shared REST plumbing, which is no module.
             var family = string.Join('.', name.Split('.').Take(2));
             var ours = assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("DriftSentinel", StringComparison.Ordinal)).ToList();
-            Assert.True(ours.All(n => n == "DriftSentinel.Core" || (n == family && n != name)), $"{name} references {string.Join(", ", ours)}");
+            Assert.True(ours.All(n => n is "DriftSentinel.Core" or "DriftSentinel.Http" || (n == family && n != name)), $"{name} references {string.Join(", ", ours)}");
         }
     }
 
@@ -44,6 +45,13 @@ public sealed class DependencyDirectionTests
             var ours = Load(adapter).GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("DriftSentinel", StringComparison.Ordinal)).ToList();
             Assert.True(ours.SequenceEqual(["DriftSentinel.Core"]), $"{adapter} references {string.Join(", ", ours)}");
         }
+    }
+
+    [Fact]
+    public void The_shared_rest_plumbing_knows_no_module_and_no_provider()
+    {
+        var ours = Load("DriftSentinel.Http").GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("DriftSentinel", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["DriftSentinel.Core"], ours);
     }
 
     private static Assembly Load(string name) => Assembly.Load(new AssemblyName(name));
