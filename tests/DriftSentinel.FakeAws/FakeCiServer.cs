@@ -89,6 +89,9 @@ public abstract class FakeCiServer : IDisposable
 
     protected abstract ResponseMessage RateLimit();
 
+    /// <summary>Headers a provider adds to a successful answer (Azure DevOps' Retry-After on a delayed request).</summary>
+    protected virtual IEnumerable<(string, string)> SuccessHeaders() => [];
+
     /// <summary>A page of a list: the body and the headers that say where the next page is.</summary>
     protected abstract (JsonNode Body, List<(string, string)> Headers) Page(JsonArray all, int offset, FakeAnswer answer, IRequestMessage request);
 
@@ -163,6 +166,7 @@ public abstract class FakeCiServer : IDisposable
         }
 
         headers.Add(("ETag", etag));
+        headers.AddRange(SuccessHeaders());
         return Json(HttpStatusCode.OK, body, [.. headers]);
     }
 

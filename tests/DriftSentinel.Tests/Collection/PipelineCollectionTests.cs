@@ -142,4 +142,44 @@ public sealed class PipelineCollectionTests : IDisposable
         Assert.DoesNotContain(findings, f => f.StartsWith("DS-DEP-004", StringComparison.Ordinal)); // not read, not judged
         Assert.Contains(findings, f => f.StartsWith("DS-DEP-002", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Azure_devops_collection_follows_continuation_tokens_slows_down_when_told_and_scans_to_the_hand_made_findings()
+    {
+        using var temp = new TempFolder();
+        using var ado = new FakeAzureDevOps(Path.Combine(Demo, "snapshot"), Token, pageSize: 1) { RateLimited = 1, Delayed = 2 };
+        var section = $$""" "AzureDevOps": { "ApiUrl": "{{ado.Url}}", "Organization": "example-org", "Projects": ["billing"], "TokenVariable": "{{_tokenVariable}}" } """;
+
+        var (exit, stderr, manifest) = Collect(temp, section, "first");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(1, ado.Throttled);
+        Assert.True(Metric(manifest, "throttles") >= 3, manifest.RootElement.GetRawText()); // the 429 and two delayed successes
+        Assert.Contains(ado.Requests, r => r.Contains("continuationToken=1", StringComparison.Ordinal));
+        var expected = FindingsOf(Path.Combine(Demo, "snapshot"), "azure-devops", temp);
+        Assert.True(expected.Count >= 3, string.Join('\n', expected));
+        Assert.Equal(expected, FindingsOf(Path.Combine(temp.Path, "first"), "azure-devops", temp));
+        Assert.DoesNotContain("\"value\": null", File.ReadAllText(Path.Combine(temp.Path, "first", "azure-devops", "example-org", "billing", "variable-groups.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_azure_devops_server_without_the_approvals_api_leaves_approvals_unknown_and_a_refused_project_is_named()
+    {
+        using var temp = new TempFolder();
+        using var ado = new FakeAzureDevOps(Path.Combine(Demo, "snapshot"), Token);
+        ado.Missing.Add("/example-org/billing/_apis/pipelines/approvals");
+        ado.Forbidden.Add("/example-org/payroll");
+        var section = $$""" "AzureDevOps": { "ApiUrl": "{{ado.Url}}", "Organization": "example-org", "Projects": ["billing", "payroll"], "TokenVariable": "{{_tokenVariable}}" } """;
+
+        var (exit, _, manifest) = Collect(temp, section, "snap");
+
+        Assert.Equal(2, exit);
+        var coverage = manifest.RootElement.GetProperty("coverage").EnumerateArray().ToList();
+        Assert.Contains(coverage, c => c.GetProperty("source").GetString() == "azure-devops.approvals" && c.GetProperty("status").GetString() == "partial");
+        Assert.Contains(coverage, c => c.GetProperty("source").GetString() == "azure-devops" && c.GetProperty("scope").GetString() == "example-org/payroll");
+        var findings = FindingsOf(Path.Combine(temp.Path, "snap"), "azure-devops", temp);
+        // The self-approved deployment cannot be shown without the approvals: unknown, so no DS-DEP-002 for it.
+        Assert.DoesNotContain(findings, f => f.StartsWith("DS-DEP-002", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.StartsWith("DS-DEP-004", StringComparison.Ordinal));
+    }
 }
