@@ -16,6 +16,7 @@ namespace DriftSentinel.Bench;
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- findings [count]   (report writing at scale)
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live [accounts] [events-per-region] [lookup|s3]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live-azure [subscriptions]
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live-pipelines [repositories-per-provider]
 ///     (live AWS: driftsentinel snapshot, as a separate process, against a WireMock organization that throttles every
 ///      operation once per account and region; compares the findings with the hand-made snapshot's)
 /// </summary>
@@ -34,6 +35,7 @@ internal static class Program
                 args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60,
                 args.Length > 3 ? args[3] : "lookup"),
             "live-azure" => LiveAzureBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
+            "live-pipelines" => PipelineCollectionBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
             "fake-github" => FakeGitHub(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8089),
             _ => Usage(),
         };
@@ -72,7 +74,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench fake-github [port]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench fake-github [port]");
         return 2;
     }
 

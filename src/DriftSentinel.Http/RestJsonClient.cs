@@ -52,8 +52,9 @@ public sealed class RestJsonClient(HttpClient http, ConditionalCache? cache = nu
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotModified && cached is not null)
         {
+            // A 304 carries no paging headers: the next page is the one the cached answer named.
             Interlocked.Increment(ref _notModified);
-            return new RestPage(JsonNode.Parse(cached.Body)!, next?.Invoke(response, url));
+            return new RestPage(JsonNode.Parse(cached.Body)!, cached.Next is null ? null : new Uri(cached.Next));
         }
 
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -72,12 +73,13 @@ public sealed class RestJsonClient(HttpClient http, ConditionalCache? cache = nu
             throw new RestFailureException(response.StatusCode, url.GetLeftPart(UriPartial.Path), $"the body is not JSON ({e.Message})");
         }
 
+        var following = next?.Invoke(response, url);
         if (cache is not null && response.Headers.ETag is { } etag)
         {
-            cache.Store(url, etag.ToString(), body);
+            cache.Store(url, new ConditionalCache.Entry(etag.ToString(), body, following?.AbsoluteUri));
         }
 
-        return new RestPage(node, next?.Invoke(response, url));
+        return new RestPage(node, following);
     }
 
     /// <summary>Every item of a paged list; <paramref name="items"/> picks the array out of a page (a bare array, or a wrapper's list).</summary>
@@ -138,8 +140,8 @@ public sealed class ConditionalCache
     private readonly Dictionary<string, Entry> _entries;
     private readonly Lock _gate = new();
 
-    /// <summary>One cached answer.</summary>
-    public sealed record Entry(string ETag, string Body);
+    /// <summary>One cached answer and the next page it named, if any.</summary>
+    public sealed record Entry(string ETag, string Body, string? Next = null);
 
     public ConditionalCache(string path)
     {
@@ -164,11 +166,11 @@ public sealed class ConditionalCache
         }
     }
 
-    public void Store(Uri url, string etag, string body)
+    public void Store(Uri url, Entry entry)
     {
         lock (_gate)
         {
-            _entries[Key(url)] = new Entry(etag, body);
+            _entries[Key(url)] = entry;
         }
     }
 

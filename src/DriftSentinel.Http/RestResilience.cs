@@ -120,8 +120,10 @@ public static class RestResilience
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var wait = new DateTimeOffset(Interlocked.Read(ref _notBeforeTicks), TimeSpan.Zero) - clock.GetUtcNow();
-            if (Interlocked.Read(ref _notBeforeTicks) > 0 && wait > TimeSpan.Zero)
+            // One wait per pause, whoever takes it: a clock that does not move (a test's) must not make every request wait.
+            var notBefore = Interlocked.Exchange(ref _notBeforeTicks, 0);
+            var wait = notBefore > 0 ? new DateTimeOffset(notBefore, TimeSpan.Zero) - clock.GetUtcNow() : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
             {
                 counters.CountThrottle(wait);
                 await Task.Delay(wait, clock, cancellationToken).ConfigureAwait(false);
