@@ -270,9 +270,14 @@ write(f"azure/{SUB_PROD}/role-assignment-schedule-requests.json", {"value": [
 write(f"azure/{SUB_NONPROD}/role-assignment-schedule-instances.json", {"value": []})
 
 
+def uti(seed):
+    """The access token's unique id, as the Activity Log's uti claim and the sign-in's uniqueTokenIdentifier show it."""
+    return uid("uti" + seed).replace("-", "")[:22]
+
+
 def activity(sub, seed, time, caller, idtyp, operation, resource, status="Succeeded"):
     claims = {"aud": "https://management.core.windows.net/", "iss": f"https://sts.windows.net/{TENANT}/", "idtyp": idtyp,
-              "http://schemas.microsoft.com/identity/claims/tenantid": TENANT}
+              "http://schemas.microsoft.com/identity/claims/tenantid": TENANT, "uti": uti(seed)}
     if idtyp == "user":
         claims["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"] = caller
         claims["name"] = caller.split("@")[0]
@@ -308,6 +313,22 @@ write(f"azure/{SUB_NONPROD}/activity-log.json", [
     activity(SUB_NONPROD, "alice-np-web", "2026-11-16T09:30:00Z", "alice@example.com", "user", "Microsoft.Web/sites/write", "Microsoft.Web/sites/payments-web-staging"),
     activity(SUB_NONPROD, "shared-np", "2026-11-16T12:00:00Z", P["shared"], "app", "Microsoft.Storage/storageAccounts/write", "Microsoft.Storage/storageAccounts/stagingdata"),
 ])
+
+
+# The deployer's token for its web-app write came from a workload identity federation sign-in: GitHub's OIDC token for
+# the production environment of example/payments, exchanged through the app's federated credential.
+FED_CREDENTIAL = uid("fic-payments-production")
+write(f"entra/{TENANT}/federated-credentials.json", {"value": [
+    {"id": FED_CREDENTIAL, "name": "payments-production", "issuer": "https://token.actions.githubusercontent.com",
+     "subject": "repo:example/payments:environment:production", "description": "GitHub Actions, production environment",
+     "audiences": ["api://AzureADTokenExchange"], "appId": "9a8b7c6d-0000-4000-8000-00000000dep1"}]})
+write(f"entra/{TENANT}/service-principal-sign-ins.json", {"value": [
+    {"id": uid("sp-signin-deployer-web"), "createdDateTime": "2026-11-17T10:05:58Z", "appId": "9a8b7c6d-0000-4000-8000-00000000dep1",
+     "appDisplayName": "payments-deployer", "servicePrincipalId": P["deployer"], "servicePrincipalName": "payments-deployer",
+     "ipAddress": "203.0.113.80", "resourceDisplayName": "Windows Azure Service Management API", "resourceId": "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+     "status": {"errorCode": 0, "failureReason": None, "additionalDetails": None}, "signInEventTypes": ["servicePrincipal"],
+     "clientCredentialType": "federatedIdentityCredential", "federatedCredentialId": FED_CREDENTIAL,
+     "servicePrincipalCredentialKeyId": None, "uniqueTokenIdentifier": uti("deployer-web"), "correlationId": uid("corr-sp-deployer-web")}]})
 
 
 def signin(seed, time, upn, app, mfa, interactive=True, error=0):

@@ -63,6 +63,7 @@ internal static class AzureActivityMapper
                 Id = caller,
                 DisplayName = claims?.Str("name") ?? claims?.Str(UpnClaim),
                 ObjectId = claims?.Str(ObjectIdClaim, "oid") ?? (Guid.TryParse(caller, out _) ? caller : null),
+                TokenId = NonEmpty(claims?.Str("uti")),
                 Kind = kind,
             },
             ReadOnly = operation.EndsWith("/read", StringComparison.OrdinalIgnoreCase),
@@ -72,6 +73,72 @@ internal static class AzureActivityMapper
             Category = e.Path("category")?.Str("value") ?? e.Str("category"),
             SourceIp = e.PathStr("httpRequest", "clientIpAddress") ?? e.PathStr("http_request", "client_ip_address") ?? e.Str("callerIpAddress"),
             Parameters = RequestParameters.From(e.Prop("properties")),
+            Source = source,
+        };
+    }
+
+    /// <summary>
+    /// A service principal's sign-in (Graph beta auditLogs/signIns filtered to signInEventTypes servicePrincipal): the
+    /// token it issued (uniqueTokenIdentifier, what the Activity Log's uti claim names) and, for a workload identity
+    /// federation sign-in, the federated credential's issuer and subject from <paramref name="federated"/>. A client
+    /// secret or certificate sign-in issues a token no pipeline run vouches for.
+    /// </summary>
+    public static ActivityEvent? MapServicePrincipalSignIn(JsonElement e, string tenant, IReadOnlyDictionary<string, (string Issuer, string Subject)> federated, SourceLocation source, RecordSkips? skips = null)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            skips?.Add(source.Position, $"record is {Json.KindText(e.ValueKind)}, not a JSON object");
+            return null;
+        }
+
+        var time = e.Time("createdDateTime");
+        var principal = NonEmpty(e.Str("servicePrincipalId")) ?? NonEmpty(e.Str("appId"));
+        if (time is null || principal is null)
+        {
+            skips?.Add(source.Position, time is null ? "no parseable createdDateTime" : "no servicePrincipalId or appId");
+            return null;
+        }
+
+        var credentialType = e.Str("clientCredentialType");
+        string? issuer = null;
+        string? subject = null;
+        if (credentialType == "federatedIdentityCredential" && e.Str("federatedCredentialId") is { } credentialId)
+        {
+            if (federated.TryGetValue(credentialId, out var credential))
+            {
+                (issuer, subject) = credential;
+            }
+            else
+            {
+                issuer = $"federated credential {credentialId} (not in federated-credentials.json)";
+            }
+        }
+
+        return new ActivityEvent
+        {
+            Cloud = Cloud.Entra,
+            EventId = e.Str("id") ?? source.ToString(),
+            Time = time.Value,
+            AccountId = tenant.ToLowerInvariant(),
+            Service = e.Str("resourceDisplayName") ?? "unknown",
+            Action = "ServicePrincipalSignIn",
+            Actor = new Actor
+            {
+                Type = "ServicePrincipal",
+                Id = principal,
+                DisplayName = e.Str("servicePrincipalName") ?? e.Str("appDisplayName"),
+                ObjectId = NonEmpty(e.Str("servicePrincipalId")),
+                Kind = PrincipalKind.Workload,
+            },
+            Succeeded = e.Path("status")?.Long("errorCode") is null or 0,
+            Category = "ServicePrincipalSignIn",
+            Interactive = false,
+            Application = e.Str("appDisplayName"),
+            Resource = e.Str("resourceDisplayName"),
+            SourceIp = e.Str("ipAddress"),
+            IssuedAccessKeyId = NonEmpty(e.Str("uniqueTokenIdentifier")),
+            WebIdentitySubject = subject,
+            WebIdentityProvider = issuer,
             Source = source,
         };
     }

@@ -89,6 +89,41 @@ public sealed class AzureSnapshotReader : ISnapshotReader
             {
                 input.Coverage.Missing("entra.sign-ins", tenant, $"entra/{tenant}/sign-ins.json not in the snapshot");
             }
+
+            ReadServicePrincipalSignIns(root, tenantDir, tenant, input);
         }
+    }
+
+    /// <summary>
+    /// Optional: entra/&lt;tenant&gt;/service-principal-sign-ins.json and federated-credentials.json tie an Azure change to
+    /// the pipeline whose federated token made it (DS-DEP-001 link=session); without them Azure changes are judged by
+    /// the deployment time window, as the evidence says.
+    /// </summary>
+    private static void ReadServicePrincipalSignIns(string root, string tenantDir, string tenant, ScanInput input)
+    {
+        var file = Path.Combine(tenantDir, "service-principal-sign-ins.json");
+        if (!SnapshotFiles.Present(file))
+        {
+            return;
+        }
+
+        var federated = new Dictionary<string, (string Issuer, string Subject)>(StringComparer.OrdinalIgnoreCase);
+        SnapshotFiles.Read(root, Path.Combine(tenantDir, "federated-credentials.json"), "entra.federated-credentials", tenant, input, (p, d) =>
+        {
+            using var doc = Json.ParseFile(p, d);
+            foreach (var (c, i) in Json.ArrayOrList(doc.RootElement, "value", d).Select((x, i) => (x, i)))
+            {
+                var id = c.Str("id") ?? throw new InputFormatException(d, $"value[{i}]", "required field 'id' is missing");
+                federated[id] = (c.Str("issuer") ?? "", c.Str("subject") ?? throw new InputFormatException(d, $"value[{i}]", "required field 'subject' is missing"));
+            }
+
+            return federated.Count;
+        });
+        input.InputsRead.Add(SnapshotFiles.Relative(root, file));
+        input.Streams.Add(new JsonFileActivityStream(root, file, "entra.service-principal-sign-ins", tenant,
+            (el, loc, skips) => AzureActivityMapper.MapServicePrincipalSignIn(el, tenant, federated, loc, skips), "value", "records")
+        {
+            RecordProperties = ["createdDateTime", "servicePrincipalId", "id"],
+        });
     }
 }

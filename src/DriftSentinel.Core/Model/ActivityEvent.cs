@@ -27,6 +27,12 @@ public sealed record Actor
 
     public string? AccessKeyId { get; init; }
 
+    /// <summary>
+    /// Azure: the access token's unique identifier (the Activity Log's <c>uti</c> claim), which the service-principal
+    /// sign-in that issued the token records as <c>uniqueTokenIdentifier</c> — the Azure analogue of a session key.
+    /// </summary>
+    public string? TokenId { get; init; }
+
     public bool? MfaAuthenticated { get; init; }
 
     public string? DisplayName { get; init; }
@@ -101,7 +107,7 @@ public sealed record ActivityEvent
     /// <summary>The temporary access key an AssumeRole* call issued (responseElements.credentials.accessKeyId): what the session's own events carry.</summary>
     public string? IssuedAccessKeyId { get; init; }
 
-    /// <summary>For AssumeRoleWithWebIdentity: the token's subject (repo:o/r:environment:prod, project_path:g/p:…) and its identity provider.</summary>
+    /// <summary>For AssumeRoleWithWebIdentity (or a federated service-principal sign-in): the token's subject (repo:o/r:environment:prod, project_path:g/p:…) and its identity provider.</summary>
     public string? WebIdentitySubject { get; init; }
 
     public string? WebIdentityProvider { get; init; }

@@ -102,7 +102,8 @@ public sealed partial record PipelineTarget(string Provider, string Project, str
 /// <summary>
 /// What a pipeline's OIDC token says about the run that asked for cloud credentials: GitHub Actions
 /// (<c>repo:OWNER/REPO:environment:NAME</c>, <c>…:ref:refs/heads/main</c>, <c>…:pull_request</c>) or GitLab CI
-/// (<c>project_path:GROUP/PROJECT:ref_type:branch:ref:main</c>; GitLab's subject names no environment).
+/// (<c>project_path:GROUP/PROJECT:ref_type:branch:ref:main</c>; GitLab's subject names no environment), or an Azure
+/// DevOps service connection's workload identity federation subject (<c>sc://ORG/PROJECT/CONNECTION</c>, no environment).
 /// </summary>
 public sealed record PipelineSubject(string Provider, string Project, string? Environment, string? Ref, bool PullRequest, string Text)
 {
@@ -115,7 +116,7 @@ public sealed record PipelineSubject(string Provider, string Project, string? En
     {
         ArgumentNullException.ThrowIfNull(target);
         return !PullRequest && target.IsProject(Provider, Project)
-            && (Provider == PipelineProviders.GitLab || (Environment is not null && target.IsEnvironment(Provider, Project, Environment)));
+            && (Provider is PipelineProviders.GitLab or PipelineProviders.AzureDevOps || (Environment is not null && target.IsEnvironment(Provider, Project, Environment)));
     }
 
     /// <summary>Whether a deployment is this job's: same provider and project, and the subject's environment if it names one.</summary>
@@ -143,6 +144,11 @@ public sealed record PipelineSubject(string Provider, string Project, string? En
                 [_, _, "ref", var gitRef, ..] => new PipelineSubject(PipelineProviders.GitHub, repo, null, gitRef, false, subject),
                 _ => new PipelineSubject(PipelineProviders.GitHub, repo, null, null, false, subject),
             };
+        }
+
+        if (subject.StartsWith("sc://", StringComparison.OrdinalIgnoreCase) && subject[5..].Split('/') is [var org, var adoProject, _, ..])
+        {
+            return new PipelineSubject(PipelineProviders.AzureDevOps, $"{org}/{adoProject}", null, null, false, subject);
         }
 
         if (parts is ["project_path", var project, ..])

@@ -38,22 +38,30 @@ internal sealed class OutOfBandDeployCheck : Rule
         }
     }
 
-    /// <summary>Where each temporary AWS session came from: the OIDC subject of a pipeline, or the principal that assumed it.</summary>
+    /// <summary>
+    /// Where each temporary session came from — an AWS session by the key AssumeRole* issued, an Azure access token by
+    /// the unique token id its service-principal sign-in issued: the OIDC subject of a pipeline, or who obtained it.
+    /// </summary>
     private readonly Dictionary<string, SessionOrigin> _sessions = new(StringComparer.Ordinal);
 
     private sealed record SessionOrigin(PipelineSubject? Subject, string? WebIdentity, string AssumedBy, string Evidence);
 
     public override void Observe(ActivityEvent e, RuleContext context)
     {
-        if (!e.Succeeded || e.Cloud == Cloud.Entra)
+        if (!e.Succeeded)
         {
             return;
         }
 
-        // Sessions are followed from their assumption to their changes by the temporary key they were issued.
-        if (e.Cloud == Cloud.Aws && e.IssuedAccessKeyId is { Length: > 0 } issued)
+        // Sessions are followed from their assumption (or sign-in) to their changes by the temporary key (or token) they were issued.
+        if (e.IssuedAccessKeyId is { Length: > 0 } issued)
         {
-            _sessions[issued] = new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}");
+            _sessions[issued] = new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject ?? e.WebIdentityProvider, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}");
+        }
+
+        if (e.Cloud == Cloud.Entra)
+        {
+            return;
         }
 
         var deploys = context.Catalogue.DeployActions;
@@ -95,7 +103,8 @@ internal sealed class OutOfBandDeployCheck : Rule
         string? justification = null;
         string? link = null;
         string? why = null;
-        var session = e.Cloud == Cloud.Aws && e.Actor.AccessKeyId is { Length: > 0 } key ? _sessions.GetValueOrDefault(key) : null;
+        var sessionKey = e.Cloud == Cloud.Aws ? e.Actor.AccessKeyId : e.Actor.TokenId;
+        var session = sessionKey is { Length: > 0 } ? _sessions.GetValueOrDefault(sessionKey) : null;
         if (breakGlass)
         {
             classification = ChangeClassification.BreakGlass;
