@@ -162,6 +162,12 @@ public sealed class SignInOptions : ActivityWindowOptions
 {
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Also read service-principal sign-ins and the app registrations' federated credentials (Application.Read.All):
+    /// what ties an Azure change to the pipeline run whose OIDC token made it (DS-DEP-001 link=session).
+    /// </summary>
+    public bool ServicePrincipals { get; set; } = true;
+
     /// <summary>Graph allows about 5 requests per 10 seconds per app and tenant for sign-in logs; we stay below.</summary>
     public double RequestsPer10Seconds { get; set; } = 4;
 

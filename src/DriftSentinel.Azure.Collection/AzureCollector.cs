@@ -63,6 +63,21 @@ internal sealed class AzureCollector(AzureCollectionOptions options, AzureClient
             {
                 next.Sources[key] = mark;
             }
+
+            if (options.SignIns.ServicePrincipals)
+            {
+                var spKey = $"entra/{tenant}/service-principal-sign-ins";
+                var spMark = await WindowedAsync("entra.graph.service-principal-sign-ins", tenant, options.SignIns, "id", until, previous.Sources.GetValueOrDefault(spKey),
+                    Path.Combine(snapshotRoot, "entra", tenant, "service-principal-sign-ins.json"),
+                    (from, to) => $"/beta/auditLogs/signIns?$filter={Uri.EscapeDataString($"signInEventTypes/any(t: t eq 'servicePrincipal') and createdDateTime ge {Iso(from)} and createdDateTime le {Iso(to)}")}&$top={options.SignIns.PageSize}",
+                    clients.Graph, "createdDateTime", coverage, ct).ConfigureAwait(false);
+                if (spMark is not null)
+                {
+                    next.Sources[spKey] = spMark;
+                }
+
+                await FederatedCredentialsAsync(tenant, Path.Combine(snapshotRoot, "entra", tenant, "federated-credentials.json"), coverage, ct).ConfigureAwait(false);
+            }
         }
 
         return next;
@@ -148,6 +163,40 @@ internal sealed class AzureCollector(AzureCollectionOptions options, AzureClient
         WindowedAsync("entra.graph.sign-ins", tenant, options.SignIns, "id", until, previous, file,
             (from, to) => $"/beta/auditLogs/signIns?$filter={Uri.EscapeDataString($"createdDateTime ge {Iso(from)} and createdDateTime le {Iso(to)}")}&$top={options.SignIns.PageSize}",
             clients.Graph, "createdDateTime", coverage, ct);
+
+    /// <summary>Every app registration's federated credentials (id, issuer, subject), each with its appId, into one file.</summary>
+    private async Task FederatedCredentialsAsync(string tenant, string file, CoverageLog coverage, CancellationToken ct)
+    {
+        try
+        {
+            var apps = new List<(string Id, string AppId)>();
+            await clients.Graph.ForEachItemAsync("/v1.0/applications?$select=id,appId&$top=999", app =>
+            {
+                if (app.TryGetProperty("id", out var id) && app.TryGetProperty("appId", out var appId))
+                {
+                    apps.Add((id.GetString()!, appId.GetString()!));
+                }
+            }, ct).ConfigureAwait(false);
+            var credentials = new System.Text.Json.Nodes.JsonArray();
+            foreach (var (id, appId) in apps)
+            {
+                await clients.Graph.ForEachItemAsync($"/v1.0/applications/{id}/federatedIdentityCredentials", c =>
+                {
+                    var node = System.Text.Json.Nodes.JsonNode.Parse(c.GetRawText())!.AsObject();
+                    node["appId"] = appId;
+                    credentials.Add(node);
+                }, ct).ConfigureAwait(false);
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, new System.Text.Json.Nodes.JsonObject { ["value"] = credentials }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct).ConfigureAwait(false);
+            coverage.Read("entra.graph.federated-credentials", tenant, credentials.Count, $"{apps.Count} app registration(s)");
+        }
+        catch (Exception e) when (IsServiceFault(e, ct))
+        {
+            coverage.Failed("entra.graph.federated-credentials", tenant, 0, $"federated credentials could not be read (Application.Read.All): {Describe(e)}");
+        }
+    }
 
     /// <summary>
     /// Reads a time-filtered, paged source from the watermark (less the overlap) to now into one file, dropping items

@@ -31,6 +31,8 @@ public sealed class FakeAzureServer : IDisposable
     private readonly WireMockServer _server;
     private readonly Dictionary<string, Dictionary<string, List<JsonObject>>> _subscriptions = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<JsonObject> _signIns = [];
+    private readonly List<JsonObject> _servicePrincipalSignIns = [];
+    private readonly List<JsonObject> _federatedCredentials = [];
     private readonly Dictionary<string, (string Name, string Type)> _directory = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
 
@@ -58,6 +60,16 @@ public sealed class FakeAzureServer : IDisposable
             foreach (var file in Directory.EnumerateFiles(entra, "sign-ins.json", SearchOption.AllDirectories))
             {
                 _signIns.AddRange(Items(file));
+            }
+
+            foreach (var file in Directory.EnumerateFiles(entra, "service-principal-sign-ins.json", SearchOption.AllDirectories))
+            {
+                _servicePrincipalSignIns.AddRange(Items(file));
+            }
+
+            foreach (var file in Directory.EnumerateFiles(entra, "federated-credentials.json", SearchOption.AllDirectories))
+            {
+                _federatedCredentials.AddRange(Items(file));
             }
         }
 
@@ -198,8 +210,28 @@ public sealed class FakeAzureServer : IDisposable
                 return Error(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Neither tenant is B2C or tenant doesn't have premium license");
             }
 
-            var (from, to) = Window(Query(request, "$filter") ?? string.Empty, "createdDateTime");
-            return Page(request, _signIns.Where(i => Time(i, "createdDateTime") is { } t && t >= from && t <= to).ToList(), "@odata.nextLink");
+            var filter = Query(request, "$filter") ?? string.Empty;
+            var (from, to) = Window(filter, "createdDateTime");
+            // Graph's signInEventTypes filter: service principals' sign-ins only when asked for, users' otherwise.
+            var source = filter.Contains("'servicePrincipal'", StringComparison.Ordinal) ? _servicePrincipalSignIns : _signIns;
+            return Page(request, source.Where(i => Time(i, "createdDateTime") is { } t && t >= from && t <= to).ToList(), "@odata.nextLink");
+        }
+
+        if (request.Path == "/v1.0/applications")
+        {
+            return Page(request, _federatedCredentials.Select(c => (string)c["appId"]!).Distinct(StringComparer.Ordinal)
+                .Select(appId => new JsonObject { ["id"] = "obj-" + appId, ["appId"] = appId }).ToList(), "@odata.nextLink");
+        }
+
+        if (request.Path.StartsWith("/v1.0/applications/obj-", StringComparison.Ordinal) && request.Path.EndsWith("/federatedIdentityCredentials", StringComparison.Ordinal))
+        {
+            var appId = request.Path["/v1.0/applications/obj-".Length..^"/federatedIdentityCredentials".Length];
+            return Page(request, _federatedCredentials.Where(c => (string?)c["appId"] == appId).Select(c =>
+            {
+                var copy = c.DeepClone().AsObject();
+                copy.Remove("appId");
+                return copy;
+            }).ToList(), "@odata.nextLink");
         }
 
         if (request.Path == "/v1.0/directoryObjects/getByIds" && request.Method == "POST")

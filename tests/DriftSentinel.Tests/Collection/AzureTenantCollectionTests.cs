@@ -45,6 +45,14 @@ public sealed class AzureTenantCollectionTests
         Assert.Equal(
             expected.Findings.Where(f => !NeedsLongEvidence(f)).Select(f => $"{f.RuleId} {f.Fingerprint} {f.Title}").Order(StringComparer.Ordinal),
             actual.Findings.Select(f => $"{f.RuleId} {f.Fingerprint} {f.Title}").Order(StringComparer.Ordinal));
+
+        // Service-principal sign-ins and federated credentials are collected too: the deployer's Azure change is tied to
+        // its run by the token that made it, as in the hand-made snapshot.
+        static string Change(DriftSentinel.Core.Rules.ProductionChange c) => $"{c.Time:O} {c.Principal} {c.Classification} {c.Link}";
+        var handMadeChanges = expected.ProductionChanges.Where(c => c.Cloud == Cloud.Azure).Select(Change).ToList();
+        Assert.Contains(handMadeChanges, c => c.EndsWith(" session", StringComparison.Ordinal));
+        Assert.Equal(handMadeChanges, actual.ProductionChanges.Where(c => c.Cloud == Cloud.Azure).Select(Change));
+        Assert.Contains(coverage, c => c.Source == "entra.graph.federated-credentials" && c.Items == 1);
     }
 
     [Fact]
@@ -117,7 +125,7 @@ public sealed class AzureTenantCollectionTests
         tenant.Collect(options);
 
         var times = tenant.Server.Requests.Where(r => r.Path == "/beta/auditLogs/signIns").Select(r => r.ReceivedAt).Order().ToList();
-        Assert.Equal(5, times.Count);
+        Assert.Equal(6, times.Count); // five pages of user sign-ins, one of service-principal sign-ins, all under the same gate
         for (var i = 0; i + 5 < times.Count + 1; i++)
         {
             // Never more than 5 requests in any 10 seconds (here spaced at 10/5 s plus the margin).
