@@ -17,8 +17,37 @@ public sealed partial class FakeGitHubActions(string snapshotRoot, string token,
     /// <summary>The time x-ratelimit-reset counts from: the client's clock (a test's fixed clock), as GitHub's is the real one.</summary>
     public Func<DateTimeOffset> Now { get; set; } = () => DateTimeOffset.UtcNow;
 
-    protected override bool Authorized(IRequestMessage request) =>
-        request.Headers is { } h && h.TryGetValue("Authorization", out var a) && a.Contains($"Bearer {token}");
+    /// <summary>A GitHub App's public key and id: a JWT it signed buys the installation token (the fake's token).</summary>
+    public (System.Security.Cryptography.RSA Key, long AppId)? App { get; set; }
+
+    /// <summary>Installation tokens handed out.</summary>
+    public int InstallationTokens { get; private set; }
+
+    protected override bool Authorized(IRequestMessage request)
+    {
+        var bearer = request.Headers is { } h && h.TryGetValue("Authorization", out var a) ? a.FirstOrDefault() ?? "" : "";
+        if (AppTokenPath().IsMatch(request.Path))
+        {
+            return App is { } app && bearer.StartsWith("Bearer ", StringComparison.Ordinal) && ValidJwt(bearer["Bearer ".Length..], app.Key, app.AppId);
+        }
+
+        return bearer == $"Bearer {token}";
+    }
+
+    /// <summary>RS256 over header.payload with the app's key, issued by the app, not expired (GitHub allows at most 10 minutes).</summary>
+    private static bool ValidJwt(string jwt, System.Security.Cryptography.RSA key, long appId)
+    {
+        var parts = jwt.Split('.');
+        static byte[] Decode(string b64) => Convert.FromBase64String(b64.Replace('-', '+').Replace('_', '/').PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '='));
+        if (parts.Length != 3 || !key.VerifyData(System.Text.Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Decode(parts[2]),
+                System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1))
+        {
+            return false;
+        }
+
+        var claims = JsonNode.Parse(Decode(parts[1]))!;
+        return claims["iss"]?.ToString() == appId.ToString(CultureInfo.InvariantCulture) && (long)claims["exp"]! - (long)claims["iat"]! <= 600;
+    }
 
     protected override ResponseMessage RateLimit() =>
         Json(HttpStatusCode.Forbidden, new JsonObject { ["message"] = "API rate limit exceeded for installation.", ["documentation_url"] = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" },
@@ -43,6 +72,12 @@ public sealed partial class FakeGitHubActions(string snapshotRoot, string token,
 
     protected override FakeAnswer? Route(string path, IRequestMessage request)
     {
+        if (AppTokenPath().IsMatch(path) && request.Method == "POST")
+        {
+            InstallationTokens++;
+            return FakeAnswer.Object(new JsonObject { ["token"] = token, ["expires_at"] = Now().AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) });
+        }
+
         if (OrgRepos().Match(path) is { Success: true } o)
         {
             var owner = o.Groups[1].Value;
@@ -93,6 +128,9 @@ public sealed partial class FakeGitHubActions(string snapshotRoot, string token,
                 return null;
         }
     }
+
+    [GeneratedRegex("^/app/installations/[0-9]+/access_tokens$")]
+    private static partial Regex AppTokenPath();
 
     [GeneratedRegex("^/orgs/([^/]+)/repos$")]
     private static partial Regex OrgRepos();

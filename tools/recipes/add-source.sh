@@ -1,36 +1,38 @@
 #!/usr/bin/env bash
-# Proves docs/architecture.md's "A snapshot-only source" recipe: in a scratch copy of this tree, adds a GitLab source
-# (gitlab/<group>/<project>/deployments.json, the GET /projects/:id/deployments response) as one project and one
-# registration line, lists every file touched, builds, and scans a GitLab snapshot against a baseline that declares the
-# project with deploy_targets: the deploy rules judge it (an unapproved production deployment is DS-DEP-002).
+# Proves docs/architecture.md's "A snapshot-only source" recipe: in a scratch copy of this tree, adds a source for
+# Azure activity exported from a Log Analytics workspace (log-analytics/<workspace>/azure-activity.json, what
+# `az monitor log-analytics query -w WS --analytics-query "AzureActivity | where TimeGenerated > ago(7d)"` prints) as
+# one project and one registration line, lists every file touched, builds, and scans such an export against a baseline
+# that declares the subscription production: the rules judge it (a deleted diagnostic setting is DS-LOG-001).
 # Usage: tools/recipes/add-source.sh SCRATCH_DIR   (exit 0 when the recipe holds)
 set -euo pipefail
 . "$(dirname "$0")/scratch.sh"
 scratch_copy "${1:-}"
 
 # 1. The project: its reader and its module (with the Add extension).
-mkdir -p src/DriftSentinel.GitLab
-cat > src/DriftSentinel.GitLab/DriftSentinel.GitLab.csproj <<'XML'
+mkdir -p src/DriftSentinel.LogAnalytics
+cat > src/DriftSentinel.LogAnalytics/DriftSentinel.LogAnalytics.csproj <<'XML'
 <Project Sdk="Microsoft.NET.Sdk">
   <ItemGroup>
     <ProjectReference Include="..\DriftSentinel.Core\DriftSentinel.Core.csproj" />
   </ItemGroup>
 </Project>
 XML
-cat > src/DriftSentinel.GitLab/GitLabSource.cs <<'CS'
+cat > src/DriftSentinel.LogAnalytics/LogAnalyticsSource.cs <<'CS'
+using System.Text.Json;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Io;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Sources;
 
-namespace DriftSentinel.GitLab;
+namespace DriftSentinel.LogAnalytics;
 
-/// <summary>GitLab: gitlab/GROUP/PROJECT/deployments.json (GET /projects/:id/deployments) as pipeline deployments.</summary>
-internal sealed class GitLabSourceModule : ISourceModule, ISnapshotReader
+/// <summary>Azure activity from a Log Analytics workspace: log-analytics/WORKSPACE/azure-activity.json (AzureActivity rows).</summary>
+internal sealed class LogAnalyticsSourceModule : ISourceModule, ISnapshotReader
 {
-    public string Name => "gitlab";
+    public string Name => "log-analytics";
 
-    public IReadOnlyList<string> SnapshotFolders { get; } = ["gitlab"];
+    public IReadOnlyList<string> SnapshotFolders { get; } = ["log-analytics"];
 
     public ISnapshotReader Reader => this;
 
@@ -38,93 +40,91 @@ internal sealed class GitLabSourceModule : ISourceModule, ISnapshotReader
 
     public void Read(string snapshotRoot, ScanInput input)
     {
-        var root = Path.Combine(snapshotRoot, "gitlab");
+        var root = Path.Combine(snapshotRoot, "log-analytics");
         if (!Directory.Exists(root))
         {
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(root, "deployments.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var workspace in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
         {
-            var project = Path.GetRelativePath(root, Path.GetDirectoryName(file)!).Replace('\\', '/');
-            var inv = input.Inventory.Repository(PipelineProviders.GitLab, project);
-            SnapshotFiles.Read(snapshotRoot, file, "gitlab.deployments", $"gitlab:{project}", input, (path, display) =>
+            var file = Path.Combine(workspace, "azure-activity.json");
+            if (SnapshotFiles.Present(file))
             {
-                using var doc = Json.ParseFile(path, display);
-                var n = 0L;
-                foreach (var (d, i) in Json.Objects(doc.RootElement.EnumerateArray(), display, "deployments").Select((x, i) => (x, i)))
-                {
-                    var created = d.Time("created_at") ?? throw new InputFormatException(display, $"[{i}]", "required field 'created_at' is missing or not a time");
-                    var finished = d.Time("finished_at", "updated_at") ?? created;
-                    var state = d.Str("status") ?? "unknown";
-                    inv.Deployments.Add(new PipelineDeployment
-                    {
-                        Id = d.Long("id") ?? throw new InputFormatException(display, $"[{i}]", "required field 'id' is missing"),
-                        Provider = PipelineProviders.GitLab,
-                        Repository = project,
-                        Environment = d.PathStr("environment", "name") ?? "",
-                        Sha = d.Str("sha") ?? throw new InputFormatException(display, $"[{i}]", "required field 'sha' is missing"),
-                        Ref = d.Str("ref"),
-                        Creator = d.PathStr("user", "username"),
-                        TriggeredBy = d.PathStr("user", "username"),
-                        CreatedAt = created,
-                        Statuses = [new PipelineDeploymentStatus(0, state, d.PathStr("user", "username"), finished, null, null)],
-                        RunId = d.Path("deployable", "pipeline")?.Long("id"),
-                        Source = new SourceLocation(display, $"[{i}] id {d.Long("id")}"),
-                    });
-                    n++;
-                }
-
-                return n;
-            });
+                input.InputsRead.Add(SnapshotFiles.Relative(snapshotRoot, file));
+                input.Streams.Add(new JsonFileActivityStream(snapshotRoot, file, "log-analytics.azure-activity", Path.GetFileName(workspace), Map, "tables"));
+            }
         }
+    }
+
+    /// <summary>One AzureActivity row: TimeGenerated, OperationNameValue, Caller, ActivityStatusValue, SubscriptionId, _ResourceId.</summary>
+    private static ActivityEvent? Map(JsonElement row, SourceLocation source, RecordSkips skips)
+    {
+        var time = row.Time("TimeGenerated");
+        var operation = row.Str("OperationNameValue");
+        var subscription = row.Str("SubscriptionId");
+        if (time is null || operation is null || subscription is null)
+        {
+            skips.Add(source.Position, "no TimeGenerated, OperationNameValue or SubscriptionId");
+            return null;
+        }
+
+        var caller = row.Str("Caller") ?? "unknown";
+        var human = caller.Contains('@', StringComparison.Ordinal);
+        return new ActivityEvent
+        {
+            Cloud = Cloud.Azure,
+            EventId = row.Str("CorrelationId") ?? source.ToString(),
+            Time = time.Value,
+            AccountId = subscription.ToLowerInvariant(),
+            Service = operation.Split('/')[0],
+            Action = operation,
+            Actor = new Actor { Type = human ? "User" : "ServicePrincipal", Id = caller, Kind = human ? PrincipalKind.Human : PrincipalKind.Workload },
+            ReadOnly = operation.EndsWith("/read", StringComparison.OrdinalIgnoreCase),
+            Succeeded = string.Equals(row.Str("ActivityStatusValue"), "Success", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(row.Str("ActivityStatusValue"), "Succeeded", StringComparison.OrdinalIgnoreCase),
+            Resource = row.Str("_ResourceId", "ResourceId"),
+            SourceIp = row.Str("CallerIpAddress"),
+            Source = source,
+        };
     }
 
     public void CheckDeclaredScopes(OrganizationBaseline baseline, ScanInput input)
     {
-        foreach (var env in baseline.Environments)
-        {
-            foreach (var target in env.DeployTargets.Where(t => t.Provider == PipelineProviders.GitLab))
-            {
-                if (input.Inventory.Project(target.Provider, target.Project) is null && !DeclaredScopes.Mentioned(input, $"gitlab:{target.Project}", StringComparison.OrdinalIgnoreCase))
-                {
-                    input.Coverage.Missing("gitlab", $"gitlab:{target.Project}", $"GitLab project {target.Project} is {DeclaredScopes.Describe(env)} but gitlab/{target.Project}/ is not in the snapshot");
-                }
-            }
-        }
+        // The workspace is an additional view of subscriptions the Azure source already accounts for.
     }
 }
 
-/// <summary>Registration of the GitLab source.</summary>
-public static class GitLabSourceRegistration
+/// <summary>Registration of the Log Analytics source.</summary>
+public static class LogAnalyticsSourceRegistration
 {
-    public static SourceRegistry AddGitLab(this SourceRegistry registry)
+    public static SourceRegistry AddLogAnalytics(this SourceRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return registry.Add(new GitLabSourceModule());
+        return registry.Add(new LogAnalyticsSourceModule());
     }
 }
 CS
 
 # 2. The registration line, and the project reference the composition root needs.
-sed -i 's/        \.AddGitHub();/        .AddGitHub()\n        .AddGitLab();/' src/DriftSentinel.Worker/SourceModules.cs
-sed -i 's/^using DriftSentinel.GitHub;/using DriftSentinel.GitHub;\nusing DriftSentinel.GitLab;/' src/DriftSentinel.Worker/SourceModules.cs
-sed -i 's#    <ProjectReference Include="..\\DriftSentinel.GitHub\\DriftSentinel.GitHub.csproj" />#&\n    <ProjectReference Include="..\\DriftSentinel.GitLab\\DriftSentinel.GitLab.csproj" />#' src/DriftSentinel.Worker/DriftSentinel.Worker.csproj
+sed -i 's/        \.AddAzureDevOps();/        .AddAzureDevOps()\n        .AddLogAnalytics();/' src/DriftSentinel.Worker/SourceModules.cs
+sed -i 's/^using DriftSentinel.GitLab;/using DriftSentinel.GitLab;\nusing DriftSentinel.LogAnalytics;/' src/DriftSentinel.Worker/SourceModules.cs
+sed -i 's#    <ProjectReference Include="..\\DriftSentinel.AzureDevOps\\DriftSentinel.AzureDevOps.csproj" />#&\n    <ProjectReference Include="..\\DriftSentinel.LogAnalytics\\DriftSentinel.LogAnalytics.csproj" />#' src/DriftSentinel.Worker/DriftSentinel.Worker.csproj
 
 git add -A
 echo "files touched: $(git diff --cached --name-only | wc -l)"
 git diff --cached --stat | sed 's/^/  /'
 
-# Build, then scan a GitLab snapshot (the API's response shape) declared as production.
+# Build, then scan a workspace export (the query's rows) of a subscription declared production.
 dotnet build src/DriftSentinel.Worker -v q -nologo >/dev/null
 scratch="$(mktemp -d)"
-mkdir -p "$scratch/snap/gitlab/platform/payments"
-cat > "$scratch/snap/gitlab/platform/payments/deployments.json" <<'JSON'
-[{"id": 42, "iid": 2, "ref": "main", "sha": "a91957a858320c0e17f3a0eca7cfacbff50ea29a", "created_at": "2026-11-18T10:00:00.000Z",
-  "updated_at": "2026-11-18T10:06:00.000Z", "finished_at": "2026-11-18T10:06:00.000Z", "status": "success",
-  "user": {"id": 1, "name": "Alice", "username": "alice", "state": "active"},
-  "environment": {"id": 9, "name": "production", "external_url": "https://payments.example.com"},
-  "deployable": {"id": 1279, "status": "success", "stage": "deploy", "name": "deploy", "ref": "main", "pipeline": {"id": 611, "sha": "a91957a858320c0e17f3a0eca7cfacbff50ea29a", "status": "success"}}}]
+mkdir -p "$scratch/snap/log-analytics/prod-workspace"
+cat > "$scratch/snap/log-analytics/prod-workspace/azure-activity.json" <<'JSON'
+[{"TimeGenerated": "2026-11-18T21:45:00.1234567Z", "OperationNameValue": "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE",
+  "Caller": "mallory@example.com", "CallerIpAddress": "203.0.113.66", "ActivityStatusValue": "Success", "CategoryValue": "Administrative",
+  "CorrelationId": "6b1f3e0c-8a41-4c4e-9d5a-0f6f2b8d9c11", "SubscriptionId": "00000000-0000-0000-0000-00000000a001",
+  "_ResourceId": "/subscriptions/00000000-0000-0000-0000-00000000a001/resourcegroups/payments/providers/microsoft.web/sites/payments-web/providers/microsoft.insights/diagnosticsettings/send-to-law",
+  "ResourceProviderValue": "MICROSOFT.INSIGHTS", "Type": "AzureActivity"}]
 JSON
 cat > "$scratch/baseline.yaml" <<'YAML'
 version: 1
@@ -132,15 +132,15 @@ organization: Recipe
 environments:
   - name: prod
     tier: production
-    deploy_targets: ["gitlab:platform/payments:production"]
+    azure_subscriptions: ["00000000-0000-0000-0000-00000000a001"]
 YAML
 dotnet run --no-build --project src/DriftSentinel.Worker -- scan --snapshot "$scratch/snap" --baseline "$scratch/baseline.yaml" \
   --as-of 2026-11-20T00:00:00Z --out "$scratch/out" --allow-gaps >/dev/null || true
 python3 - "$scratch/out/findings.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-hits = [f for f in doc["findings"] if f["rule_id"] == "DS-DEP-002" and f["cloud"] == "gitlab"]
-read = [c for c in doc["coverage"] if c["source"] == "gitlab.deployments" and c["status"] == "read"]
-print(f"gitlab coverage read: {len(read)}; DS-DEP-002 on gitlab: {len(hits)}" + (f" ({hits[0]['resource']})" if hits else ""))
+hits = [f for f in doc["findings"] if f["rule_id"] == "DS-LOG-001" and f["cloud"] == "azure"]
+read = [c for c in doc["coverage"] if c["source"] == "log-analytics.azure-activity" and c["status"] == "read"]
+print(f"log-analytics coverage read: {len(read)}; DS-LOG-001 on azure: {len(hits)}" + (f" ({hits[0]['principal']})" if hits else ""))
 sys.exit(0 if hits and read else 1)
 PY

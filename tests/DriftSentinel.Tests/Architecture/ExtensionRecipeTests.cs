@@ -45,6 +45,6 @@ public sealed class ExtensionRecipeTests
 
         Assert.True(exit == 0, output);
         Assert.Contains("files touched: 4", output, StringComparison.Ordinal);
-        Assert.Contains("gitlab coverage read: 1; DS-DEP-002 on gitlab: 1", output, StringComparison.Ordinal);
+        Assert.Contains("log-analytics coverage read: 1; DS-LOG-001 on azure: 1", output, StringComparison.Ordinal);
     }
 }

@@ -76,6 +76,22 @@ public sealed class PipelineCollectionTests : IDisposable
     }
 
     [Fact]
+    public void A_github_app_installation_token_bought_with_a_signed_jwt_collects_the_same()
+    {
+        using var temp = new TempFolder();
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var pem = temp.Write("app.pem", key.ExportPkcs8PrivateKeyPem());
+        using var github = new FakeGitHubActions(Path.Combine(Demo, "snapshot"), Token) { App = (key, 424242), Now = () => AsOf };
+        var section = $$""" "GitHub": { "ApiUrl": "{{github.Url}}", "Repositories": ["example/payments"], "App": { "AppId": 424242, "InstallationId": 77, "PrivateKeyFile": "{{pem.Replace("\\", "\\\\", StringComparison.Ordinal)}}" } } """;
+
+        var (exit, stderr, _) = Collect(temp, section, "snap");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(1, github.InstallationTokens);
+        Assert.Equal(FindingsOf(Path.Combine(Demo, "snapshot"), "github", temp), FindingsOf(Path.Combine(temp.Path, "snap"), "github", temp));
+    }
+
+    [Fact]
     public void A_refused_github_repository_and_a_plan_without_environments_are_coverage_and_the_rest_is_collected()
     {
         using var temp = new TempFolder();

@@ -49,10 +49,11 @@ public class DemoScanTests
         Assert.Equal(3, byClass[ChangeClassification.OutOfBand]);
         Assert.Equal(1, byClass[ChangeClassification.BreakGlass]);
 
-        // Three are tied to their run by the session that made them: the production run's own, a pull request's
-        // workflow inside a release window, and a person who assumed the deploy role inside another.
+        // Four are tied to their run by the session that made them: the production run's own in AWS and in Azure (its
+        // federated token), a pull request's workflow inside a release window, and a person who assumed the deploy
+        // role inside another.
         var bySession = Demo.Value.ProductionChanges.Where(c => c.Link == "session").Select(c => c.Classification).Order().ToList();
-        Assert.Equal([ChangeClassification.ApprovedPipelineRun, ChangeClassification.PipelineIdentityOutsideRun, ChangeClassification.OutOfBand], bySession);
+        Assert.Equal([ChangeClassification.ApprovedPipelineRun, ChangeClassification.ApprovedPipelineRun, ChangeClassification.PipelineIdentityOutsideRun, ChangeClassification.OutOfBand], bySession);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public class ScanProgressTests
         var demo = DemoLocator.Find();
         var events = ScanCommand.Scan(Path.Combine(demo, "snapshot"), DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")),
             DriftSentinel.Core.Rules.RuleCatalogue.Load(DriftSentinel.Core.Rules.RuleCatalogue.LocateFolder()), DemoLocator.AsOf(demo), "demo").Run.EventsRead;
-        Assert.StartsWith($"progress: files 8/8, {events:N0} events", lines[^1], StringComparison.Ordinal);
+        Assert.StartsWith($"progress: files 9/9, {events:N0} events", lines[^1], StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', stderr.ToString()); // no terminal control codes in a log
         Assert.DoesNotContain("progress:", stdout.ToString(), StringComparison.Ordinal);
     }
@@ -37,7 +37,7 @@ public class ScanProgressTests
         var result = ScanCommand.Scan(Path.Combine(demo, "snapshot"), DriftSentinel.Core.Baseline.BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")),
             DriftSentinel.Core.Rules.RuleCatalogue.Load(Path.Combine(TestPaths.RepositoryRoot, "rules")), DemoLocator.AsOf(demo), "demo", progress);
 
-        Assert.Equal(8, progress.FilesTotal); // 5 CloudTrail files, 2 Activity Logs, 1 sign-in log
+        Assert.Equal(9, progress.FilesTotal); // 5 CloudTrail files, 2 Activity Logs, the user and the service-principal sign-in logs
         Assert.Equal(progress.FilesTotal, progress.FilesOpened);
         Assert.Equal(progress.BytesTotal, progress.BytesRead);
         Assert.Equal(result.Run.EventsRead, progress.Events);
