@@ -1,10 +1,12 @@
+using DriftSentinel.Http;
+
 namespace DriftSentinel.AzureDevOps;
 
 /// <summary>Settings of live Azure DevOps collection (configuration section DriftSentinel:AzureDevOps).</summary>
-public sealed class AzureDevOpsCollectionOptions
+public sealed class AzureDevOpsCollectionOptions : RestSourceOptions
 {
     /// <summary>Services root: https://dev.azure.com, or an Azure DevOps Server collection URL's host part.</summary>
-    public string ApiUrl { get; set; } = "https://dev.azure.com";
+    public override string ApiUrl { get; set; } = "https://dev.azure.com";
 
     /// <summary>The organization (or Server collection) name: the first path segment below <see cref="ApiUrl"/>.</summary>
     public string Organization { get; set; } = "";
@@ -13,22 +15,16 @@ public sealed class AzureDevOpsCollectionOptions
     public List<string> Projects { get; set; } = [];
 
     /// <summary>The environment variable holding a personal access token (or an Entra access token with TokenKind bearer).</summary>
-    public string TokenVariable { get; set; } = "AZURE_DEVOPS_TOKEN";
+    public override string TokenVariable { get; set; } = "AZURE_DEVOPS_TOKEN";
 
     /// <summary>"pat" (HTTP basic with an empty user) or "bearer" (an Entra ID token for 499b84ac-1321-427f-aa17-267ca6975798).</summary>
     public string TokenKind { get; set; } = "pat";
 
-    public int WindowDays { get; set; } = 90;
-
-    public int MaxParallelProjects { get; set; } = 4;
-
-    public int MaxAttempts { get; set; } = 6;
-
     public IEnumerable<string> Validate(string prefix)
     {
-        if (!Uri.TryCreate(ApiUrl, UriKind.Absolute, out var api) || api.Scheme is not ("https" or "http"))
+        foreach (var problem in ValidateShared(prefix))
         {
-            yield return $"{prefix}:ApiUrl: '{ApiUrl}' is not an http(s) URL";
+            yield return problem;
         }
 
         if (string.IsNullOrWhiteSpace(Organization) || Organization.Contains('/', StringComparison.Ordinal))
@@ -44,16 +40,6 @@ public sealed class AzureDevOpsCollectionOptions
         if (TokenKind is not ("pat" or "bearer"))
         {
             yield return $"{prefix}:TokenKind: '{TokenKind}' is neither pat nor bearer";
-        }
-
-        if (WindowDays is < 1 or > 400)
-        {
-            yield return $"{prefix}:WindowDays: {WindowDays} is outside 1..400";
-        }
-
-        if (MaxParallelProjects is < 1 or > 32)
-        {
-            yield return $"{prefix}:MaxParallelProjects: {MaxParallelProjects} is outside 1..32";
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -18,37 +17,19 @@ internal sealed class AzureDevOpsCollector(AzureDevOpsCollectionOptions options,
 {
     private const string Version = "api-version=7.1";
     private const string Preview = "api-version=7.1-preview.1";
-    private readonly ConcurrentBag<Action> _commits = [];
-
     public Action Collect()
     {
-        string token;
-        try
-        {
-            token = RestToken.FromEnvironment("Azure DevOps", options.TokenVariable, environment);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new SourceConfigurationException(e.Message);
-        }
-
-        var cache = new ConditionalCache(Path.Combine(context.StateDirectory, "azure-devops", "etags.json"));
-        using var http = new HttpClient(RestResilience.Handler(new RestRetryOptions { MaxAttempts = options.MaxAttempts }, context.Clock, new CollectionCounters(context.Metrics), transport), disposeHandler: true)
-        {
-            BaseAddress = new Uri($"{options.ApiUrl.TrimEnd('/')}/{Uri.EscapeDataString(options.Organization)}/"),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("DriftSentinel", "1.0"));
-        http.DefaultRequestHeaders.Authorization = options.TokenKind == "bearer"
+        var token = RestCollectorSession.Token("Azure DevOps", options.TokenVariable, environment);
+        using var session = new RestCollectorSession(options, context, "azure-devops", $"{options.ApiUrl.TrimEnd('/')}/{Uri.EscapeDataString(options.Organization)}", transport);
+        session.Http.DefaultRequestHeaders.Authorization = options.TokenKind == "bearer"
             ? new AuthenticationHeaderValue("Bearer", token)
             : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(":" + token)));
-        var client = new RestJsonClient(http, cache);
         context.Metrics.AccountsTotal += options.Projects.Count;
-        Parallel.ForEachAsync(options.Projects, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelProjects }, async (project, ct) =>
+        Parallel.ForEachAsync(options.Projects, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallel }, async (project, ct) =>
         {
             try
             {
-                await ProjectAsync(client, project, ct).ConfigureAwait(false);
+                await ProjectAsync(session, project, ct).ConfigureAwait(false);
             }
             catch (RestFailureException e)
             {
@@ -61,15 +42,7 @@ internal sealed class AzureDevOpsCollector(AzureDevOpsCollectionOptions options,
                 context.Metrics.CountAccountDone();
             }
         }).GetAwaiter().GetResult();
-        return () =>
-        {
-            foreach (var commit in _commits)
-            {
-                commit();
-            }
-
-            cache.Save();
-        };
+        return session.Commit();
     }
 
     private static Uri Api(RestJsonClient client, string project, string path) => new(client.Http.BaseAddress!, $"{Uri.EscapeDataString(project)}/_apis/{path}");
@@ -82,11 +55,12 @@ internal sealed class AzureDevOpsCollector(AzureDevOpsCollectionOptions options,
     private static DateTimeOffset? Time(JsonNode record) =>
         (record["startTime"] ?? record["queueTime"])?.GetValue<string>() is { } t && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v) ? v : null;
 
-    private async Task ProjectAsync(RestJsonClient client, string project, CancellationToken ct)
+    private async Task ProjectAsync(RestCollectorSession session, string project, CancellationToken ct)
     {
+        var client = session.Client;
         var scope = $"{options.Organization}/{project}";
         var folder = Path.Combine(context.SnapshotFolder, "azure-devops", options.Organization, project);
-        var windowStart = context.Clock.GetUtcNow().AddDays(-options.WindowDays);
+        var windowStart = session.WindowStart;
         var environments = new List<JsonNode>();
         await foreach (var e in List(client, Api(client, project, $"pipelines/environments?$top=100&{Version}")))
         {
@@ -97,8 +71,8 @@ internal sealed class AzureDevOpsCollector(AzureDevOpsCollectionOptions options,
         foreach (var env in environments)
         {
             var id = env["id"]!.ToString();
-            var window = new RecordWindow(Path.Combine(context.StateDirectory, "azure-devops", options.Organization, project, $"environment-{id}.json"), context.Full);
-            var since = window.Watermark is { } w && w.AddHours(-1) > windowStart ? w.AddHours(-1) : windowStart;
+            var window = session.Window("azure-devops", options.Organization, project, $"environment-{id}.json");
+            var since = session.Since(window, TimeSpan.FromHours(1));
             Uri? page = Api(client, project, $"pipelines/environments/{id}/environmentdeploymentrecords?top=100&{Version}");
             while (page is not null)
             {
@@ -125,7 +99,7 @@ internal sealed class AzureDevOpsCollector(AzureDevOpsCollectionOptions options,
             SnapshotJson.Write(Path.Combine(folder, "environment-deployments", $"{id}.json"), Wrapped([.. kept.Reverse()]));
             var checks = await client.GetAsync(Api(client, project, $"pipelines/checks/configurations?resourceType=environment&resourceId={id}&$expand=settings&{Preview}"), ct).ConfigureAwait(false);
             SnapshotJson.Write(Path.Combine(folder, "checks", $"{id}.json"), checks);
-            _commits.Add(window.Save);
+            session.SaveOnCommit(window);
         }
 
         SnapshotJson.Write(Path.Combine(folder, "environments.json"), Wrapped(environments));

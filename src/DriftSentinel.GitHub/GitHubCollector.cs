@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -17,50 +16,22 @@ namespace DriftSentinel.GitHub;
 /// </summary>
 internal sealed class GitHubCollector(GitHubCollectionOptions options, LiveCollectionContext context, Func<string, string?> environment, HttpMessageHandler? transport)
 {
-    private readonly ConcurrentBag<Action> _commits = [];
-
     public Action Collect()
     {
-        var cache = new ConditionalCache(Path.Combine(context.StateDirectory, "github", "etags.json"));
-        using var http = new HttpClient(RestResilience.Handler(new RestRetryOptions { MaxAttempts = options.MaxAttempts }, context.Clock, new CollectionCounters(context.Metrics), transport), disposeHandler: true)
-        {
-            BaseAddress = new Uri(options.ApiUrl.TrimEnd('/') + "/"),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("DriftSentinel", "1.0"));
+        using var session = new RestCollectorSession(options, context, "github", options.ApiUrl, transport);
+        var http = session.Http;
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
         http.DefaultRequestHeaders.Add("X-GitHub-Api-Version", "2022-11-28");
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(http));
-        var client = new RestJsonClient(http, cache);
-        RunAsync(client).GetAwaiter().GetResult();
-        context.Log($"github: {client.NotModified} answers confirmed unchanged by ETag");
-        return () =>
-        {
-            foreach (var commit in _commits)
-            {
-                commit();
-            }
-
-            cache.Save();
-        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.App is null ? RestCollectorSession.Token("GitHub", options.TokenVariable, environment) : AppToken(http));
+        RunAsync(session).GetAwaiter().GetResult();
+        context.Log($"github: {session.Client.NotModified} answers confirmed unchanged by ETag");
+        return session.Commit();
     }
 
-    private string Token(HttpClient http)
+    /// <summary>A GitHub App: a ten-minute JWT (RS256, issued a minute in the past for clock drift) buys an installation token.</summary>
+    private string AppToken(HttpClient http)
     {
-        if (options.App is null)
-        {
-            try
-            {
-                return RestToken.FromEnvironment("GitHub", options.TokenVariable, environment);
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new SourceConfigurationException(e.Message);
-            }
-        }
-
-        // A GitHub App: a ten-minute JWT (RS256, issued a minute in the past for clock drift) buys an installation token.
-        var app = options.App;
+        var app = options.App!;
         using var rsa = RSA.Create();
         try
         {
@@ -85,8 +56,9 @@ internal sealed class GitHubCollector(GitHubCollectionOptions options, LiveColle
             : throw new SourceConfigurationException($"GitHub App installation {app.InstallationId}: no installation token ({(int)response.StatusCode} {response.StatusCode})");
     }
 
-    private async Task RunAsync(RestJsonClient client)
+    private async Task RunAsync(RestCollectorSession session)
     {
+        var client = session.Client;
         var explicitRepos = options.Repositories.Select(r => r.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var discovered = new List<string>();
         foreach (var org in options.Organizations)
@@ -115,11 +87,11 @@ internal sealed class GitHubCollector(GitHubCollectionOptions options, LiveColle
 
         var all = explicitRepos.Select(r => (Name: r, Explicit: true)).Concat(discovered.Select(r => (Name: r, Explicit: false))).ToList();
         context.Metrics.AccountsTotal += all.Count;
-        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelRepositories }, async (repo, ct) =>
+        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallel }, async (repo, ct) =>
         {
             try
             {
-                await RepositoryAsync(client, repo.Name, repo.Explicit, ct).ConfigureAwait(false);
+                await RepositoryAsync(session, repo.Name, repo.Explicit, ct).ConfigureAwait(false);
             }
             catch (RestFailureException e)
             {
@@ -177,12 +149,13 @@ internal sealed class GitHubCollector(GitHubCollectionOptions options, LiveColle
     private static DateTimeOffset? CreatedAt(JsonNode record) =>
         record["created_at"]?.GetValue<string>() is { } t && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v) ? v : null;
 
-    private async Task RepositoryAsync(RestJsonClient client, string repo, bool isExplicit, CancellationToken ct)
+    private async Task RepositoryAsync(RestCollectorSession session, string repo, bool isExplicit, CancellationToken ct)
     {
-        var windowStart = context.Clock.GetUtcNow().AddDays(-options.WindowDays);
-        var window = new RecordWindow(Path.Combine([context.StateDirectory, "github", .. repo.Split('/'), "deployments.json"]), context.Full);
+        var client = session.Client;
+        var windowStart = session.WindowStart;
+        var window = session.Window(["github", .. repo.Split('/'), "deployments.json"]);
         // A day of overlap: a deployment created just before the last run may have been listed after it.
-        var since = window.Watermark is { } w && w.AddDays(-1) > windowStart ? w.AddDays(-1) : windowStart;
+        var since = session.Since(window, TimeSpan.FromDays(1));
         Uri? page = Api(client, $"repos/{repo}/deployments?per_page=100");
         while (page is not null)
         {
@@ -257,7 +230,7 @@ internal sealed class GitHubCollector(GitHubCollectionOptions options, LiveColle
         }).ConfigureAwait(false);
         await OptionalAsync(repo, "github.secrets", "repository secrets", async () =>
             SnapshotJson.Write(Path.Combine(folder, "secrets.json"), await client.GetAsync(Api(client, $"repos/{repo}/actions/secrets?per_page=100"), ct).ConfigureAwait(false))).ConfigureAwait(false);
-        _commits.Add(window.Save);
+        session.SaveOnCommit(window);
     }
 
     /// <summary>One part of a repository the token or the plan may not allow: a coverage entry, and the rest goes on.</summary>

@@ -1,13 +1,15 @@
+using DriftSentinel.Http;
+
 namespace DriftSentinel.GitLab;
 
 /// <summary>Settings of live GitLab collection (configuration section DriftSentinel:GitLab); gitlab.com or self-managed.</summary>
-public sealed class GitLabCollectionOptions
+public sealed class GitLabCollectionOptions : RestSourceOptions
 {
     /// <summary>REST v4 root: https://gitlab.com/api/v4 or https://HOST/api/v4.</summary>
-    public string ApiUrl { get; set; } = "https://gitlab.com/api/v4";
+    public override string ApiUrl { get; set; } = "https://gitlab.com/api/v4";
 
     /// <summary>The environment variable holding the token (read-only scopes in docs/permissions.md).</summary>
-    public string TokenVariable { get; set; } = "GITLAB_TOKEN";
+    public override string TokenVariable { get; set; } = "GITLAB_TOKEN";
 
     /// <summary>"private" (PRIVATE-TOKEN: personal, group or project access token) or "bearer" (OAuth 2.0 token).</summary>
     public string TokenKind { get; set; } = "private";
@@ -18,17 +20,11 @@ public sealed class GitLabCollectionOptions
     /// <summary>Projects (full paths) collected in addition.</summary>
     public List<string> Projects { get; set; } = [];
 
-    public int WindowDays { get; set; } = 90;
-
-    public int MaxParallelProjects { get; set; } = 4;
-
-    public int MaxAttempts { get; set; } = 6;
-
     public IEnumerable<string> Validate(string prefix)
     {
-        if (!Uri.TryCreate(ApiUrl, UriKind.Absolute, out var api) || api.Scheme is not ("https" or "http"))
+        foreach (var problem in ValidateShared(prefix))
         {
-            yield return $"{prefix}:ApiUrl: '{ApiUrl}' is not an http(s) URL";
+            yield return problem;
         }
 
         if (TokenKind is not ("private" or "bearer"))
@@ -47,16 +43,6 @@ public sealed class GitLabCollectionOptions
             {
                 yield return $"{prefix}:Projects:{i}: '{Projects[i]}' is not a full project path (group/project)";
             }
-        }
-
-        if (WindowDays is < 1 or > 400)
-        {
-            yield return $"{prefix}:WindowDays: {WindowDays} is outside 1..400";
-        }
-
-        if (MaxParallelProjects is < 1 or > 32)
-        {
-            yield return $"{prefix}:MaxParallelProjects: {MaxParallelProjects} is outside 1..32";
         }
     }
 }

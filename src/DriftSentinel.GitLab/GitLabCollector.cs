@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -16,47 +15,21 @@ namespace DriftSentinel.GitLab;
 /// </summary>
 internal sealed class GitLabCollector(GitLabCollectionOptions options, LiveCollectionContext context, Func<string, string?> environment, HttpMessageHandler? transport)
 {
-    private readonly ConcurrentBag<Action> _commits = [];
-
     public Action Collect()
     {
-        string token;
-        try
-        {
-            token = RestToken.FromEnvironment("GitLab", options.TokenVariable, environment);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new SourceConfigurationException(e.Message);
-        }
-
-        var cache = new ConditionalCache(Path.Combine(context.StateDirectory, "gitlab", "etags.json"));
-        using var http = new HttpClient(RestResilience.Handler(new RestRetryOptions { MaxAttempts = options.MaxAttempts }, context.Clock, new CollectionCounters(context.Metrics), transport), disposeHandler: true)
-        {
-            BaseAddress = new Uri(options.ApiUrl.TrimEnd('/') + "/"),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("DriftSentinel", "1.0"));
+        var token = RestCollectorSession.Token("GitLab", options.TokenVariable, environment);
+        using var session = new RestCollectorSession(options, context, "gitlab", options.ApiUrl, transport);
         if (options.TokenKind == "bearer")
         {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            session.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         else
         {
-            http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
+            session.Http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
         }
 
-        var client = new RestJsonClient(http, cache);
-        RunAsync(client).GetAwaiter().GetResult();
-        return () =>
-        {
-            foreach (var commit in _commits)
-            {
-                commit();
-            }
-
-            cache.Save();
-        };
+        RunAsync(session).GetAwaiter().GetResult();
+        return session.Commit();
     }
 
     private static Uri Api(RestJsonClient client, string path) => new(client.Http.BaseAddress!, path);
@@ -70,8 +43,9 @@ internal sealed class GitLabCollector(GitLabCollectionOptions options, LiveColle
 
     private string Folder(string fullPath) => Path.Combine([context.SnapshotFolder, "gitlab", .. fullPath.Split('/')]);
 
-    private async Task RunAsync(RestJsonClient client)
+    private async Task RunAsync(RestCollectorSession session)
     {
+        var client = session.Client;
         var projects = new SortedSet<string>(options.Projects.Select(p => p.Trim('/')), StringComparer.OrdinalIgnoreCase);
         var groups = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var group in options.Groups.Select(g => g.Trim('/')))
@@ -111,11 +85,11 @@ internal sealed class GitLabCollector(GitLabCollectionOptions options, LiveColle
         }
 
         context.Metrics.AccountsTotal += projects.Count;
-        await Parallel.ForEachAsync(projects, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelProjects }, async (project, ct) =>
+        await Parallel.ForEachAsync(projects, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallel }, async (project, ct) =>
         {
             try
             {
-                await ProjectAsync(client, project, ct).ConfigureAwait(false);
+                await ProjectAsync(session, project, ct).ConfigureAwait(false);
             }
             catch (RestFailureException e)
             {
@@ -176,14 +150,15 @@ internal sealed class GitLabCollector(GitLabCollectionOptions options, LiveColle
     private static DateTimeOffset? Time(JsonNode record, string name) =>
         record[name]?.GetValue<string>() is { } t && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v) ? v : null;
 
-    private async Task ProjectAsync(RestJsonClient client, string project, CancellationToken ct)
+    private async Task ProjectAsync(RestCollectorSession session, string project, CancellationToken ct)
     {
+        var client = session.Client;
         var folder = Folder(project);
         var info = await client.GetAsync(Api(client, $"projects/{Id(project)}"), ct).ConfigureAwait(false);
         var id = info["id"]!.ToString();
-        var windowStart = context.Clock.GetUtcNow().AddDays(-options.WindowDays);
-        var window = new RecordWindow(Path.Combine([context.StateDirectory, "gitlab", .. project.Split('/'), "deployments.json"]), context.Full);
-        var since = window.Watermark is { } w && w.AddHours(-1) > windowStart ? w.AddHours(-1) : windowStart;
+        var windowStart = session.WindowStart;
+        var window = session.Window(["gitlab", .. project.Split('/'), "deployments.json"]);
+        var since = session.Since(window, TimeSpan.FromHours(1));
         await foreach (var d in List(client, $"projects/{id}/deployments?order_by=updated_at&sort=asc&per_page=100&updated_after={Uri.EscapeDataString(since.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))}"))
         {
             var record = d;
@@ -217,6 +192,6 @@ internal sealed class GitLabCollector(GitLabCollectionOptions options, LiveColle
 
         await VariablesAsync(client, $"projects/{id}/variables?per_page=100", Path.Combine(folder, "variables.json"), "gitlab.variables", project,
             "project variables need the Maintainer role").ConfigureAwait(false);
-        _commits.Add(window.Save);
+        session.SaveOnCommit(window);
     }
 }
