@@ -34,6 +34,12 @@ public sealed class Finding
     public required Cloud Cloud { get; init; }
     public string? Environment { get; init; }
     public string? Account { get; init; }
+
+    /// <summary>
+    /// Further scopes (accounts, subscriptions, projects) whose data this finding is drawn from — every account a shared
+    /// key was used in: finding history resolves it only after a run that read each of them completely.
+    /// </summary>
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
     public string? Principal { get; init; }
     public string? Resource { get; init; }
     public DateTimeOffset? FirstSeen { get; init; }

@@ -33,7 +33,14 @@ public sealed record FindingState
     public required string Title { get; init; }
     public required Severity Severity { get; init; }
     public string? Environment { get; init; }
+    /// <summary>The scope (account, subscription, tenant, project) it belongs to, then any others it depends on, joined by '|'.</summary>
     public string? Scope { get; init; }
+
+    /// <summary>The scope it belongs to (the first of <see cref="Scope"/>): what owners are looked up by.</summary>
+    public string? PrimaryScope => Scope?.Split(ScopeSeparator)[0];
+
+    /// <summary>Separates the scopes a finding depends on in <see cref="Scope"/> (no account, subscription or project path holds it).</summary>
+    public const char ScopeSeparator = '|';
     public required FindingStatus Status { get; init; }
     public required DateTimeOffset FirstSeen { get; init; }
     public required DateTimeOffset LastSeen { get; init; }
@@ -101,7 +108,8 @@ internal static class FindingLifecycle
                 Title = f.Title,
                 Severity = f.Severity,
                 Environment = f.Environment,
-                Scope = f.Account,
+                Scope = f.DependsOn.Count == 0 ? f.Account
+                    : string.Join(FindingState.ScopeSeparator, new[] { f.Account }.Concat(f.DependsOn).OfType<string>().Distinct(StringComparer.Ordinal)),
                 Status = status,
                 FirstSeen = before?.FirstSeen ?? asOf,
                 LastSeen = asOf,
@@ -145,11 +153,17 @@ internal static class FindingLifecycle
 
     /// <summary>
     /// True when the run read the scope (an account, subscription, tenant or repository) and nothing of it is failed,
-    /// partial or missing, and no gap scoped "*". A finding with no scope is resolved only by a run with no gap at all.
+    /// partial or missing, and no gap scoped "*". A finding with no scope is resolved only by a run with no gap at all;
+    /// one that depends on several scopes ('|'-separated) only when every one of them was read completely.
     /// </summary>
     public static bool CompletelyRead(string? scope, IReadOnlyList<CoverageEntry> coverage)
     {
         ArgumentNullException.ThrowIfNull(coverage);
+        if (scope is not null && scope.Contains(FindingState.ScopeSeparator, StringComparison.Ordinal))
+        {
+            return scope.Split(FindingState.ScopeSeparator).All(s => CompletelyRead(s, coverage));
+        }
+
         // A gap scoped "*" (a whole cloud or the collection manifest) could hide any finding.
         bool Mine(CoverageEntry e) => scope is null || e.Scope == scope || e.Scope.StartsWith(scope + "/", StringComparison.Ordinal) || (e.Scope == "*" && e.Status is CoverageStatus.Failed or CoverageStatus.Partial);
         var entries = coverage.Where(Mine).ToList();

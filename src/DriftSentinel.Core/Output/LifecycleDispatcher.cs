@@ -121,11 +121,11 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
             .OrderByDescending(s => s.Severity).ThenBy(s => s.RuleId, StringComparer.Ordinal).ThenBy(s => s.Fingerprint, StringComparer.Ordinal)
             .Select(s => new NoticeTransition(changes[s.Fingerprint], Describe(s, findings.GetValueOrDefault(s.Fingerprint)) with
             {
-                Owners = result.Baseline.OwnersOf(s.Environment, findings.GetValueOrDefault(s.Fingerprint)?.Account ?? s.Scope),
+                Owners = result.Baseline.OwnersOf(s.Environment, findings.GetValueOrDefault(s.Fingerprint)?.Account ?? s.PrimaryScope),
             }))
 
             // Carried over because their scope was not read: a sink must not take their absence for a fix.
-            .Concat(update.NotVerified.Select(s => new NoticeTransition(LifecycleChange.NotVerified, Describe(s, null) with { Owners = result.Baseline.OwnersOf(s.Environment, s.Scope) })))
+            .Concat(update.NotVerified.Select(s => new NoticeTransition(LifecycleChange.NotVerified, Describe(s, null) with { Owners = result.Baseline.OwnersOf(s.Environment, s.PrimaryScope) })))
             .ToList();
         return new LifecycleNotice(profile, runId, result.Run.AsOf, result.Gaps.Count(), transitions);
     }

@@ -24,7 +24,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
             var env = context.Baseline.EnvironmentOfAwsAccount(e.AccountId);
             if (env is not null)
             {
-                Track(_keys, key, env.Name, env.IsProduction, e, e.Actor.Id);
+                Track(_keys, key, env.Name, env.IsProduction, e, e.Actor.Id, e.AccountId);
             }
         }
 
@@ -36,15 +36,16 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                 return;
             }
 
-            var env = context.Baseline.EnvironmentOfAwsAccount(AwsArn.AccountOf(target) ?? e.AccountId);
+            var account = AwsArn.AccountOf(target) ?? e.AccountId;
+            var env = context.Baseline.EnvironmentOfAwsAccount(account);
             if (env is not null)
             {
-                Track(_assumers, e.Actor.EffectiveId, env.Name, env.IsProduction, e, e.Actor.EffectiveId);
+                Track(_assumers, e.Actor.EffectiveId, env.Name, env.IsProduction, e, e.Actor.EffectiveId, account);
             }
         }
     }
 
-    private static void Track(Dictionary<string, Usage> map, string key, string env, bool prod, ActivityEvent e, string principal)
+    private static void Track(Dictionary<string, Usage> map, string key, string env, bool prod, ActivityEvent e, string principal, string account)
     {
         if (!map.TryGetValue(key, out var u))
         {
@@ -53,6 +54,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         }
 
         u.Count++;
+        u.Accounts.Add(account);
         u.First = u.First is null || e.Time < u.First ? e.Time : u.First;
         u.Last = u.Last is null || e.Time > u.Last ? e.Time : u.Last;
         var bucket = prod ? u.Production : u.NonProduction;
@@ -109,6 +111,8 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         Message = message,
         Evidence = [.. u.Production.Values, .. u.NonProduction.Values],
         Occurrences = u.Count,
+        // Seen across accounts: resolved only by a run that read every one of them.
+        DependsOn = [.. u.Accounts],
     };
 
     private static string Envs(Dictionary<string, EvidenceRef> d) => string.Join(", ", d.Keys.Order(StringComparer.Ordinal));
@@ -231,6 +235,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         public Dictionary<string, EvidenceRef> Production { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, EvidenceRef> NonProduction { get; } = new(StringComparer.Ordinal);
         public long Count { get; set; }
+        public SortedSet<string> Accounts { get; } = new(StringComparer.Ordinal);
         public DateTimeOffset? First { get; set; }
         public DateTimeOffset? Last { get; set; }
         public bool Crosses => Production.Count > 0 && NonProduction.Count > 0;
