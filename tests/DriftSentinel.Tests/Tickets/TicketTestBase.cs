@@ -13,6 +13,17 @@ public abstract class TicketTestBase : IDisposable
 
     protected TempFolder Temp { get; } = new();
 
+    /// <summary>
+    /// Leaves a CloudTrail log file in place with no records: the account is still read completely, so what was drawn
+    /// from its events resolves (a deleted file would be a gap, and a gap resolves nothing).
+    /// </summary>
+    protected static void EmptyTrail(string path)
+    {
+        using var file = File.Create(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+        gzip.Write("{\"Records\":[]}"u8);
+    }
+
     protected FixedClock Clock { get; } = new(new DateTimeOffset(2026, 11, 21, 2, 0, 0, TimeSpan.Zero));
 
     protected string Snapshot => Path.Combine(Temp.Path, "snapshot");
