@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Core.Baseline;
@@ -31,8 +32,15 @@ public sealed class OrganizationBaseline
 
     public string SourceFile { get; init; } = "";
 
+    /// <summary>The environment an AWS account is declared in; a dictionary built once, since every event asks.</summary>
     public EnvironmentDeclaration? EnvironmentOfAwsAccount(string? accountId) =>
-        accountId is null ? null : Environments.FirstOrDefault(e => e.AwsAccounts.Contains(accountId));
+        accountId is null ? null : AwsAccountEnvironments.GetValueOrDefault(accountId);
+
+    private FrozenDictionary<string, EnvironmentDeclaration> AwsAccountEnvironments => _awsAccountEnvironments ??=
+        Environments.SelectMany(e => e.AwsAccounts.Select(a => (Account: a, Environment: e))).DistinctBy(x => x.Account, StringComparer.Ordinal)
+            .ToFrozenDictionary(x => x.Account, x => x.Environment, StringComparer.Ordinal);
+
+    private FrozenDictionary<string, EnvironmentDeclaration>? _awsAccountEnvironments;
 
     public EnvironmentDeclaration? EnvironmentOfSubscription(string? subscriptionId) =>
         subscriptionId is null ? null : Environments.FirstOrDefault(e => e.AzureSubscriptions.Any(s => s.Equals(subscriptionId, StringComparison.OrdinalIgnoreCase)));

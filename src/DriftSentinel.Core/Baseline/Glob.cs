@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -6,7 +7,11 @@ namespace DriftSentinel.Core.Baseline;
 /// <summary>A shell-style pattern: <c>*</c> any run of characters, <c>?</c> one character, <c>[abc]</c> a set. Case-insensitive.</summary>
 public sealed class Glob
 {
+    /// <summary>Answers kept per glob: a trail repeats the same few thousand ARNs millions of times.</summary>
+    private const int MaxRemembered = 65_536;
+
     private readonly Regex _regex;
+    private readonly ConcurrentDictionary<string, bool> _answers = new(StringComparer.Ordinal);
 
     private Glob(string pattern, Regex regex)
     {
@@ -16,7 +21,22 @@ public sealed class Glob
 
     public string Pattern { get; }
 
-    public bool IsMatch(string value) => _regex.IsMatch(value);
+    /// <summary>Whether the value matches; remembered per value (up to a bound), so a repeated ARN costs a lookup, not a regex run.</summary>
+    public bool IsMatch(string value)
+    {
+        if (_answers.TryGetValue(value, out var known))
+        {
+            return known;
+        }
+
+        var answer = _regex.IsMatch(value);
+        if (_answers.Count < MaxRemembered)
+        {
+            _answers.TryAdd(value, answer);
+        }
+
+        return answer;
+    }
 
     public override string ToString() => Pattern;
 
