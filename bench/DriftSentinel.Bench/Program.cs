@@ -17,6 +17,7 @@ namespace DriftSentinel.Bench;
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live [accounts] [events-per-region] [lookup|s3]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live-azure [subscriptions]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live-pipelines [repositories-per-provider]
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- floor [folder] [threads]   (gunzip + Utf8JsonReader, no mapping)
 ///     (live AWS: driftsentinel snapshot, as a separate process, against a WireMock organization that throttles every
 ///      operation once per account and region; compares the findings with the hand-made snapshot's)
 /// </summary>
@@ -35,6 +36,7 @@ internal static class Program
                 args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60,
                 args.Length > 3 ? args[3] : "lookup"),
             "live-azure" => LiveAzureBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
+            "floor" => ParseFloorBench.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "ds-bench-trail-1000000"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1),
             "live-pipelines" => PipelineCollectionBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
             "fake-github" => FakeGitHub(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8089),
             _ => Usage(),
@@ -74,7 +76,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench fake-github [port]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench fake-github [port]");
         return 2;
     }
 
