@@ -12,7 +12,7 @@ namespace DriftSentinel.Bench;
 /// Measures (1) the demo scan, end to end with reports, over repeated runs, and (2) peak memory of a scan over a
 /// generated CloudTrail folder of gzip log files in the S3 delivery layout. Usage:
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- demo [runs]
-///   dotnet run -c Release --project bench/DriftSentinel.Bench -- trail [events] [folder]
+///   dotnet run -c Release --project bench/DriftSentinel.Bench -- trail [events] [folder] [busy|accounts|principals|findings]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- findings [count]   (report writing at scale)
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live [accounts] [events-per-region] [lookup|s3]
 ///   dotnet run -c Release --project bench/DriftSentinel.Bench -- live-azure [subscriptions]
@@ -29,7 +29,7 @@ internal static class Program
         return mode switch
         {
             "demo" => Demo(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
-            "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null),
+            "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null, TrailShape.Named(args.Length > 3 ? args[3] : "busy")),
             "findings" => ManyFindings(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000),
             "live" => LiveCollectionBench.Run(
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20,
@@ -76,7 +76,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench fake-github [port]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench fake-github [port]");
         return 2;
     }
 
@@ -104,17 +104,18 @@ internal static class Program
         return 0;
     }
 
-    private static int Trail(long events, string? folder)
+    private static int Trail(long events, string? folder, TrailShape shape)
     {
-        var root = folder ?? Path.Combine(Path.GetTempPath(), $"ds-bench-trail-{events}");
+        var root = folder ?? Path.Combine(Path.GetTempPath(), $"ds-bench-trail-{shape.Name}-{events}");
         var sw = Stopwatch.StartNew();
-        var (files, bytes) = Generate(root, events);
-        Console.WriteLine($"generated {events:N0} events in {files:N0} .json.gz files ({bytes / 1048576.0:0.0} MiB compressed) in {sw.Elapsed.TotalSeconds:0.0} s: {root}");
+        var (files, bytes) = Generate(root, events, shape);
+        Console.WriteLine($"generated {events:N0} events ({shape}) in {files:N0} .json.gz files ({bytes / 1048576.0:0.0} MiB compressed) in {sw.Elapsed.TotalSeconds:0.0} s: {root}");
 
         GC.Collect();
         var before = Process.GetCurrentProcess().WorkingSet64;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var demo = DemoLocator.Find();
-        var baseline = BaselineLoader.Load(Path.Combine(demo, "baseline.yaml"));
+        var baseline = shape.Accounts.Length == 3 ? BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")) : BaselineLoader.Parse(shape.Baseline(), "bench-baseline.yaml");
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         sw.Restart();
         var result = ScanCommand.Scan(root, baseline, catalogue, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
@@ -122,7 +123,8 @@ internal static class Program
         var process = Process.GetCurrentProcess();
         process.Refresh();
         Console.WriteLine($"scanned {result.Run.EventsRead:N0} events in {sw.Elapsed.TotalSeconds:0.0} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");
-        Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB (before scan {before / 1048576.0:0} MiB), GC heap after scan {GC.GetTotalMemory(false) / 1048576.0:0} MiB, allocated {GC.GetTotalAllocatedBytes() / 1048576.0:N0} MiB");
+        Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB (before scan {before / 1048576.0:0} MiB), GC heap after scan {GC.GetTotalMemory(false) / 1048576.0:0} MiB, scan allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1048576.0:N0} MiB ({(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)Math.Max(1, result.Run.EventsRead):N0} bytes per event)");
+        Console.WriteLine($"findings by rule: {string.Join(", ", result.Findings.GroupBy(f => f.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count():N0}"))}");
         return 0;
     }
 
@@ -157,7 +159,7 @@ internal static class Program
     }
 
     /// <summary>Writes CloudTrail log files of 5,000 records each, the size CloudTrail delivers every few minutes for a busy account.</summary>
-    private static (int Files, long Bytes) Generate(string root, long events)
+    private static (int Files, long Bytes) Generate(string root, long events, TrailShape shape)
     {
         if (Directory.Exists(root))
         {
@@ -168,7 +170,7 @@ internal static class Program
             }
         }
 
-        string[] accounts = ["111122223333", "444455556666", "777788889999"];
+        var accounts = shape.Accounts;
         string[] reads = ["GetObject", "ListBuckets", "DescribeInstances", "Decrypt", "GetParameter", "HeadObject", "ListObjects"];
         var random = new Random(42);
         const int perFile = 5000;
@@ -180,7 +182,7 @@ internal static class Program
         string Identity(string account, out string name)
         {
             var roll = random.Next(100);
-            if (roll < 95)
+            if (roll < 95 - shape.UserShare)
             {
                 var role = $"app-role-{random.Next(20)}";
                 name = reads[random.Next(reads.Length)];
@@ -192,14 +194,28 @@ internal static class Program
                 return $$"""{"type":"AssumedRole","principalId":"AROAEXAMPLE{{role}}:i-0abc","arn":"arn:aws:sts::{{account}}:assumed-role/{{role}}/i-0abc{{random.Next(50)}}","accountId":"{{account}}","accessKeyId":"ASIA{{random.Next(1_000_000):D16}}","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE{{role}}","arn":"arn:aws:iam::{{account}}:role/{{role}}","accountId":"{{account}}","userName":"{{role}}"},"attributes":{"creationDate":"2026-10-01T00:00:00Z","mfaAuthenticated":"false"} } }""";
             }
 
-            if (roll < 98)
+            if (roll < 98 - shape.UserShare)
             {
                 name = "UpdateFunctionCode20150331v2";
                 return $$"""{"type":"AssumedRole","principalId":"AROAEXAMPLEDEPLOY:GitHubActions","arn":"arn:aws:sts::{{account}}:assumed-role/github-deploy/GitHubActions","accountId":"{{account}}","accessKeyId":"ASIAEXAMPLEDEPLOY0","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLEDEPLOY","arn":"arn:aws:iam::{{account}}:role/github-deploy","accountId":"{{account}}","userName":"github-deploy"},"attributes":{"creationDate":"2026-10-01T00:00:00Z","mfaAuthenticated":"false"} } }""";
             }
 
-            var user = $"user{random.Next(100)}";
-            name = random.Next(2) == 0 ? "ConsoleLogin" : reads[random.Next(reads.Length)];
+            if (shape.RootShare > 0 && random.NextDouble() < shape.RootShare)
+            {
+                name = "ConsoleLogin";
+                return $$"""{"type":"Root","principalId":"{{account}}","arn":"arn:aws:iam::{{account}}:root","accountId":"{{account}}","accessKeyId":""}""";
+            }
+
+            var user = $"user{random.Next(shape.Users)}";
+            if (shape.TamperShare > 0 && random.NextDouble() < shape.TamperShare)
+            {
+                name = random.Next(2) == 0 ? "StopLogging" : "DeleteTrail";
+            }
+            else
+            {
+                name = random.Next(2) == 0 ? "ConsoleLogin" : reads[random.Next(reads.Length)];
+            }
+
             return $$"""{"type":"IAMUser","principalId":"AIDA{{user}}","arn":"arn:aws:iam::{{account}}:user/{{user}}","accountId":"{{account}}","accessKeyId":"AKIAEXAMPLE{{user.PadLeft(9, '0')}}","userName":"{{user}}"}""";
         }
 
@@ -219,10 +235,11 @@ internal static class Program
                 {
                     var t = time.AddMilliseconds(i * 50);
                     var identity = Identity(account, out var name);
-                    var source = name.StartsWith("Update", StringComparison.Ordinal) ? "lambda" : name == "ConsoleLogin" ? "signin" : "s3";
-                    var readOnly = name is not ("PutObject" or "ConsoleLogin") && !name.StartsWith("Update", StringComparison.Ordinal);
+                    var source = name.StartsWith("Update", StringComparison.Ordinal) ? "lambda" : name == "ConsoleLogin" ? "signin" : name is "StopLogging" or "DeleteTrail" ? "cloudtrail" : "s3";
+                    var readOnly = name is not ("PutObject" or "ConsoleLogin" or "StopLogging" or "DeleteTrail") && !name.StartsWith("Update", StringComparison.Ordinal);
+                    var mfa = shape.NoMfaShare > 0 && random.NextDouble() < shape.NoMfaShare ? "No" : "Yes"; // no draw for "busy": its data stays what it was
                     w.Write(i == 0 ? "" : ",");
-                    w.Write($$"""{"eventVersion":"1.08","userIdentity":{{identity}},"eventTime":"{{t:yyyy-MM-ddTHH:mm:ssZ}}","eventSource":"{{source}}.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.{{random.Next(255)}}","userAgent":"aws-cli/2.15.30 Python/3.11.8","requestParameters":{"bucketName":"bucket-{{random.Next(50)}}","key":"data/{{random.Next(1_000_000)}}.csv"},"responseElements":{{(name == "ConsoleLogin" ? "{\"ConsoleLogin\":\"Success\"}" : "null")}},"additionalEventData":{"MFAUsed":"Yes"},"requestID":"{{Guid.NewGuid()}}","eventID":"{{Guid.NewGuid()}}","readOnly":{{(readOnly ? "true" : "false")}},"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"{{account}}","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"s3.amazonaws.com"} }""");
+                    w.Write($$"""{"eventVersion":"1.08","userIdentity":{{identity}},"eventTime":"{{t:yyyy-MM-ddTHH:mm:ssZ}}","eventSource":"{{source}}.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.{{random.Next(255)}}","userAgent":"aws-cli/2.15.30 Python/3.11.8","requestParameters":{"bucketName":"bucket-{{random.Next(50)}}","key":"data/{{random.Next(1_000_000)}}.csv"},"responseElements":{{(name == "ConsoleLogin" ? "{\"ConsoleLogin\":\"Success\"}" : "null")}},"additionalEventData":{"MFAUsed":"{{mfa}}"},"requestID":"{{Guid.NewGuid()}}","eventID":"{{Guid.NewGuid()}}","readOnly":{{(readOnly ? "true" : "false")}},"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"{{account}}","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"s3.amazonaws.com"} }""");
                 }
 
                 w.Write("]}");
@@ -234,4 +251,43 @@ internal static class Program
 
         return (files, bytes);
     }
+}
+
+/// <summary>
+/// What a generated trail looks like: the demo's three accounts and 100 IAM users by default ("busy"); many accounts
+/// ("accounts": 24, half production), many principals ("principals": 100,000 IAM users), many findings ("findings":
+/// 100,000 users, a third of console logins without MFA, root sign-ins and trail tampering).
+/// </summary>
+internal sealed record TrailShape(string Name, string[] Accounts, int Users, int UserShare, double NoMfaShare, double RootShare, double TamperShare)
+{
+    public static TrailShape Named(string name) => name switch
+    {
+        "busy" => new("busy", ["111122223333", "444455556666", "777788889999"], 100, 0, 0, 0, 0),
+        "accounts" => new("accounts", Many(24), 100, 0, 0, 0, 0),
+        "principals" => new("principals", Many(24), 100_000, 20, 0, 0, 0),
+        "findings" => new("findings", Many(24), 100_000, 20, 0.33, 0.001, 0.001),
+        _ => throw new ArgumentException($"unknown trail shape '{name}' (busy, accounts, principals, findings)"),
+    };
+
+    private static string[] Many(int n) => [.. Enumerable.Range(0, n).Select(i => (210000000000L + i).ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>Half the accounts production, half staging, the pipeline role a deployer.</summary>
+    public string Baseline() => $$"""
+        version: 1
+        organization: Bench
+        environments:
+          - name: prod
+            tier: production
+            aws_accounts: [{{string.Join(", ", Accounts.Where((_, i) => i % 2 == 0).Select(a => $"\"{a}\""))}}]
+          - name: staging
+            tier: non-production
+            aws_accounts: [{{string.Join(", ", Accounts.Where((_, i) => i % 2 == 1).Select(a => $"\"{a}\""))}}]
+        deployers:
+          - name: pipeline
+            aws_roles: ["arn:aws:iam::*:role/github-deploy"]
+        break_glass:
+          aws_roles: ["arn:aws:iam::*:role/BreakGlass"]
+        """;
+
+    public override string ToString() => $"{Name}: {Accounts.Length} accounts, {Users:N0} IAM users, {NoMfaShare:P0} of logins without MFA";
 }
