@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text.Json;
 
@@ -58,19 +59,49 @@ public static class JsonRecordStream
     public static IEnumerable<T> ReadFile<T>(string path, string displayName, Func<JsonElement, long, T?> map, string[] recordProperties, params string[] arrayProperties)
         where T : class
     {
-        bool values;
-        using (var peek = Open(path, displayName))
+        var jsonLines = path.Contains(".jsonl", StringComparison.OrdinalIgnoreCase);
+        var stream = Open(path, displayName, Engine.ScanProgress.Current.Value);
+        var values = jsonLines;
+        if (!jsonLines && recordProperties.Length > 0)
         {
-            values = path.Contains(".jsonl", StringComparison.OrdinalIgnoreCase)
-                || (recordProperties.Length > 0 && StartsWithRecord(peek, recordProperties, arrayProperties));
+            // The framing is decided from the first MiB, which is then replayed: each file is inflated once.
+            var prefix = ArrayPool<byte>.Shared.Rent(SniffBytes);
+            var length = 0;
+            try
+            {
+                int n;
+                while (length < SniffBytes && (n = stream.Read(prefix, length, SniffBytes - length)) > 0)
+                {
+                    length += n;
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                // A corrupt or truncated member: read it again from the start so the full read reports where.
+                ArrayPool<byte>.Shared.Return(prefix);
+                stream.Dispose();
+                stream = Open(path, displayName);
+                length = -1;
+            }
+
+            if (length >= 0)
+            {
+                values = StartsWithRecord(prefix.AsSpan(0, length), length < SniffBytes, recordProperties, arrayProperties);
+                stream = new PrefixedStream(prefix, length, stream);
+            }
         }
 
-        using var stream = Open(path, displayName, Engine.ScanProgress.Current.Value);
-        foreach (var item in Read(stream, displayName, map, values, arrayProperties))
+        using (stream)
         {
-            yield return item;
+            foreach (var item in Read(stream, displayName, map, values, arrayProperties))
+            {
+                yield return item;
+            }
         }
     }
+
+    /// <summary>How much of a file decides its framing.</summary>
+    private const int SniffBytes = 1 << 20;
 
     /// <summary>
     /// Maps each array element to a value (null to skip it). <paramref name="displayName"/> names the file in errors.
@@ -89,27 +120,11 @@ public static class JsonRecordStream
     /// <summary>
     /// True when the first top-level object is itself a record (it has one of <paramref name="recordProperties"/>
     /// before any of <paramref name="arrayProperties"/>), so the file is a stream of records, not one document.
-    /// Looks at the first 1 MiB at most.
+    /// Looks at the bytes given (the first MiB of the file); <paramref name="complete"/> when they are the whole file.
     /// </summary>
-    public static bool StartsWithRecord(Stream stream, string[] recordProperties, string[] arrayProperties)
+    internal static bool StartsWithRecord(ReadOnlySpan<byte> head, bool complete, string[] recordProperties, string[] arrayProperties)
     {
-        var buffer = new byte[1 << 20];
-        var length = 0;
-        int n;
-        try
-        {
-            while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0)
-            {
-                length += n;
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            // A corrupt or truncated member: the full read reports it with its position.
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: length < buffer.Length, new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = true }));
+        var reader = new Utf8JsonReader(head, isFinalBlock: complete, new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = true }));
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -356,5 +371,36 @@ public static class JsonRecordStream
             progress.Read(n);
             return n;
         }
+    }
+}
+
+/// <summary>A stream that first replays bytes already read from another (pooled, returned on dispose), then continues it.</summary>
+internal sealed class PrefixedStream(byte[] prefix, int length, Stream rest) : ReadOnlyWrapperStream(rest)
+{
+    private byte[]? _prefix = prefix;
+    private int _offset;
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_prefix is { } p && _offset < length)
+        {
+            var n = Math.Min(buffer.Length, length - _offset);
+            p.AsSpan(_offset, n).CopyTo(buffer);
+            _offset += n;
+            return n;
+        }
+
+        return Inner.Read(buffer);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _prefix is { } p)
+        {
+            _prefix = null;
+            ArrayPool<byte>.Shared.Return(p);
+        }
+
+        base.Dispose(disposing);
     }
 }

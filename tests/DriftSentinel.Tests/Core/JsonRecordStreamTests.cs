@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using DriftSentinel.Core.Io;
+using DriftSentinel.Tests.Support;
 
 namespace DriftSentinel.Tests.Core;
 
@@ -101,8 +102,33 @@ public class JsonRecordStreamTests
     [InlineData("[{\"eventName\":\"X\"}]", false)]
     public void Tells_a_record_stream_from_a_document(string json, bool expected)
     {
-        using var s = new MemoryStream(Encoding.UTF8.GetBytes(json));
-        Assert.Equal(expected, JsonRecordStream.StartsWithRecord(s, ["eventName", "eventVersion"], ["Records"]));
+        Assert.Equal(expected, JsonRecordStream.StartsWithRecord(Encoding.UTF8.GetBytes(json), complete: true, ["eventName", "eventVersion"], ["Records"]));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_larger_than_the_sniffed_first_mebibyte_is_read_whole_and_inflated_once(bool stream)
+    {
+        // 30,000 records of about 70 bytes: the framing is decided from the first MiB, which is replayed, not re-read.
+        using var t = new TempFolder();
+        var path = Path.Combine(t.Path, "big.json.gz");
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest))
+        using (var w = new StreamWriter(gz, new UTF8Encoding(false)))
+        {
+            w.Write(stream ? "" : "{\"Records\":[");
+            for (var i = 0; i < 30_000; i++)
+            {
+                w.Write(stream ? (i == 0 ? "" : "\n") : (i == 0 ? "" : ","));
+                w.Write($"{{\"eventVersion\":\"1.08\",\"eventName\":\"E{i}\",\"pad\":\"{new string('x', 30)}\"}}");
+            }
+
+            w.Write(stream ? "" : "]}");
+        }
+
+        var names = JsonRecordStream.ReadFile(path, "big.json.gz", (e, _) => e.GetProperty("eventName").GetString(), ["eventName", "eventVersion"], "Records").ToList();
+        Assert.Equal(30_000, names.Count);
+        Assert.Equal(Enumerable.Range(0, 30_000).Select(i => $"E{i}"), names);
     }
 
     [Fact]
