@@ -160,7 +160,6 @@ internal sealed class AzureDevOpsSnapshotReader : ISnapshotReader
         {
             BranchPolicy = branchControl ? "branch control check" : null,
             RequiredApprovals = required,
-            Protected = checks.Count > 0,
             Source = new SourceLocation(display, $"{checks.Count} check configuration(s)"),
         });
         return checks.Count;

@@ -177,8 +177,6 @@ internal sealed class GitLabSnapshotReader : ISnapshotReader
             inv.Environments.Add(new PipelineEnvironment(project, name, rules.Select(AccessName).ToList(), required > 0, PreventSelfReview: true)
             {
                 RequiredApprovals = required,
-                Protected = true,
-                Deployers = e.Prop("deploy_access_levels").Items().Select(AccessName).ToList(),
                 Source = new SourceLocation(display, $"[{i}]"),
             });
             n++;

@@ -80,20 +80,11 @@ public sealed record PipelineEnvironment(string Repository, string Name, IReadOn
     /// <summary>How many approvals a deployment needs (GitLab's required approval count, Azure DevOps' minimum approvers), when the provider says.</summary>
     public int? RequiredApprovals { get; init; }
 
-    /// <summary>
-    /// Whether the environment is protected at all: false for a GitLab environment missing from the protected
-    /// environments list (any developer may deploy) or an Azure DevOps environment with no checks; null when not known.
-    /// </summary>
-    public bool? Protected { get; init; }
-
     /// <summary>Where the protection was read (file and position).</summary>
     public SourceLocation? Source { get; init; }
 
     /// <summary>False when the environment is known but its protection could not be read (its checks file is missing).</summary>
     public bool ProtectionRead { get; init; } = true;
-
-    /// <summary>Who may deploy (GitLab deploy access levels, users and groups), as the provider names them.</summary>
-    public IReadOnlyList<string> Deployers { get; init; } = [];
 }
 
 /// <summary>Where a CI secret or variable is defined, from the widest scope to the narrowest.</summary>
