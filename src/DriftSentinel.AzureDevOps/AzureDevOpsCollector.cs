@@ -24,24 +24,8 @@ internal sealed class AzureDevOpsCollector(AzureDevOpsCollectionOptions options,
         session.Http.DefaultRequestHeaders.Authorization = options.TokenKind == "bearer"
             ? new AuthenticationHeaderValue("Bearer", token)
             : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(":" + token)));
-        context.Metrics.AccountsTotal += options.Projects.Count;
-        Parallel.ForEachAsync(options.Projects, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallel }, async (project, ct) =>
-        {
-            try
-            {
-                await ProjectAsync(session, project, ct).ConfigureAwait(false);
-            }
-            catch (RestFailureException e)
-            {
-                context.Coverage.Failed("azure-devops", $"{options.Organization}/{project}", 0, e.Denied
-                    ? $"Azure DevOps refused project {options.Organization}/{project} ({(int)e.Status}): the token cannot read it; see docs/permissions.md ({e.Message})"
-                    : $"Azure DevOps project {options.Organization}/{project} could not be collected: {e.Message}");
-            }
-            finally
-            {
-                context.Metrics.CountAccountDone();
-            }
-        }).GetAwaiter().GetResult();
+        session.ForEachScopeAsync(options.Projects, p => $"{options.Organization}/{p}", "azure-devops", "Azure DevOps project",
+            (project, ct) => ProjectAsync(session, project, ct)).GetAwaiter().GetResult();
         return session.Commit();
     }
 

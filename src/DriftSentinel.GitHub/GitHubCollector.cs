@@ -86,25 +86,8 @@ internal sealed class GitHubCollector(GitHubCollectionOptions options, LiveColle
         }
 
         var all = explicitRepos.Select(r => (Name: r, Explicit: true)).Concat(discovered.Select(r => (Name: r, Explicit: false))).ToList();
-        context.Metrics.AccountsTotal += all.Count;
-        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallel }, async (repo, ct) =>
-        {
-            try
-            {
-                await RepositoryAsync(session, repo.Name, repo.Explicit, ct).ConfigureAwait(false);
-            }
-            catch (RestFailureException e)
-            {
-                // One repository the token may not read (or that vanished) never sinks the others.
-                context.Coverage.Failed("github", repo.Name, 0, e.Denied
-                    ? $"GitHub refused repository {repo.Name} ({(int)e.Status}): the token cannot read it; see docs/permissions.md ({e.Message})"
-                    : $"GitHub repository {repo.Name} could not be collected: {e.Message}");
-            }
-            finally
-            {
-                context.Metrics.CountAccountDone();
-            }
-        }).ConfigureAwait(false);
+        await session.ForEachScopeAsync(all, r => r.Name, "github", "GitHub repository",
+            (repo, ct) => RepositoryAsync(session, repo.Name, repo.Explicit, ct)).ConfigureAwait(false);
     }
 
     private static Uri Api(RestJsonClient client, string path) => new(client.Http.BaseAddress!, path);

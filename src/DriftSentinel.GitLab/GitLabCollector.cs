@@ -84,24 +84,7 @@ internal sealed class GitLabCollector(GitLabCollectionOptions options, LiveColle
             await GroupAsync(client, group).ConfigureAwait(false);
         }
 
-        context.Metrics.AccountsTotal += projects.Count;
-        await Parallel.ForEachAsync(projects, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallel }, async (project, ct) =>
-        {
-            try
-            {
-                await ProjectAsync(session, project, ct).ConfigureAwait(false);
-            }
-            catch (RestFailureException e)
-            {
-                context.Coverage.Failed("gitlab", project, 0, e.Denied
-                    ? $"GitLab refused project {project} ({(int)e.Status}): the token cannot read it; see docs/permissions.md ({e.Message})"
-                    : $"GitLab project {project} could not be collected: {e.Message}");
-            }
-            finally
-            {
-                context.Metrics.CountAccountDone();
-            }
-        }).ConfigureAwait(false);
+        await session.ForEachScopeAsync(projects, p => p, "gitlab", "GitLab project", (project, ct) => ProjectAsync(session, project, ct)).ConfigureAwait(false);
     }
 
     private async Task GroupAsync(RestJsonClient client, string group)

@@ -87,14 +87,42 @@ public sealed class RestCollectorSession : IDisposable
     /// <summary>The token in the configured variable, or the configuration error naming the variable (never the value).</summary>
     public static string Token(string service, string variable, Func<string, string?> environment)
     {
-        try
+        ArgumentNullException.ThrowIfNull(environment);
+        var token = environment(variable);
+        return string.IsNullOrWhiteSpace(token)
+            ? throw new SourceConfigurationException($"{service}: the environment variable {variable} holds no token")
+            : token.Trim();
+    }
+
+    /// <summary>
+    /// Collects each scope (repository, project) up to <see cref="RestSourceOptions.MaxParallel"/> at once, counted in
+    /// the progress: a scope the service refuses, or one that fails, is one <c>failed</c> coverage entry under
+    /// <paramref name="source"/> and never sinks the others.
+    /// </summary>
+    public Task ForEachScopeAsync<T>(IReadOnlyCollection<T> scopes, Func<T, string> nameOf, string source, string noun, Func<T, CancellationToken, Task> collect)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        ArgumentNullException.ThrowIfNull(nameOf);
+        ArgumentNullException.ThrowIfNull(collect);
+        Context.Metrics.AccountsTotal += scopes.Count;
+        return Parallel.ForEachAsync(scopes, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallel }, async (scope, ct) =>
         {
-            return RestToken.FromEnvironment(service, variable, environment);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new SourceConfigurationException(e.Message);
-        }
+            var name = nameOf(scope);
+            try
+            {
+                await collect(scope, ct).ConfigureAwait(false);
+            }
+            catch (RestFailureException e)
+            {
+                Context.Coverage.Failed(source, name, 0, e.Denied
+                    ? $"{noun} {name} was refused ({(int)e.Status}): the token cannot read it; see docs/permissions.md ({e.Message})"
+                    : $"{noun} {name} could not be collected: {e.Message}");
+            }
+            finally
+            {
+                Context.Metrics.CountAccountDone();
+            }
+        });
     }
 
     /// <summary>A record window in the state folder (ignored by a --full run); see <see cref="SaveOnCommit"/>.</summary>
