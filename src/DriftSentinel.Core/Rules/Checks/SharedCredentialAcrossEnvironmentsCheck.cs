@@ -158,8 +158,9 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
             .Any(env => context.Baseline.EnvironmentOfPipeline(repo.Provider, repo.FullName, env)?.IsProduction == true)
         || context.Baseline.Environments.Where(e => e.IsProduction).SelectMany(e => e.DeployTargets).Any(t => t.IsProject(repo.Provider, repo.FullName));
 
-    private static string EnvironmentsOf(RuleContext context, PipelineRepositoryInventory repo) =>
-        string.Join("+", context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(repo.Provider, repo.FullName))).Select(e => e.Name));
+    /// <summary>The environments whose deploy targets name the project.</summary>
+    private static IEnumerable<string> EnvironmentsOf(RuleContext context, PipelineRepositoryInventory repo) =>
+        context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(repo.Provider, repo.FullName))).Select(e => e.Name);
 
     /// <summary>
     /// Secrets a production-deploying pipeline can read outside its production environment: project-level secrets
@@ -187,7 +188,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                     Title = title,
                     Severity = severity,
                     Cloud = PipelineProviders.CloudOf(repo.Provider),
-                    Environment = EnvironmentsOf(context, repo),
+                    Environment = string.Join("+", EnvironmentsOf(context, repo)),
                     Account = repo.DisplayName,
                     Principal = repo.DisplayName,
                     Resource = $"secret {secret.Name}",
@@ -216,7 +217,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                 Title = title,
                 Severity = severity,
                 Cloud = PipelineProviders.CloudOf(shared.Provider),
-                Environment = string.Join("+", reached.SelectMany(r => context.Baseline.Environments.Where(e => e.DeployTargets.Any(t => t.IsProject(r.Provider, r.FullName)))).Select(e => e.Name).Distinct(StringComparer.Ordinal)),
+                Environment = string.Join("+", reached.SelectMany(r => EnvironmentsOf(context, r)).Distinct(StringComparer.Ordinal)),
                 Account = owner,
                 Principal = owner,
                 Resource = $"secret {shared.Name}",
