@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.Rules;
 using DriftSentinel.Worker;
 
@@ -29,7 +30,7 @@ internal static class Program
         return mode switch
         {
             "demo" => Demo(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
-            "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null, TrailShape.Named(args.Length > 3 ? args[3] : "busy")),
+            "trail" => Trail(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null, TrailShape.Named(args.Length > 3 ? args[3] : "busy"), args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : Environment.ProcessorCount),
             "findings" => ManyFindings(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000),
             "live" => LiveCollectionBench.Run(
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20,
@@ -76,7 +77,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench fake-github [port]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] [threads] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench fake-github [port]");
         return 2;
     }
 
@@ -104,7 +105,7 @@ internal static class Program
         return 0;
     }
 
-    private static int Trail(long events, string? folder, TrailShape shape)
+    private static int Trail(long events, string? folder, TrailShape shape, int threads)
     {
         var root = folder ?? Path.Combine(Path.GetTempPath(), $"ds-bench-trail-{shape.Name}-{events}");
         var sw = Stopwatch.StartNew();
@@ -118,11 +119,11 @@ internal static class Program
         var baseline = shape.Accounts.Length == 3 ? BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")) : BaselineLoader.Parse(shape.Baseline(), "bench-baseline.yaml");
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         sw.Restart();
-        var result = ScanCommand.Scan(root, baseline, catalogue, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
+        var result = new ScanEngine(catalogue) { Threads = threads }.Run(SourceModules.Default().Read(root, baseline), baseline, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
         sw.Stop();
         var process = Process.GetCurrentProcess();
         process.Refresh();
-        Console.WriteLine($"scanned {result.Run.EventsRead:N0} events in {sw.Elapsed.TotalSeconds:0.0} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");
+        Console.WriteLine($"scanned {result.Run.EventsRead:N0} events on {threads} thread(s) in {sw.Elapsed.TotalSeconds:0.00} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");
         Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB (before scan {before / 1048576.0:0} MiB), GC heap after scan {GC.GetTotalMemory(false) / 1048576.0:0} MiB, scan allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1048576.0:N0} MiB ({(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)Math.Max(1, result.Run.EventsRead):N0} bytes per event)");
         Console.WriteLine($"findings by rule: {string.Join(", ", result.Findings.GroupBy(f => f.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count():N0}"))}");
         return 0;

@@ -37,47 +37,80 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
 
     public IEnumerable<ActivityEvent> Read(CoverageLog coverage)
     {
-        long total = 0;
-        var files = Files();
-        var failures = new List<string>();
-        var notes = new List<string>();
-        foreach (var file in files)
+        var parts = Parts(coverage);
+        foreach (var part in parts.Parts)
         {
-            var display = Path.GetRelativePath(snapshotRoot, file).Replace('\\', '/');
-            if (SnapshotFiles.Refuse(file, SnapshotFiles.MaxTrailFileBytes) is { } problem)
+            foreach (var e in part())
             {
-                failures.Add($"{display} {problem}");
-                continue;
-            }
-
-            var skips = new RecordSkips();
-            var repairedBefore = Json.RepairedStrings;
-            long inFile = 0;
-            foreach (var e in GuardedRecords.Read(Open(file, display, skips), display, failures))
-            {
-                total++;
-                inFile++;
                 yield return e;
-            }
-
-            if (skips.Count > 0)
-            {
-                failures.Add(skips.Describe(display, inFile + skips.Count));
-            }
-
-            if (Json.RepairNote(display, Json.RepairedStrings - repairedBefore) is { } note)
-            {
-                notes.Add(note);
             }
         }
 
-        if (files.Count == 0)
+        parts.Complete();
+    }
+
+    /// <summary>One part per file: files are independent, so a scan reads them on every core.</summary>
+    public ActivityParts Parts(CoverageLog coverage)
+    {
+        var files = Files();
+        var outcomes = new FileOutcome[files.Count];
+        var parts = new Func<IEnumerable<ActivityEvent>>[files.Count];
+        for (var i = 0; i < files.Count; i++)
+        {
+            var outcome = outcomes[i] = new FileOutcome();
+            var file = files[i];
+            parts[i] = () => ReadFile(file, outcome);
+        }
+
+        return new ActivityParts(parts, () => Record(coverage, outcomes));
+    }
+
+    /// <summary>What reading one file gave: its events counted, why it failed or was partly skipped, repaired strings.</summary>
+    private sealed class FileOutcome
+    {
+        public long Events { get; set; }
+        public List<string> Failures { get; } = [];
+        public string? Note { get; set; }
+    }
+
+    private IEnumerable<ActivityEvent> ReadFile(string file, FileOutcome outcome)
+    {
+        var display = Path.GetRelativePath(snapshotRoot, file).Replace('\\', '/');
+        if (SnapshotFiles.Refuse(file, SnapshotFiles.MaxTrailFileBytes) is { } problem)
+        {
+            outcome.Failures.Add($"{display} {problem}");
+            yield break;
+        }
+
+        var skips = new RecordSkips();
+        var repairedBefore = Json.RepairedStrings;
+        foreach (var e in GuardedRecords.Read(Open(file, display, skips), display, outcome.Failures))
+        {
+            outcome.Events++;
+            yield return e;
+        }
+
+        if (skips.Count > 0)
+        {
+            outcome.Failures.Add(skips.Describe(display, outcome.Events + skips.Count));
+        }
+
+        outcome.Note = Json.RepairNote(display, Json.RepairedStrings - repairedBefore);
+    }
+
+    // Coverage in file order, whatever order the files were read in.
+    private void Record(CoverageLog coverage, FileOutcome[] outcomes)
+    {
+        var total = outcomes.Sum(o => o.Events);
+        var failures = outcomes.SelectMany(o => o.Failures).ToList();
+        var notes = outcomes.Select(o => o.Note).OfType<string>().ToList();
+        if (outcomes.Length == 0)
         {
             coverage.Missing("aws.cloudtrail", accountId, $"no CloudTrail files under {Path.GetRelativePath(snapshotRoot, folder)}");
         }
         else if (failures.Count == 0)
         {
-            coverage.Read("aws.cloudtrail", accountId, total, (files.Count == 1 ? "1 file" : $"{files.Count} files") + string.Concat(notes.Take(3).Select(n => "; " + n)));
+            coverage.Read("aws.cloudtrail", accountId, total, (outcomes.Length == 1 ? "1 file" : $"{outcomes.Length} files") + string.Concat(notes.Take(3).Select(n => "; " + n)));
         }
         else
         {
@@ -88,8 +121,17 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
         }
     }
 
-    private IEnumerable<ActivityEvent> Open(string file, string display, RecordSkips skips) =>
-        JsonRecordStream.ReadFile(file, display, (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
+    /// <summary>One file's events read the general way only (no direct reader): what the direct reader must agree with.</summary>
+    internal IEnumerable<ActivityEvent> ReadWithoutDirect(string file, string display, RecordSkips skips) =>
+        JsonRecordStream.ReadFile(file, display, null, (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
+
+    internal IEnumerable<ActivityEvent> Open(string file, string display, RecordSkips skips) =>
+        JsonRecordStream.ReadFile(file, display, ReadDirect(display), (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
+
+    /// <summary>The common S3 record read straight from its bytes; what it declines goes through <see cref="MapElement"/>.</summary>
+    private DirectRecordParser<ActivityEvent> ReadDirect(string display) =>
+        (ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long index, out ActivityEvent? item) =>
+            CloudTrailRecordReader.Read(ref reader, data, accountId, display, index, out item);
 
     private ActivityEvent? MapElement(JsonElement el, long index, string display, RecordSkips skips)
     {

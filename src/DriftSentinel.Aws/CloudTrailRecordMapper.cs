@@ -7,7 +7,8 @@ namespace DriftSentinel.Aws;
 /// <summary>Maps one CloudTrail record (S3 log file or LookupEvents CloudTrailEvent) to an <see cref="ActivityEvent"/>.</summary>
 internal static class CloudTrailRecordMapper
 {
-    private static readonly string[] ResourceKeys =
+    /// <summary>requestParameters keys that name the resource acted on, in the order they are tried.</summary>
+    internal static readonly string[] ResourceKeys =
         ["functionName", "service", "serviceName", "cluster", "name", "stackName", "applicationName", "environmentName", "bucketName", "roleName", "userName", "trailName", "family", "eventDataStore"];
 
     /// <summary>
@@ -38,20 +39,73 @@ internal static class CloudTrailRecordMapper
         }
 
         var ui = r.Prop("userIdentity") ?? default;
-        var type = ui.Str("type") ?? "Unknown";
-        var issuer = ui.PathStr("sessionContext", "sessionIssuer", "arn");
+        var req = r.Prop("requestParameters");
+
+        // Only what the event uses is read (and so counted, should its text need repair), as before the fields were split out.
+        var type = ui.Str("type");
         var arn = ui.Str("arn");
-        var account = r.Str("recipientAccountId") ?? ui.Str("accountId") ?? fallbackAccount;
-        var id = arn ?? (type == "AWSService" ? ui.Str("invokedBy") : null) ?? ui.Str("principalId") ?? ui.Str("userName") ?? "unknown";
+        var invokedBy = arn is null && type == "AWSService" ? ui.Str("invokedBy") : null;
+        var errorCode = r.Str("errorCode");
+        var outcome = r.PathStr("responseElements", name);
+        var assumes = name.StartsWith("AssumeRole", StringComparison.Ordinal);
+        var web = name == "AssumeRoleWithWebIdentity";
+        var fields = new CloudTrailFields
+        {
+            Time = time.Value,
+            Name = name,
+            IdentityType = type,
+            IdentityArn = arn,
+            IdentityAccountId = ui.Str("accountId"),
+            InvokedBy = invokedBy,
+            PrincipalId = arn is null && invokedBy is null ? ui.Str("principalId") : null,
+            UserName = ui.Str("userName"),
+            AccessKeyId = ui.Str("accessKeyId"),
+            IdentityProvider = web ? ui.Str("identityProvider") : null,
+            IssuerArn = ui.PathStr("sessionContext", "sessionIssuer", "arn"),
+            MfaAuthenticated = ui.PathStr("sessionContext", "attributes", "mfaAuthenticated"),
+            RecipientAccountId = r.Str("recipientAccountId"),
+            EventId = r.Str("eventID"),
+            Region = r.Str("awsRegion"),
+            EventSource = r.Str("eventSource"),
+            UserAgent = r.Str("userAgent"),
+            SessionCredentialFromConsole = r.Str("sessionCredentialFromConsole"),
+            ErrorCode = errorCode,
+            ErrorMessage = errorCode is null && string.Equals(outcome, "Failure", StringComparison.OrdinalIgnoreCase) ? r.Str("errorMessage") : null,
+            EventCategory = r.Str("eventCategory"),
+            SourceIp = r.Str("sourceIPAddress"),
+            ReadOnly = r.Bool("readOnly"),
+            Outcome = outcome,
+            IssuedAccessKeyId = assumes ? r.PathStr("responseElements", "credentials", "accessKeyId") : null,
+            WebIdentitySubject = web ? r.PathStr("responseElements", "subjectFromWebIdentityToken") : null,
+            WebIdentityProvider = web ? r.PathStr("responseElements", "provider") : null,
+            MfaUsed = r.PathStr("additionalEventData", "MFAUsed"),
+            Resource = ResourceOf(r, req),
+            RoleArn = req?.Str("roleArn"),
+            RoleSessionName = req?.Str("roleSessionName"),
+            DurationSeconds = req?.Str("durationSeconds"),
+            Parameters = RequestParameters.From(req),
+        };
+        return Build(fields, fallbackAccount, source);
+    }
+
+    /// <summary>The event from a record's fields, however they were read (document or straight from the bytes).</summary>
+    public static ActivityEvent Build(CloudTrailFields f, string fallbackAccount, SourceLocation source)
+    {
+        var name = f.Name;
+        var type = f.IdentityType ?? "Unknown";
+        var issuer = f.IssuerArn;
+        var arn = f.IdentityArn;
+        var account = f.RecipientAccountId ?? f.IdentityAccountId ?? fallbackAccount;
+        var id = arn ?? (type == "AWSService" ? f.InvokedBy : null) ?? f.PrincipalId ?? f.UserName ?? "unknown";
         if (type == "Root" && string.IsNullOrEmpty(arn))
         {
-            id = $"arn:aws:iam::{ui.Str("accountId") ?? account}:root";
+            id = $"arn:aws:iam::{f.IdentityAccountId ?? account}:root";
         }
 
-        var userAgent = r.Str("userAgent");
+        var userAgent = f.UserAgent;
 
         // A session the console issued (the console's own flag, or its user agents) is a person at a browser.
-        var fromConsole = string.Equals(r.Str("sessionCredentialFromConsole"), "true", StringComparison.OrdinalIgnoreCase) || IsConsoleUserAgent(userAgent);
+        var fromConsole = string.Equals(f.SessionCredentialFromConsole, "true", StringComparison.OrdinalIgnoreCase) || IsConsoleUserAgent(userAgent);
         var kind = type switch
         {
             "Root" => PrincipalKind.Root,
@@ -62,60 +116,58 @@ internal static class CloudTrailRecordMapper
             _ => PrincipalKind.Unknown,
         };
 
-        var mfa = ui.PathStr("sessionContext", "attributes", "mfaAuthenticated");
-        var errorCode = r.Str("errorCode");
+        var mfa = f.MfaAuthenticated;
+        var errorCode = f.ErrorCode;
 
         // Sign-in style events (ConsoleLogin, PasswordUpdated, ExternalIdPDirectoryLogin, …) report their outcome as
         // responseElements.<eventName> = "Success" | "Failure", with no errorCode on failure.
-        var outcome = r.PathStr("responseElements", name);
+        var outcome = f.Outcome;
         var loginResult = name == "ConsoleLogin" ? outcome : null;
         var failedOutcome = string.Equals(outcome, "Failure", StringComparison.OrdinalIgnoreCase);
-        var req = r.Prop("requestParameters");
-        var durationText = req?.Str("durationSeconds");
 
         return new ActivityEvent
         {
             Cloud = Cloud.Aws,
-            EventId = r.Str("eventID") ?? $"{source.File}:{source.Position}",
-            Time = time.Value,
+            EventId = f.EventId ?? $"{source.File}:{source.Position}",
+            Time = f.Time,
             AccountId = account,
-            Region = r.Str("awsRegion"),
-            Service = r.Str("eventSource") ?? "unknown",
+            Region = f.Region,
+            Service = f.EventSource ?? "unknown",
             Action = name,
             Actor = new Actor
             {
                 Type = type,
                 Id = id,
-                AccountId = ui.Str("accountId"),
+                AccountId = f.IdentityAccountId,
                 IssuerArn = type == "AssumedRole" ? issuer ?? RoleArnFromSession(arn) : null,
                 SessionName = type == "AssumedRole" ? SessionNameOf(arn) : null,
-                AccessKeyId = ui.Str("accessKeyId"),
+                AccessKeyId = f.AccessKeyId,
                 MfaAuthenticated = mfa is null ? null : mfa == "true",
-                DisplayName = ui.Str("userName"),
+                DisplayName = f.UserName,
                 Kind = kind,
             },
-            ReadOnly = r.Bool("readOnly") ?? GuessReadOnly(name),
+            ReadOnly = f.ReadOnly ?? GuessReadOnly(name),
             Succeeded = errorCode is null && !failedOutcome,
-            ErrorCode = errorCode ?? (failedOutcome ? r.Str("errorMessage") ?? "Failure" : null),
-            Resource = ResourceOf(r, req),
-            Category = r.Str("eventCategory") ?? "Management",
+            ErrorCode = errorCode ?? (failedOutcome ? f.ErrorMessage ?? "Failure" : null),
+            Resource = f.Resource,
+            Category = f.EventCategory ?? "Management",
             LoginResult = loginResult,
-            MfaUsed = r.PathStr("additionalEventData", "MFAUsed") switch
+            MfaUsed = f.MfaUsed switch
             {
                 "Yes" => true,
                 "No" => false,
                 _ => null,
             },
             Interactive = name == "ConsoleLogin" || fromConsole,
-            TargetRoleArn = req?.Str("roleArn"),
-            TargetSessionName = req?.Str("roleSessionName"),
-            RequestedDurationSeconds = int.TryParse(durationText, out var d) ? d : null,
+            TargetRoleArn = f.RoleArn,
+            TargetSessionName = f.RoleSessionName,
+            RequestedDurationSeconds = int.TryParse(f.DurationSeconds, out var d) ? d : null,
             UserAgent = userAgent,
-            SourceIp = r.Str("sourceIPAddress"),
-            Parameters = RequestParameters.From(req),
-            IssuedAccessKeyId = name.StartsWith("AssumeRole", StringComparison.Ordinal) ? r.PathStr("responseElements", "credentials", "accessKeyId") : null,
-            WebIdentitySubject = name == "AssumeRoleWithWebIdentity" ? r.PathStr("responseElements", "subjectFromWebIdentityToken") ?? ui.Str("userName") : null,
-            WebIdentityProvider = name == "AssumeRoleWithWebIdentity" ? r.PathStr("responseElements", "provider") ?? ui.Str("identityProvider") : null,
+            SourceIp = f.SourceIp,
+            Parameters = f.Parameters,
+            IssuedAccessKeyId = name.StartsWith("AssumeRole", StringComparison.Ordinal) ? f.IssuedAccessKeyId : null,
+            WebIdentitySubject = name == "AssumeRoleWithWebIdentity" ? f.WebIdentitySubject ?? f.UserName : null,
+            WebIdentityProvider = name == "AssumeRoleWithWebIdentity" ? f.WebIdentityProvider ?? f.IdentityProvider : null,
             Source = source,
         };
     }
@@ -188,4 +240,44 @@ internal static class CloudTrailRecordMapper
         var slash = sessionArn.LastIndexOf('/');
         return slash < 0 ? null : sessionArn[(slash + 1)..];
     }
+}
+
+/// <summary>The fields of a CloudTrail record the event is built from (null: absent or JSON null).</summary>
+internal struct CloudTrailFields
+{
+    public DateTimeOffset Time;
+    public string Name;
+    public string? IdentityType;
+    public string? IdentityArn;
+    public string? IdentityAccountId;
+    public string? InvokedBy;
+    public string? PrincipalId;
+    public string? UserName;
+    public string? AccessKeyId;
+    public string? IdentityProvider;
+    public string? IssuerArn;
+    public string? MfaAuthenticated;
+    public string? RecipientAccountId;
+    public string? EventId;
+    public string? Region;
+    public string? EventSource;
+    public string? UserAgent;
+    public string? SessionCredentialFromConsole;
+    public string? ErrorCode;
+    public string? ErrorMessage;
+    public string? EventCategory;
+    public string? SourceIp;
+    public bool? ReadOnly;
+
+    /// <summary>responseElements.&lt;eventName&gt;: a sign-in style event's Success or Failure.</summary>
+    public string? Outcome;
+    public string? IssuedAccessKeyId;
+    public string? WebIdentitySubject;
+    public string? WebIdentityProvider;
+    public string? MfaUsed;
+    public string? Resource;
+    public string? RoleArn;
+    public string? RoleSessionName;
+    public string? DurationSeconds;
+    public IReadOnlyDictionary<string, string> Parameters;
 }

@@ -8,14 +8,14 @@ namespace DriftSentinel.Core.Access;
 /// </summary>
 public sealed class ActivityIndex
 {
-    private readonly Dictionary<string, (DateTimeOffset Time, string Source)> _last = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, string> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (DateTimeOffset Time, string Source, long Order)> _last = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (string Name, long Order)> _names = new(StringComparer.OrdinalIgnoreCase);
 
     // The span of events read per trail (source, account): where the absence of an event means anything.
     private readonly Dictionary<(string Source, string Account), (DateTimeOffset First, DateTimeOffset Last)> _span = [];
 
     /// <summary>The name (UPN) a sign-in or Activity Log event gave an Entra object id, if any.</summary>
-    public string? NameOf(string objectId) => _names.GetValueOrDefault(objectId);
+    public string? NameOf(string objectId) => _names.TryGetValue(objectId, out var n) ? n.Name : null;
 
     public void Observe(ActivityEvent e)
     {
@@ -29,19 +29,49 @@ public sealed class ActivityIndex
             return;
         }
 
-        Touch(e.Actor.Id, e.Time, source);
+        Touch(e.Actor.Id, (e.Time, source, e.ReadOrder));
         if (e.Actor.IssuerArn is not null)
         {
-            Touch(e.Actor.IssuerArn, e.Time, source);
+            Touch(e.Actor.IssuerArn, (e.Time, source, e.ReadOrder));
         }
 
         if (e.Actor.ObjectId is not null)
         {
-            Touch(e.Actor.ObjectId, e.Time, source);
+            Touch(e.Actor.ObjectId, (e.Time, source, e.ReadOrder));
             if (!e.Actor.Id.Equals(e.Actor.ObjectId, StringComparison.OrdinalIgnoreCase))
             {
-                _names.TryAdd(e.Actor.ObjectId, e.Actor.Id);
+                Name(e.Actor.ObjectId, (e.Actor.Id, e.ReadOrder));
             }
+        }
+    }
+
+    /// <summary>Folds another part of the same scan's index into this one: latest time, first name, widest span.</summary>
+    public void Merge(ActivityIndex other)
+    {
+        foreach (var (key, seen) in other._last)
+        {
+            Touch(key, seen);
+        }
+
+        foreach (var (key, name) in other._names)
+        {
+            Name(key, name);
+        }
+
+        foreach (var (key, theirs) in other._span)
+        {
+            _span[key] = _span.TryGetValue(key, out var mine)
+                ? (theirs.First < mine.First ? theirs.First : mine.First, theirs.Last > mine.Last ? theirs.Last : mine.Last)
+                : theirs;
+        }
+    }
+
+    // The name first given in read order.
+    private void Name(string objectId, (string Name, long Order) name)
+    {
+        if (!_names.TryGetValue(objectId, out var cur) || name.Order < cur.Order)
+        {
+            _names[objectId] = name;
         }
     }
 
@@ -61,11 +91,12 @@ public sealed class ActivityIndex
     public IEnumerable<(string Account, DateTimeOffset First, DateTimeOffset Last)> Spans(string source) =>
         _span.Where(kv => kv.Key.Source == source).Select(kv => (kv.Key.Account, kv.Value.First, kv.Value.Last));
 
-    private void Touch(string key, DateTimeOffset time, string source)
+    // The latest time; of two at the same time, the first in read order.
+    private void Touch(string key, (DateTimeOffset Time, string Source, long Order) seen)
     {
-        if (!_last.TryGetValue(key, out var cur) || time > cur.Time)
+        if (!_last.TryGetValue(key, out var cur) || seen.Time > cur.Time || (seen.Time == cur.Time && seen.Order < cur.Order))
         {
-            _last[key] = (time, source);
+            _last[key] = seen;
         }
     }
 
@@ -77,7 +108,7 @@ public sealed class ActivityIndex
         {
             if (key is not null && _last.TryGetValue(key, out var v) && (best is null || v.Time > best.Value.Item1))
             {
-                best = v;
+                best = (v.Time, v.Source);
             }
         }
 

@@ -45,71 +45,38 @@ public sealed record RunRecord(
     long EventsRead,
     IReadOnlyDictionary<string, int> RuleVersions);
 
-/// <summary>Runs every rule over a scan input: inventory first, then each event once through all rules.</summary>
+/// <summary>
+/// Runs every rule over a scan input: inventory first, then each event once through all rules. The trail's parts
+/// (its files) are read on every core, each thread with its own rule instances; their states are merged before the
+/// rules complete, and every choice a rule makes by order goes by <see cref="ActivityEvent.ReadOrder"/>, so the result
+/// is the same for any number of threads and any file order.
+/// </summary>
 public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rules = null)
 {
     private readonly IReadOnlyList<Rule> _rules = rules ?? Rule.All();
 
-    private const int ReadAheadCapacity = 8192;
+    /// <summary>Threads that read and evaluate parts at once; defaults to the machine's cores.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// Decompresses and parses on a second thread while the rules run on this one. One producer keeps the event order
-    /// (and so the findings) identical to a sequential read; the bounded queue keeps memory flat.
+    /// The order threads take parts in, as a permutation of their indexes (tests shuffle it to prove the result does
+    /// not depend on it); by default the parts' read order.
     /// </summary>
-    private static IEnumerable<ActivityEvent> ReadAhead(ScanInput input)
-    {
-        using var queue = new System.Collections.Concurrent.BlockingCollection<ActivityEvent>(ReadAheadCapacity);
-        using var stop = new CancellationTokenSource();
-        Exception? fault = null;
-        var producer = new Thread(() =>
-        {
-            try
-            {
-                foreach (var stream in input.Streams)
-                {
-                    foreach (var e in stream.Read(input.Coverage))
-                    {
-                        queue.Add(e, stop.Token);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (Exception e)
-            {
-                fault = e;
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        })
-        { IsBackground = true, Name = "driftsentinel-reader" };
-        producer.Start();
-        try
-        {
-            foreach (var e in queue.GetConsumingEnumerable())
-            {
-                yield return e;
-            }
-        }
-        finally
-        {
-            stop.Cancel();
-            producer.Join();
-        }
+    internal Func<int, IReadOnlyList<int>>? TakeOrder { get; init; }
 
-        if (fault is not null)
-        {
-            throw new InvalidOperationException($"reading the audit trails failed: {fault.Message}", fault);
-        }
+    /// <summary>One thread's share of a scan: its context (classifier caches, activity index) and its rule instances.</summary>
+    private sealed class Partition(RuleContext context, IReadOnlyList<Rule> rules)
+    {
+        public RuleContext Context { get; } = context;
+        public IReadOnlyList<Rule> Rules { get; } = rules;
+        public long Events { get; set; }
+        public long AfterAsOf { get; set; }
     }
 
     public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null)
     {
         progress?.Plan(input.Streams.SelectMany(s => s.InputFiles()));
-        ScanProgress.Current.Value = progress; // flows to the read-ahead thread, which counts the bytes it reads
+        ScanProgress.Current.Value = progress; // flows to the reading threads, which count the bytes they read
         var uncatalogued = _rules.Where(r => !catalogue.Rules.ContainsKey(r.Id)).Select(r => r.Id).ToList();
         if (uncatalogued.Count > 0)
         {
@@ -123,31 +90,48 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             rule.Begin(context);
         }
 
-        long events = 0;
-        long afterAsOf = 0;
-        foreach (var e in ReadAhead(input))
+        var parts = new List<Func<IEnumerable<ActivityEvent>>>();
+        var completions = new List<Action>();
+        foreach (var stream in input.Streams)
         {
-            // Events after the as-of time are not yet "known" to a reproducible scan; they are counted, not hidden.
-            if (e.Time > asOf)
+            var streamParts = stream.Parts(input.Coverage);
+            parts.AddRange(streamParts.Parts);
+            completions.Add(streamParts.Complete);
+        }
+
+        // A rule whose state cannot be merged (one written outside this assembly without Merge) is run on one thread.
+        var threads = _rules.All(r => r.CanMerge) ? Math.Clamp(Threads, 1, Math.Max(1, parts.Count)) : 1;
+        var partitions = new Partition[threads];
+        partitions[0] = new Partition(context, _rules);
+        for (var k = 1; k < threads; k++)
+        {
+            var own = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage };
+            var forked = _rules.Select(r => r.NewPartition()).ToList();
+            foreach (var rule in forked)
             {
-                afterAsOf++;
-                continue;
+                rule.Begin(own);
             }
 
-            events++;
-            context.Activity.Observe(e);
-            foreach (var rule in _rules)
-            {
-                rule.Observe(e, context);
-            }
+            partitions[k] = new Partition(own, forked);
+        }
 
-            if ((events & 0x3FFF) == 0)
+        Evaluate(parts, TakeOrder?.Invoke(parts.Count) ?? Enumerable.Range(0, parts.Count).ToList(), partitions, asOf, progress);
+        for (var k = 1; k < threads; k++)
+        {
+            context.Merge(partitions[k].Context);
+            for (var r = 0; r < _rules.Count; r++)
             {
-                progress?.Evaluated(events);
+                _rules[r].Merge(partitions[k].Rules[r]);
             }
         }
 
-        progress?.Evaluated(events);
+        foreach (var complete in completions)
+        {
+            complete();
+        }
+
+        var events = partitions.Sum(p => p.Events);
+        var afterAsOf = partitions.Sum(p => p.AfterAsOf);
         ScanProgress.Current.Value = null;
         if (afterAsOf > 0)
         {
@@ -190,5 +174,72 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             Entitlements = context.Entitlements,
             ProductionChangeCounts = context.ProductionChangeCounts.ToDictionary(),
         };
+    }
+
+    /// <summary>Each thread takes the next unread part until none is left; a fault stops the others and is raised here.</summary>
+    private static void Evaluate(List<Func<IEnumerable<ActivityEvent>>> parts, IReadOnlyList<int> takeOrder, Partition[] partitions, DateTimeOffset asOf, ScanProgress? progress)
+    {
+        var next = -1;
+        Exception? fault = null;
+        void Work(Partition partition)
+        {
+            try
+            {
+                int i;
+                while (Volatile.Read(ref fault) is null && (i = Interlocked.Increment(ref next)) < takeOrder.Count)
+                {
+                    var part = takeOrder[i];
+                    EvaluatePart(parts[part](), (long)part << 32, partition, asOf, progress);
+                }
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref fault, e, null);
+            }
+        }
+
+        var helpers = partitions.Skip(1)
+            .Select(p => new Thread(() => Work(p)) { IsBackground = true, Name = "driftsentinel-scan" })
+            .ToList();
+        helpers.ForEach(t => t.Start());
+        Work(partitions[0]);
+        helpers.ForEach(t => t.Join());
+        progress?.Evaluated(partitions.Sum(p => p.Events));
+        if (fault is not null)
+        {
+            throw new InvalidOperationException($"scanning the audit trails failed: {fault.Message}", fault);
+        }
+    }
+
+    private static void EvaluatePart(IEnumerable<ActivityEvent> part, long order, Partition partition, DateTimeOffset asOf, ScanProgress? progress)
+    {
+        var context = partition.Context;
+        var rules = partition.Rules;
+        long counted = 0;
+        foreach (var e in part)
+        {
+            e.ReadOrder = order++;
+
+            // Events after the as-of time are not yet "known" to a reproducible scan; they are counted, not hidden.
+            if (e.Time > asOf)
+            {
+                partition.AfterAsOf++;
+                continue;
+            }
+
+            context.Activity.Observe(e);
+            for (var r = 0; r < rules.Count; r++)
+            {
+                rules[r].Observe(e, context);
+            }
+
+            if ((++counted & 0x3FFF) == 0)
+            {
+                progress?.AddEvaluated(0x4000);
+            }
+        }
+
+        partition.Events += counted;
+        progress?.AddEvaluated(counted & 0x3FFF);
     }
 }

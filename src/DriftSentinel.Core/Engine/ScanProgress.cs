@@ -38,6 +38,9 @@ public sealed class ScanProgress
 
     public void Evaluated(long events) => Interlocked.Exchange(ref _events, events);
 
+    /// <summary>Adds events evaluated by one of the scan's threads.</summary>
+    public void AddEvaluated(long events) => Interlocked.Add(ref _events, events);
+
     /// <summary>Seconds left at the rate so far, from bytes; null before there is a rate.</summary>
     public double? EtaSeconds(TimeSpan elapsed)
     {

@@ -4,7 +4,9 @@ namespace DriftSentinel.Core.Findings;
 
 /// <summary>
 /// Folds many events into one finding per drift key, keeping first/last seen, a count and only a few evidence
-/// references, so a rule's memory grows with the number of findings, not with the trail.
+/// references, so a rule's memory grows with the number of findings, not with the trail. Mergeable: the fixed fields
+/// come from the key's first event in read order and the evidence is the first few in read order, so two accumulators
+/// that saw different parts of a trail merge into what one would have built from all of it.
 /// </summary>
 internal sealed class EventFindingAccumulator
 {
@@ -13,13 +15,18 @@ internal sealed class EventFindingAccumulator
 
     public int Count => _entries.Count;
 
-    /// <summary>Adds an event to the finding identified by <paramref name="key"/>; <paramref name="seed"/> supplies the finding's fixed fields the first time.</summary>
+    /// <summary>Adds an event to the finding identified by <paramref name="key"/>; <paramref name="seed"/> supplies the finding's fixed fields from its first event.</summary>
     public void Add(string key, ActivityEvent e, Func<FindingSeed> seed, string? evidenceDetail = null)
     {
         if (!_entries.TryGetValue(key, out var entry))
         {
-            entry = new Entry(seed());
+            entry = new Entry(seed(), e.ReadOrder);
             _entries[key] = entry;
+        }
+        else if (e.ReadOrder < entry.SeedOrder)
+        {
+            entry.Seed = seed();
+            entry.SeedOrder = e.ReadOrder;
         }
 
         entry.Count++;
@@ -33,11 +40,39 @@ internal sealed class EventFindingAccumulator
             entry.Last = e.Time;
         }
 
-        if (entry.Evidence.Count < MaxEvidence)
+        if (entry.Evidence.Wants(e.ReadOrder))
         {
-            entry.Evidence.Add(Evidence(e, evidenceDetail));
+            entry.Evidence.Add(e.ReadOrder, Evidence(e, evidenceDetail));
         }
     }
+
+    /// <summary>Folds another accumulator (another part of the same trail) into this one.</summary>
+    public void Merge(EventFindingAccumulator other)
+    {
+        foreach (var (key, theirs) in other._entries)
+        {
+            if (!_entries.TryGetValue(key, out var mine))
+            {
+                _entries[key] = theirs;
+                continue;
+            }
+
+            if (theirs.SeedOrder < mine.SeedOrder)
+            {
+                mine.Seed = theirs.Seed;
+                mine.SeedOrder = theirs.SeedOrder;
+            }
+
+            mine.Count += theirs.Count;
+            mine.First = Earliest(mine.First, theirs.First);
+            mine.Last = Latest(mine.Last, theirs.Last);
+            mine.Evidence.Merge(theirs.Evidence);
+        }
+    }
+
+    public static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    public static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     public static EvidenceRef Evidence(ActivityEvent e, string? detail = null)
     {
@@ -50,9 +85,10 @@ internal sealed class EventFindingAccumulator
         return new EvidenceRef(kind, $"{e.Source} eventId={e.EventId}", detail ?? $"{e.Time:yyyy-MM-ddTHH:mm:ssZ} {e.Action} by {e.Actor.Id}");
     }
 
+    /// <summary>The findings, in key order (so the output does not depend on which part of the trail came first).</summary>
     public IEnumerable<Finding> Build(string ruleId, string title)
     {
-        foreach (var entry in _entries.Values)
+        foreach (var entry in _entries.Values.OrderBy(x => x.SeedOrder))
         {
             var s = entry.Seed;
             yield return new Finding
@@ -69,20 +105,21 @@ internal sealed class EventFindingAccumulator
                 FirstSeen = entry.First,
                 LastSeen = entry.Last,
                 Message = entry.Count > 1 ? $"{s.Message} ({entry.Count} events)" : s.Message,
-                Evidence = entry.Evidence,
+                Evidence = entry.Evidence.Items,
                 Occurrences = entry.Count,
                 Details = s.Details ?? new SortedDictionary<string, string>(StringComparer.Ordinal),
             };
         }
     }
 
-    private sealed class Entry(FindingSeed seed)
+    private sealed class Entry(FindingSeed seed, long seedOrder)
     {
-        public FindingSeed Seed { get; } = seed;
+        public FindingSeed Seed { get; set; } = seed;
+        public long SeedOrder { get; set; } = seedOrder;
         public long Count { get; set; }
         public DateTimeOffset? First { get; set; }
         public DateTimeOffset? Last { get; set; }
-        public List<EvidenceRef> Evidence { get; } = [];
+        public EvidenceSample Evidence { get; } = new(MaxEvidence);
     }
 }
 

@@ -52,6 +52,27 @@ public static class Json
         }
     }
 
+    /// <summary>
+    /// The current string token as text, or null when its bytes are not valid text (the caller then reads the record
+    /// the general way, which repairs and counts them).
+    /// </summary>
+    public static string? TextOrNull(ref Utf8JsonReader reader, Utf8StringPool? pool = null)
+    {
+        if (!reader.ValueIsEscaped && pool is not null)
+        {
+            return pool.Get(reader.ValueSpan);
+        }
+
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Decodes a raw JSON string token (quotes included) leniently: invalid UTF-8 and lone surrogates become U+FFFD.</summary>
     public static string Repair(ReadOnlySpan<byte> raw)
     {

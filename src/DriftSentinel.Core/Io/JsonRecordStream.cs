@@ -4,6 +4,26 @@ using System.Text.Json;
 
 namespace DriftSentinel.Core.Io;
 
+/// <summary>What a <see cref="DirectRecordParser{T}"/> made of a record.</summary>
+public enum DirectParse
+{
+    /// <summary>Read to its end: the item (or null, for a record not wanted) is the result.</summary>
+    Mapped,
+
+    /// <summary>The record continues past the bytes read so far: try again with more.</summary>
+    NeedMoreData,
+
+    /// <summary>Not a shape the parser takes on: parse it as a document and map it the general way.</summary>
+    Fallback,
+}
+
+/// <summary>
+/// Maps one record straight from the reader, positioned on its opening brace, without building a document;
+/// <paramref name="data"/> is the span the reader reads (token indexes are into it).
+/// </summary>
+public delegate DirectParse DirectRecordParser<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long index, out T? item)
+    where T : class;
+
 /// <summary>
 /// Streams the elements of a JSON array — top level, or under one of the named properties of the top-level object —
 /// parsing one element at a time, so a file of millions of records is read in bounded memory.
@@ -57,6 +77,13 @@ public static class JsonRecordStream
     /// delivers them), recognised by a .jsonl name or by a first object carrying one of <paramref name="recordProperties"/>.
     /// </summary>
     public static IEnumerable<T> ReadFile<T>(string path, string displayName, Func<JsonElement, long, T?> map, string[] recordProperties, params string[] arrayProperties)
+        where T : class => ReadFile(path, displayName, null, map, recordProperties, arrayProperties);
+
+    /// <summary>
+    /// As above, first offering each record to <paramref name="direct"/>, which reads the common shape straight from
+    /// the bytes; what it declines is parsed as a document and given to <paramref name="map"/>.
+    /// </summary>
+    public static IEnumerable<T> ReadFile<T>(string path, string displayName, DirectRecordParser<T>? direct, Func<JsonElement, long, T?> map, string[] recordProperties, params string[] arrayProperties)
         where T : class
     {
         var jsonLines = path.Contains(".jsonl", StringComparison.OrdinalIgnoreCase);
@@ -93,7 +120,7 @@ public static class JsonRecordStream
 
         using (stream)
         {
-            foreach (var item in Read(stream, displayName, map, values, arrayProperties))
+            foreach (var item in Read(stream, displayName, direct, map, values, arrayProperties))
             {
                 yield return item;
             }
@@ -108,14 +135,14 @@ public static class JsonRecordStream
     /// Throws <see cref="InputFormatException"/> naming the record index, line and byte when the JSON is malformed or truncated.
     /// </summary>
     public static IEnumerable<T> Read<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map, params string[] arrayProperties)
-        where T : class => Read(stream, displayName, map, values: false, arrayProperties);
+        where T : class => Read(stream, displayName, null, map, values: false, arrayProperties);
 
     /// <summary>
     /// Maps each top-level value of a stream of JSON values: JSON Lines, or values simply concatenated as Kinesis
     /// Firehose delivers them.
     /// </summary>
     public static IEnumerable<T> ReadValues<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map)
-        where T : class => Read(stream, displayName, map, values: true, []);
+        where T : class => Read(stream, displayName, null, map, values: true, []);
 
     /// <summary>
     /// True when the first top-level object is itself a record (it has one of <paramref name="recordProperties"/>
@@ -172,7 +199,7 @@ public static class JsonRecordStream
         }
     }
 
-    private static IEnumerable<T> Read<T>(Stream stream, string displayName, Func<JsonElement, long, T?> map, bool values, string[] arrayProperties)
+    private static IEnumerable<T> Read<T>(Stream stream, string displayName, DirectRecordParser<T>? direct, Func<JsonElement, long, T?> map, bool values, string[] arrayProperties)
         where T : class
     {
         var buffer = new byte[InitialBuffer];
@@ -190,7 +217,7 @@ public static class JsonRecordStream
             InputFormatException? fault = null;
             try
             {
-                consumed = Process(buffer.AsSpan(0, length), final, ref state, ref phase, ref index, batch, map, arrayProperties);
+                consumed = Process(buffer.AsSpan(0, length), final, ref state, ref phase, ref index, batch, direct, map, arrayProperties);
             }
             catch (JsonException e)
             {
@@ -275,7 +302,7 @@ public static class JsonRecordStream
         return false;
     }
 
-    private static int Process<T>(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, ref Phase phase, ref long index, List<T> batch, Func<JsonElement, long, T?> map, string[] arrayProperties)
+    private static int Process<T>(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, ref Phase phase, ref long index, List<T> batch, DirectRecordParser<T>? direct, Func<JsonElement, long, T?> map, string[] arrayProperties)
         where T : class
     {
         var reader = new Utf8JsonReader(data, final, state);
@@ -335,6 +362,29 @@ public static class JsonRecordStream
                     if (phase == Phase.Values && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
                     {
                         throw new JsonException($"expected a JSON object, found {reader.TokenType}");
+                    }
+
+                    if (direct is not null && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        var attempt = reader;
+                        var outcome = direct(ref attempt, data, index, out var mapped);
+                        if (outcome == DirectParse.NeedMoreData && !final)
+                        {
+                            reader = save;
+                            goto needMore;
+                        }
+
+                        if (outcome == DirectParse.Mapped)
+                        {
+                            reader = attempt;
+                            index++;
+                            if (mapped is not null)
+                            {
+                                batch.Add(mapped);
+                            }
+
+                            break;
+                        }
                     }
 
                     if (!JsonDocument.TryParseValue(ref reader, out var doc))

@@ -121,4 +121,11 @@ public sealed record ActivityEvent
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = RequestParameters.None;
 
     public required SourceLocation Source { get; init; }
+
+    /// <summary>
+    /// Where the event stands in the scan's canonical read order (stream, file, record), set by the engine as it
+    /// reads. Rules that keep "the first" or "the last" of something decide by it, never by arrival, so a scan read on
+    /// several threads in any file order keeps exactly what a one-thread read keeps.
+    /// </summary>
+    public long ReadOrder { get; internal set; }
 }

@@ -41,6 +41,23 @@ public static class RequestParameters
         return raw.Length <= MaxDeferredBytes ? new Deferred(raw.ToArray()) : Bounded(obj);
     }
 
+    /// <summary>The same, from the raw JSON bytes of the parameters object (as a reader that never built a document has them).</summary>
+    public static IReadOnlyDictionary<string, string> FromUtf8(ReadOnlySpan<byte> rawObject)
+    {
+        if (rawObject.Length <= 2)
+        {
+            return None;
+        }
+
+        if (rawObject.Length <= MaxDeferredBytes)
+        {
+            return new Deferred(rawObject.ToArray());
+        }
+
+        using var doc = JsonDocument.Parse(rawObject.ToArray());
+        return Bounded(doc.RootElement);
+    }
+
     private static IReadOnlyDictionary<string, string> Bounded(JsonElement obj)
     {
         Dictionary<string, string>? kept = null;

@@ -25,6 +25,31 @@ public abstract class Rule
 
     public abstract IEnumerable<Finding> Complete(RuleContext context);
 
+    /// <summary>
+    /// A fresh instance for another thread of the same scan; the engine calls <see cref="Begin"/> on it and later
+    /// merges it into this one.
+    /// </summary>
+    public virtual Rule NewPartition() => (Rule)Activator.CreateInstance(GetType())!;
+
+    /// <summary>
+    /// Folds what another partition of the same scan observed (an instance from <see cref="NewPartition"/>) into this
+    /// one. The result must not depend on which partition read which events, nor on the order of merges: counts add,
+    /// first/last seen go by time, and anything kept "first" is kept by <see cref="ActivityEvent.ReadOrder"/>.
+    /// </summary>
+    public virtual void Merge(Rule other)
+    {
+    }
+
+    /// <summary>True when the rule keeps no state from events, or says how to merge it.</summary>
+    internal bool CanMerge
+    {
+        get
+        {
+            var type = GetType();
+            return type.GetMethod(nameof(Observe))!.DeclaringType == typeof(Rule) || type.GetMethod(nameof(Merge))!.DeclaringType != typeof(Rule);
+        }
+    }
+
     /// <summary>Every concrete rule in the core assembly, one new instance each.</summary>
     public static IReadOnlyList<Rule> All() =>
         typeof(Rule).Assembly.GetTypes()
@@ -40,7 +65,8 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     /// <summary>Production changes kept in full for the report; beyond this only counts grow, so memory stays bounded.</summary>
     public const int MaxProductionChangesKept = 10_000;
 
-    private readonly List<ProductionChange> _changes = [];
+    // The kept changes are those first in read order (a max-heap on it), so which are kept does not depend on threads.
+    private readonly PriorityQueue<ProductionChange, long> _changes = new(Comparer<long>.Create((a, b) => b.CompareTo(a)));
     private readonly Dictionary<ChangeClassification, long> _changeCounts = [];
 
     public OrganizationBaseline Baseline { get; } = baseline;
@@ -67,19 +93,44 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     /// <summary>All entitlements with last use; built on first use after the stream.</summary>
     public IReadOnlyList<Entitlement> Entitlements => _entitlements ??= Privilege.Build();
 
-    public IReadOnlyList<ProductionChange> ProductionChanges => _changes;
+    /// <summary>The kept production changes (the first <see cref="MaxProductionChangesKept"/> in read order), unordered.</summary>
+    public IReadOnlyList<ProductionChange> ProductionChanges => [.. _changes.UnorderedItems.Select(x => x.Element)];
 
     /// <summary>Every production change counted by classification, including those beyond <see cref="MaxProductionChangesKept"/>.</summary>
     public IReadOnlyDictionary<ChangeClassification, long> ProductionChangeCounts => _changeCounts;
 
-    public void RecordProductionChange(ProductionChange change)
+    /// <summary>Counts a production change and keeps it if it is among the first <see cref="MaxProductionChangesKept"/> in read order.</summary>
+    public void RecordProductionChange(long readOrder, ProductionChange change)
     {
         _changeCounts[change.Classification] = _changeCounts.GetValueOrDefault(change.Classification) + 1;
+        Keep(readOrder, change);
+    }
 
-        // The first changes are kept in full for the report; after that only the counts grow.
+    // The first changes are kept in full for the report; after that only the counts grow.
+    private void Keep(long readOrder, ProductionChange change)
+    {
         if (_changes.Count < MaxProductionChangesKept)
         {
-            _changes.Add(change);
+            _changes.Enqueue(change, readOrder);
+        }
+        else if (_changes.TryPeek(out _, out var latest) && readOrder < latest)
+        {
+            _changes.DequeueEnqueue(change, readOrder);
+        }
+    }
+
+    /// <summary>Folds another partition's activity index and production changes into this context.</summary>
+    internal void Merge(RuleContext other)
+    {
+        Activity.Merge(other.Activity);
+        foreach (var (classification, count) in other._changeCounts)
+        {
+            _changeCounts[classification] = _changeCounts.GetValueOrDefault(classification) + count;
+        }
+
+        foreach (var (change, order) in other._changes.UnorderedItems)
+        {
+            Keep(order, change);
         }
     }
 

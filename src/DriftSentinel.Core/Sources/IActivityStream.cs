@@ -13,4 +13,17 @@ public interface IActivityStream
 
     /// <summary>The files the stream will read (for progress and its ETA); none when unknown.</summary>
     IReadOnlyList<string> InputFiles() => [];
+
+    /// <summary>
+    /// The stream cut into parts that can be read on any thread in any order (a trail's files), in the stream's own
+    /// read order; <see cref="ActivityParts.Complete"/> records coverage once every part was read. The default is the
+    /// whole stream as one part.
+    /// </summary>
+    ActivityParts Parts(CoverageLog coverage) => new([() => Read(coverage)], static () => { });
 }
+
+/// <summary>
+/// A stream's independently readable parts and what to do once all were read (coverage is written then, in the
+/// stream's order, whatever order the parts were read in).
+/// </summary>
+public sealed record ActivityParts(IReadOnlyList<Func<IEnumerable<ActivityEvent>>> Parts, Action Complete);

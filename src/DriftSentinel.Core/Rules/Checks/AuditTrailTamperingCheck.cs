@@ -47,5 +47,7 @@ internal sealed class AuditTrailTamperingCheck : Rule
         });
     }
 
+    public override void Merge(Rule other) => _findings.Merge(((AuditTrailTamperingCheck)other)._findings);
+
     public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
 }

@@ -37,8 +37,13 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
         var key = $"{role}|{sessionName}";
         if (!_sessions.TryGetValue(key, out var s))
         {
-            s = new Session(role, sessionName ?? "", e.AccountId);
+            s = new Session(role, sessionName ?? "", e.AccountId, e.ReadOrder);
             _sessions[key] = s;
+        }
+        else if (e.ReadOrder < s.FirstOrder)
+        {
+            s.Account = e.AccountId;
+            s.FirstOrder = e.ReadOrder;
         }
 
         s.First = s.First is null || e.Time < s.First ? e.Time : s.First;
@@ -49,9 +54,33 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
             s.RequestedSeconds = Math.Max(s.RequestedSeconds ?? 0, d);
         }
 
-        if (s.Evidence.Count < 5)
+        if (s.Evidence.Wants(e.ReadOrder))
         {
-            s.Evidence.Add(EventFindingAccumulator.Evidence(e));
+            s.Evidence.Add(e.ReadOrder, EventFindingAccumulator.Evidence(e));
+        }
+    }
+
+    public override void Merge(Rule other)
+    {
+        foreach (var (key, theirs) in ((BreakGlassWithoutJustificationCheck)other)._sessions)
+        {
+            if (!_sessions.TryGetValue(key, out var s))
+            {
+                _sessions[key] = theirs;
+                continue;
+            }
+
+            if (theirs.FirstOrder < s.FirstOrder)
+            {
+                s.Account = theirs.Account;
+                s.FirstOrder = theirs.FirstOrder;
+            }
+
+            s.First = EventFindingAccumulator.Earliest(s.First, theirs.First);
+            s.Last = EventFindingAccumulator.Latest(s.Last, theirs.Last);
+            s.Count += theirs.Count;
+            s.RequestedSeconds = theirs.RequestedSeconds is { } d ? Math.Max(s.RequestedSeconds ?? 0, d) : s.RequestedSeconds;
+            s.Evidence.Merge(theirs.Evidence);
         }
     }
 
@@ -59,13 +88,13 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
     {
         var bg = context.Baseline.BreakGlass;
         var title = context.Title(Id);
-        foreach (var s in _sessions.Values.OrderBy(s => s.First))
+        foreach (var s in _sessions.Values.OrderBy(s => s.First).ThenBy(s => s.FirstOrder))
         {
             var observedHours = ((s.Last - s.First) ?? TimeSpan.Zero).TotalHours;
             var requestedHours = (s.RequestedSeconds ?? 0) / 3600.0;
             var env = context.Baseline.EnvironmentOfAwsAccount(s.Account);
             yield return Judge(context, title, Cloud.Aws, env?.Name, s.Account, s.Role, $"session {s.SessionName}", s.SessionName,
-                Math.Max(observedHours, requestedHours), open: false, s.First, s.Last, s.Evidence, s.Count, bg.TicketPattern);
+                Math.Max(observedHours, requestedHours), open: false, s.First, s.Last, s.Evidence.Items, s.Count, bg.TicketPattern);
         }
 
         foreach (var sub in context.Inventory.AzureSubscriptions.Values)
@@ -130,15 +159,18 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
         };
     }
 
-    private sealed class Session(string role, string sessionName, string account)
+    private sealed class Session(string role, string sessionName, string account, long firstOrder)
     {
         public string Role { get; } = role;
         public string SessionName { get; } = sessionName;
-        public string Account { get; } = account;
+
+        /// <summary>The account of the session's first event in read order.</summary>
+        public string Account { get; set; } = account;
+        public long FirstOrder { get; set; } = firstOrder;
         public DateTimeOffset? First { get; set; }
         public DateTimeOffset? Last { get; set; }
         public int? RequestedSeconds { get; set; }
         public long Count { get; set; }
-        public List<EvidenceRef> Evidence { get; } = [];
+        public EvidenceSample Evidence { get; } = new(5);
     }
 }

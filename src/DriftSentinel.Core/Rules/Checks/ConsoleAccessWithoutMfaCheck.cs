@@ -14,16 +14,16 @@ internal sealed class ConsoleAccessWithoutMfaCheck : Rule
     private readonly EventFindingAccumulator _findings = new();
 
     // Per tenant: interactive sign-ins of people, and those whose record cannot say whether MFA was used.
-    private readonly SortedDictionary<string, (long Interactive, long Unknown, string? First)> _entraMfa = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, (long Interactive, long Unknown, string? First, long FirstOrder)> _entraMfa = new(StringComparer.Ordinal);
 
     public override void Observe(ActivityEvent e, RuleContext context)
     {
         if (e.Cloud == Cloud.Entra && e.Succeeded && e.Interactive == true && e.Actor.Kind == PrincipalKind.Human)
         {
-            var (interactive, unknown, first) = _entraMfa.GetValueOrDefault(e.AccountId);
+            var (interactive, unknown, first, firstOrder) = _entraMfa.GetValueOrDefault(e.AccountId);
             _entraMfa[e.AccountId] = e.MfaUsed is null
-                ? (interactive + 1, unknown + 1, first ?? e.Source.ToString())
-                : (interactive + 1, unknown, first);
+                ? (interactive + 1, unknown + 1, first is null || e.ReadOrder < firstOrder ? e.Source.ToString() : first, first is null ? e.ReadOrder : Math.Min(firstOrder, e.ReadOrder))
+                : (interactive + 1, unknown, first, firstOrder);
         }
 
         if (!e.Succeeded || e.MfaUsed != false)
@@ -62,6 +62,20 @@ internal sealed class ConsoleAccessWithoutMfaCheck : Rule
         }
     }
 
+    public override void Merge(Rule other)
+    {
+        var theirs = (ConsoleAccessWithoutMfaCheck)other;
+        _findings.Merge(theirs._findings);
+        foreach (var (tenant, t) in theirs._entraMfa)
+        {
+            _entraMfa[tenant] = _entraMfa.TryGetValue(tenant, out var m)
+                ? (m.Interactive + t.Interactive, m.Unknown + t.Unknown,
+                    m.First is null || (t.First is not null && t.FirstOrder < m.FirstOrder) ? t.First : m.First,
+                    m.First is null || (t.First is not null && t.FirstOrder < m.FirstOrder) ? t.FirstOrder : m.FirstOrder)
+                : t;
+        }
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var title = context.Title(Id);
@@ -70,7 +84,7 @@ internal sealed class ConsoleAccessWithoutMfaCheck : Rule
             yield return f;
         }
 
-        foreach (var (tenant, (interactive, unknown, first)) in _entraMfa.Where(kv => kv.Value.Unknown > 0))
+        foreach (var (tenant, (interactive, unknown, first, _)) in _entraMfa.Where(kv => kv.Value.Unknown > 0))
         {
             context.Coverage.Add(new CoverageEntry("entra.sign-ins.mfa", tenant, CoverageStatus.Partial, interactive - unknown,
                 $"{unknown} of {interactive} interactive sign-ins do not say whether MFA was used (no authenticationRequirement, "

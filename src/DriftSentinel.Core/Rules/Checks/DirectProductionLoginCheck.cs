@@ -79,5 +79,7 @@ internal sealed class DirectProductionLoginCheck : Rule
         });
     }
 
+    public override void Merge(Rule other) => _findings.Merge(((DirectProductionLoginCheck)other)._findings);
+
     public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
 }

@@ -42,7 +42,7 @@ internal sealed class OutOfBandDeployCheck : Rule
     /// Where each temporary session came from — an AWS session by the key AssumeRole* issued, an Azure access token by
     /// the unique token id its service-principal sign-in issued: the OIDC subject of a pipeline, or who obtained it.
     /// </summary>
-    private readonly Dictionary<string, SessionOrigin> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (SessionOrigin Origin, long Order)> _sessions = new(StringComparer.Ordinal);
 
     private sealed record SessionOrigin(PipelineSubject? Subject, string? WebIdentity, string AssumedBy, string Evidence);
 
@@ -56,7 +56,11 @@ internal sealed class OutOfBandDeployCheck : Rule
         // Sessions are followed from their assumption (or sign-in) to their changes by the temporary key (or token) they were issued.
         if (e.IssuedAccessKeyId is { Length: > 0 } issued)
         {
-            _sessions[issued] = new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject ?? e.WebIdentityProvider, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}");
+            // A key is issued once; should a trail hold two records for it, the later in read order wins.
+            if (!_sessions.TryGetValue(issued, out var known) || e.ReadOrder > known.Order)
+            {
+                _sessions[issued] = (new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject ?? e.WebIdentityProvider, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}"), e.ReadOrder);
+            }
         }
 
         if (e.Cloud == Cloud.Entra)
@@ -76,9 +80,10 @@ internal sealed class OutOfBandDeployCheck : Rule
             return;
         }
 
-        // A deployer's change waits for the end of the stream: its session's assumption may come later in file order
-        // (LookupEvents lists newest first). Beyond the bound it is judged now, with the sessions seen so far.
-        if (context.Identities.DeployerOf(e) is not null && !context.Identities.IsBreakGlass(e) && _pending.Count < MaxPending)
+        // A change whose session is not known yet waits for the end of the stream: its assumption may come later in
+        // file order (LookupEvents lists newest first) or in a file another thread reads. Beyond the bound it is
+        // judged now, with the sessions seen so far.
+        if (SessionKeyOf(e) is { Length: > 0 } key && !IsLongTermKey(key) && !_sessions.ContainsKey(key) && _pending.Count < MaxPending)
         {
             _pending.Add((e, env));
             return;
@@ -92,6 +97,11 @@ internal sealed class OutOfBandDeployCheck : Rule
 
     private readonly List<(ActivityEvent Event, EnvironmentDeclaration Environment)> _pending = [];
 
+    // An IAM user's own key (AKIA…) is never issued by an assumption: waiting for its session would be waiting for nothing.
+    private static bool IsLongTermKey(string key) => key.StartsWith("AKIA", StringComparison.Ordinal);
+
+    private static string? SessionKeyOf(ActivityEvent e) => e.Cloud == Cloud.Aws ? e.Actor.AccessKeyId : e.Actor.TokenId;
+
     private void Classify(ActivityEvent e, EnvironmentDeclaration env, RuleContext context)
     {
         var baseline = context.Baseline;
@@ -103,8 +113,8 @@ internal sealed class OutOfBandDeployCheck : Rule
         string? justification = null;
         string? link = null;
         string? why = null;
-        var sessionKey = e.Cloud == Cloud.Aws ? e.Actor.AccessKeyId : e.Actor.TokenId;
-        var session = sessionKey is { Length: > 0 } ? _sessions.GetValueOrDefault(sessionKey) : null;
+        var sessionKey = SessionKeyOf(e);
+        var session = sessionKey is { Length: > 0 } && _sessions.TryGetValue(sessionKey, out var known) ? known.Origin : null;
         if (breakGlass)
         {
             classification = ChangeClassification.BreakGlass;
@@ -149,7 +159,7 @@ internal sealed class OutOfBandDeployCheck : Rule
             classification = ChangeClassification.OutOfBand;
         }
 
-        context.RecordProductionChange(new ProductionChange(e.Time, e.Cloud, env.Name, e.AccountId, e.Action, principal, e.Resource, classification, justification, $"{e.Source} eventId={e.EventId}", link));
+        context.RecordProductionChange(e.ReadOrder, new ProductionChange(e.Time, e.Cloud, env.Name, e.AccountId, e.Action, principal, e.Resource, classification, justification, $"{e.Source} eventId={e.EventId}", link));
         if (classification is ChangeClassification.ApprovedPipelineRun or ChangeClassification.BreakGlass)
         {
             return;
@@ -226,9 +236,24 @@ internal sealed class OutOfBandDeployCheck : Rule
             : $"{text} (run {run}, no approval: see DS-DEP-002)";
     }
 
+    public override void Merge(Rule other)
+    {
+        var theirs = (OutOfBandDeployCheck)other;
+        _findings.Merge(theirs._findings);
+        foreach (var (key, session) in theirs._sessions)
+        {
+            if (!_sessions.TryGetValue(key, out var known) || session.Order > known.Order)
+            {
+                _sessions[key] = session;
+            }
+        }
+
+        _pending.AddRange(theirs._pending);
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
-        foreach (var (e, env) in _pending)
+        foreach (var (e, env) in _pending.OrderBy(p => p.Event.ReadOrder))
         {
             Classify(e, env, context);
         }

@@ -36,6 +36,13 @@ internal sealed class RootAccountUseCheck : Rule
         });
     }
 
+    public override void Merge(Rule other)
+    {
+        var theirs = (RootAccountUseCheck)other;
+        _findings.Merge(theirs._findings);
+        _accountsSeen.UnionWith(theirs._accountsSeen);
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var title = context.Title(Id);

@@ -49,8 +49,13 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
     {
         if (!map.TryGetValue(key, out var u))
         {
-            u = new Usage(principal);
+            u = new Usage(principal, e.ReadOrder);
             map[key] = u;
+        }
+        else if (e.ReadOrder < u.PrincipalOrder)
+        {
+            u.Principal = principal;
+            u.PrincipalOrder = e.ReadOrder;
         }
 
         u.Count++;
@@ -58,9 +63,49 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         u.First = u.First is null || e.Time < u.First ? e.Time : u.First;
         u.Last = u.Last is null || e.Time > u.Last ? e.Time : u.Last;
         var bucket = prod ? u.Production : u.NonProduction;
-        if (!bucket.ContainsKey(env))
+        if (!bucket.TryGetValue(env, out var kept) || e.ReadOrder < kept.Order)
         {
-            bucket[env] = EventFindingAccumulator.Evidence(e);
+            bucket[env] = (e.ReadOrder, EventFindingAccumulator.Evidence(e));
+        }
+    }
+
+    public override void Merge(Rule other)
+    {
+        var theirs = (SharedCredentialAcrossEnvironmentsCheck)other;
+        MergeInto(_keys, theirs._keys);
+        MergeInto(_assumers, theirs._assumers);
+    }
+
+    private static void MergeInto(Dictionary<string, Usage> mine, Dictionary<string, Usage> theirs)
+    {
+        foreach (var (key, t) in theirs)
+        {
+            if (!mine.TryGetValue(key, out var u))
+            {
+                mine[key] = t;
+                continue;
+            }
+
+            if (t.PrincipalOrder < u.PrincipalOrder)
+            {
+                u.Principal = t.Principal;
+                u.PrincipalOrder = t.PrincipalOrder;
+            }
+
+            u.Count += t.Count;
+            u.Accounts.UnionWith(t.Accounts);
+            u.First = EventFindingAccumulator.Earliest(u.First, t.First);
+            u.Last = EventFindingAccumulator.Latest(u.Last, t.Last);
+            foreach (var (mineBucket, theirBucket) in new[] { (u.Production, t.Production), (u.NonProduction, t.NonProduction) })
+            {
+                foreach (var (env, kept) in theirBucket)
+                {
+                    if (!mineBucket.TryGetValue(env, out var have) || kept.Order < have.Order)
+                    {
+                        mineBucket[env] = kept;
+                    }
+                }
+            }
         }
     }
 
@@ -109,13 +154,17 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         FirstSeen = u.First,
         LastSeen = u.Last,
         Message = message,
-        Evidence = [.. u.Production.Values, .. u.NonProduction.Values],
+        Evidence = [.. InReadOrder(u.Production), .. InReadOrder(u.NonProduction)],
         Occurrences = u.Count,
         // Seen across accounts: resolved only by a run that read every one of them.
         DependsOn = [.. u.Accounts],
     };
 
-    private static string Envs(Dictionary<string, EvidenceRef> d) => string.Join(", ", d.Keys.Order(StringComparer.Ordinal));
+    // The first event seen in each environment, in the order a one-thread read meets them.
+    private static IEnumerable<EvidenceRef> InReadOrder(Dictionary<string, (long Order, EvidenceRef Evidence)> d) =>
+        d.Values.OrderBy(x => x.Order).Select(x => x.Evidence);
+
+    private static string Envs(Dictionary<string, (long Order, EvidenceRef Evidence)> d) => string.Join(", ", d.Keys.Order(StringComparer.Ordinal));
 
     private static IEnumerable<Finding> AzurePrincipals(RuleContext context, string title, Severity severity)
     {
@@ -230,11 +279,13 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         }
     }
 
-    private sealed class Usage(string principal)
+    private sealed class Usage(string principal, long principalOrder)
     {
-        public string Principal { get; } = principal;
-        public Dictionary<string, EvidenceRef> Production { get; } = new(StringComparer.Ordinal);
-        public Dictionary<string, EvidenceRef> NonProduction { get; } = new(StringComparer.Ordinal);
+        /// <summary>The principal of the first event in read order.</summary>
+        public string Principal { get; set; } = principal;
+        public long PrincipalOrder { get; set; } = principalOrder;
+        public Dictionary<string, (long Order, EvidenceRef Evidence)> Production { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (long Order, EvidenceRef Evidence)> NonProduction { get; } = new(StringComparer.Ordinal);
         public long Count { get; set; }
         public SortedSet<string> Accounts { get; } = new(StringComparer.Ordinal);
         public DateTimeOffset? First { get; set; }

@@ -1,0 +1,112 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.Rules;
+using DriftSentinel.Tests.Support;
+using DriftSentinel.Worker;
+
+namespace DriftSentinel.Tests.Core;
+
+/// <summary>
+/// The trail's files are read on several threads, each with its own rule state, then merged: the reports must be
+/// byte-identical whatever the number of threads and whichever file a thread happens to take first.
+/// </summary>
+public class ScanDeterminismTests
+{
+    private static readonly string Demo = DemoLocator.Find();
+
+    [Fact]
+    public void Demo_reports_are_identical_on_one_thread_on_several_and_in_shuffled_file_order()
+    {
+        var snapshot = Path.Combine(Demo, "snapshot");
+        var one = Reports(snapshot, threads: 1, shuffleSeed: null);
+        Assert.Equal(one, Reports(snapshot, threads: 2, shuffleSeed: null));
+        Assert.Equal(one, Reports(snapshot, threads: 4, shuffleSeed: 7));
+        Assert.Equal(one, Reports(snapshot, threads: 1, shuffleSeed: 11));
+    }
+
+    [Fact]
+    public void A_trail_cut_into_one_file_per_record_gives_the_same_reports_on_any_thread_count_and_order()
+    {
+        using var t = new TempFolder();
+        CopyFolder(Path.Combine(Demo, "snapshot"), t.Path);
+        var files = SplitIntoRecordFiles(t.Path);
+        Assert.True(files > 20, $"expected the demo trail to split into many files, got {files}");
+
+        var one = Reports(t.Path, threads: 1, shuffleSeed: null);
+        Assert.Contains("DS-DEP-001", one["findings.json"], StringComparison.Ordinal);
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            Assert.Equal(one, Reports(t.Path, threads: 3, shuffleSeed: seed));
+        }
+
+        Assert.Equal(one, Reports(t.Path, threads: 2, shuffleSeed: null));
+    }
+
+    private static Dictionary<string, string> Reports(string snapshot, int threads, int? shuffleSeed)
+    {
+        var baseline = BaselineLoader.Load(Path.Combine(Demo, "baseline.yaml"));
+        var engine = new ScanEngine(RuleCatalogue.Load(Path.Combine(TestPaths.RepositoryRoot, "rules")))
+        {
+            Threads = threads,
+            TakeOrder = shuffleSeed is { } seed ? count => Shuffled(count, seed) : null,
+        };
+        var result = engine.Run(SourceModules.Default().Read(snapshot, baseline), baseline, DemoLocator.AsOf(Demo), "demo");
+        using var t = new TempFolder();
+        OutputModules.Reports().WriteAll(result, t.Path);
+        return OutputModules.Reports().FileNames.ToDictionary(n => n, n => File.ReadAllText(Path.Combine(t.Path, n)));
+    }
+
+    private static List<int> Shuffled(int count, int seed)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(order);
+        return [.. order];
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    // Every S3-delivered log file becomes one file per record, named so the read order stays the same.
+    private static int SplitIntoRecordFiles(string root)
+    {
+        var written = 0;
+        foreach (var file in Directory.EnumerateFiles(root, "*_CloudTrail_*.json.gz", SearchOption.AllDirectories).ToList())
+        {
+            JsonArray records;
+            using (var gz = new GZipStream(File.OpenRead(file), CompressionMode.Decompress))
+            {
+                records = JsonNode.Parse(gz)!["Records"]!.AsArray();
+            }
+
+            File.Delete(file);
+            for (var i = 0; i < records.Count; i++)
+            {
+                var part = file.Replace(".json.gz", $"-{i:D4}.json.gz", StringComparison.Ordinal);
+                using var output = new GZipStream(File.Create(part), CompressionLevel.Fastest);
+                JsonSerializer.Serialize(output, new JsonObject { ["Records"] = new JsonArray(records[i]!.DeepClone()) });
+                written++;
+            }
+        }
+
+        return written;
+    }
+}
+
+public class RuleMergeabilityTests
+{
+    [Fact]
+    public void Every_rule_that_keeps_state_from_events_says_how_to_merge_it()
+    {
+        Assert.All(Rule.All(), r => Assert.True(r.CanMerge, $"{r.Id} overrides Observe but not Merge: a scan on several threads would lose what the other threads saw"));
+    }
+}
