@@ -38,6 +38,7 @@ internal static class Program
                 args.Length > 3 ? args[3] : "lookup"),
             "live-azure" => LiveAzureBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
             "floor" => ParseFloorBench.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "ds-bench-trail-1000000"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1),
+            "rule-cost" => RuleCostBench.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "ds-bench-trail-1000000"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount, TrailShape.Named(args.Length > 3 ? args[3] : "busy")),
             "live-pipelines" => PipelineCollectionBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
             "fake-github" => FakeGitHub(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8089),
             _ => Usage(),
@@ -77,7 +78,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] [threads] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench fake-github [port]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] [threads] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench rule-cost [folder] [threads] [shape] | bench fake-github [port]");
         return 2;
     }
 
@@ -121,6 +122,22 @@ internal static class Program
         sw.Restart();
         var result = new ScanEngine(catalogue) { Threads = threads }.Run(SourceModules.Default().Read(root, baseline), baseline, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
         sw.Stop();
+        if (int.TryParse(Environment.GetEnvironmentVariable("DS_BENCH_PAUSE_SECONDS"), CultureInfo.InvariantCulture, out var pause))
+        {
+            // Time to take a heap snapshot of the finished scan (dotnet-gcdump collect -p PID).
+            Console.WriteLine($"pausing {pause} s for a heap snapshot of process {Environment.ProcessId}");
+            Thread.Sleep(TimeSpan.FromSeconds(pause));
+            GC.KeepAlive(result);
+        }
+
+        if (Environment.GetEnvironmentVariable("DS_BENCH_AGAIN") == "1")
+        {
+            // A second scan in the same process: what the first pays for JIT and warm-up.
+            var again = Stopwatch.StartNew();
+            new ScanEngine(catalogue) { Threads = threads }.Run(SourceModules.Default().Read(root, baseline), baseline, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
+            Console.WriteLine($"second scan in the same process: {again.Elapsed.TotalSeconds:0.00} s");
+        }
+
         var process = Process.GetCurrentProcess();
         process.Refresh();
         Console.WriteLine($"scanned {result.Run.EventsRead:N0} events on {threads} thread(s) in {sw.Elapsed.TotalSeconds:0.00} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");

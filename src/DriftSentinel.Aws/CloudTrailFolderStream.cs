@@ -135,7 +135,7 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
 
     private ActivityEvent? MapElement(JsonElement el, long index, string display, RecordSkips skips)
     {
-        var source = new SourceLocation(display, $"record {index}");
+        var source = new SourceLocation(display, index);
 
         // EventBridge delivers the CloudTrail record under "detail".
         if (el.Str("detail-type") is not null && el.Prop("detail") is { ValueKind: JsonValueKind.Object } detail)

@@ -174,7 +174,7 @@ internal static class CloudTrailRecordReader
             return DirectParse.Fallback;
         }
 
-        item = CloudTrailRecordMapper.Build(f, fallbackAccount, new SourceLocation(display, $"record {index}"));
+        item = CloudTrailRecordMapper.Build(f, fallbackAccount, new SourceLocation(display, index));
         t_direct++;
         return DirectParse.Mapped;
     }

@@ -88,17 +88,61 @@ public sealed class OrganizationBaseline
     };
 
     /// <summary>Deployers whose AWS role or principal globs match this ARN.</summary>
-    public DeployerDeclaration? AwsDeployer(string? arn) =>
-        arn is null ? null : Deployers.FirstOrDefault(d => d.AwsRoles.Any(g => g.IsMatch(arn)));
+    public DeployerDeclaration? AwsDeployer(string? arn)
+    {
+        // Asked for every event: loops, not LINQ, so an answer allocates nothing.
+        for (var i = 0; arn is not null && i < Deployers.Count; i++)
+        {
+            if (Glob.AnyMatch(Deployers[i].AwsRoles, arn))
+            {
+                return Deployers[i];
+            }
+        }
 
-    public DeployerDeclaration? AzureDeployer(string? principal) =>
-        principal is null ? null : Deployers.FirstOrDefault(d => d.AzurePrincipals.Any(g => g.IsMatch(principal)));
+        return null;
+    }
+
+    public DeployerDeclaration? AzureDeployer(string? principal)
+    {
+        for (var i = 0; principal is not null && i < Deployers.Count; i++)
+        {
+            if (Glob.AnyMatch(Deployers[i].AzurePrincipals, principal))
+            {
+                return Deployers[i];
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The person an identity belongs to, matched case-insensitively in the system's list.</summary>
     public PersonDeclaration? PersonOf(Cloud cloud, string? identity)
     {
         if (string.IsNullOrEmpty(identity))
         {
+            return null;
+        }
+
+        if (cloud == Cloud.Aws)
+        {
+            // The hot case (every AWS event's actor): no closure, no enumerator.
+            for (var i = 0; i < People.Count; i++)
+            {
+                var person = People[i];
+                if (person.Id.Equals(identity, StringComparison.OrdinalIgnoreCase))
+                {
+                    return person;
+                }
+
+                for (var j = 0; j < person.Aws.Count; j++)
+                {
+                    if (person.Aws[j].Equals(identity, StringComparison.OrdinalIgnoreCase))
+                    {
+                        return person;
+                    }
+                }
+            }
+
             return null;
         }
 
@@ -151,9 +195,9 @@ public sealed record BreakGlassDeclaration
     public System.Text.RegularExpressions.Regex? TicketPattern { get; init; }
     public double MaxSessionHours { get; init; } = 4;
 
-    public bool IsAws(string? arn) => arn is not null && AwsRoles.Any(g => g.IsMatch(arn));
+    public bool IsAws(string? arn) => arn is not null && Glob.AnyMatch(AwsRoles, arn);
 
-    public bool IsAzure(params string?[] ids) => ids.Any(id => id is not null && AzurePrincipals.Any(g => g.IsMatch(id)));
+    public bool IsAzure(string? id, string? name = null) => Glob.AnyMatch(AzurePrincipals, id) || Glob.AnyMatch(AzurePrincipals, name);
 }
 
 /// <summary>Lists of AWS and Azure identity globs.</summary>
@@ -162,9 +206,9 @@ public sealed record IdentityGlobs
     public IReadOnlyList<Glob> AwsRoles { get; init; } = [];
     public IReadOnlyList<Glob> AzurePrincipals { get; init; } = [];
 
-    public bool MatchesAws(string? arn) => arn is not null && AwsRoles.Any(g => g.IsMatch(arn));
+    public bool MatchesAws(string? arn) => arn is not null && Glob.AnyMatch(AwsRoles, arn);
 
-    public bool MatchesAzure(params string?[] ids) => ids.Any(id => id is not null && AzurePrincipals.Any(g => g.IsMatch(id)));
+    public bool MatchesAzure(string? id, string? name = null) => Glob.AnyMatch(AzurePrincipals, id) || Glob.AnyMatch(AzurePrincipals, name);
 }
 
 /// <summary>An owner of an environment or an account: its ticket assignees as tracker:id (github:login, jira:accountId).</summary>

@@ -12,33 +12,106 @@ public sealed class Glob
 
     private readonly Regex _regex;
     private readonly ConcurrentDictionary<string, bool> _answers = new(StringComparer.Ordinal);
+    private int _remembered;
+
+    // Without a [set], a pattern is matched directly: no regex, nothing to remember (an answer costs less than a lookup).
+    private readonly bool _wildcardsOnly;
 
     private Glob(string pattern, Regex regex)
     {
         Pattern = pattern;
         _regex = regex;
+        _wildcardsOnly = !pattern.Contains('[', StringComparison.Ordinal);
     }
 
     public string Pattern { get; }
 
-    /// <summary>Whether the value matches; remembered per value (up to a bound), so a repeated ARN costs a lookup, not a regex run.</summary>
+    /// <summary>
+    /// Whether the value matches. '*' and '?' patterns are matched directly; a pattern with a [set] runs its regex once
+    /// per value (up to a bound), so a repeated ARN costs a lookup.
+    /// </summary>
     public bool IsMatch(string value)
     {
+        // The regex's '.' does not match a line break: a value holding one goes the regex's way.
+        if (_wildcardsOnly && !value.Contains('\n', StringComparison.Ordinal))
+        {
+            return WildcardMatch(Pattern, value);
+        }
+
         if (_answers.TryGetValue(value, out var known))
         {
             return known;
         }
 
         var answer = _regex.IsMatch(value);
-        if (_answers.Count < MaxRemembered)
+
+        // A counter, not ConcurrentDictionary.Count, which takes every lock: this runs for each new value on every thread.
+        if (Volatile.Read(ref _remembered) < MaxRemembered && _answers.TryAdd(value, answer))
         {
-            _answers.TryAdd(value, answer);
+            Interlocked.Increment(ref _remembered);
         }
 
         return answer;
     }
 
+    /// <summary>
+    /// '*' (any run) and '?' (one character), case-insensitive as the regex is: two cursors, going back to the last
+    /// star on a mismatch, so the work is at most pattern length × value length.
+    /// </summary>
+    private static bool WildcardMatch(string pattern, string value)
+    {
+        int p = 0, v = 0, star = -1, resume = 0;
+        while (v < value.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || SameLetter(pattern[p], value[v])))
+            {
+                p++;
+                v++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                resume = v;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                v = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    private static bool SameLetter(char a, char b) => a == b || char.ToUpperInvariant(a) == char.ToUpperInvariant(b);
+
     public override string ToString() => Pattern;
+
+    /// <summary>Whether any of the globs matches the value (false for null); a loop, so asking allocates nothing.</summary>
+    public static bool AnyMatch(IReadOnlyList<Glob> globs, string? value)
+    {
+        for (var i = 0; value is not null && i < globs.Count; i++)
+        {
+            if (globs[i].IsMatch(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The pattern's regex answer, bypassing the direct matcher (tests compare the two).</summary>
+    internal bool RegexMatch(string value) => _regex.IsMatch(value);
 
     /// <summary>Compiles a pattern, or says what is wrong with it.</summary>
     public static bool TryParse(string pattern, out Glob? glob, out string? error)

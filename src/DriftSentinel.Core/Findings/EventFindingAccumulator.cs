@@ -11,12 +11,12 @@ namespace DriftSentinel.Core.Findings;
 internal sealed class EventFindingAccumulator
 {
     private const int MaxEvidence = 5;
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<FindingKey, Entry> _entries = [];
 
     public int Count => _entries.Count;
 
     /// <summary>Adds an event to the finding identified by <paramref name="key"/>; <paramref name="seed"/> supplies the finding's fixed fields from its first event.</summary>
-    public void Add(string key, ActivityEvent e, Func<FindingSeed> seed, string? evidenceDetail = null)
+    public void Add(FindingKey key, ActivityEvent e, Func<FindingSeed> seed, string? evidenceDetail = null)
     {
         if (!_entries.TryGetValue(key, out var entry))
         {
@@ -42,7 +42,7 @@ internal sealed class EventFindingAccumulator
 
         if (entry.Evidence.Wants(e.ReadOrder))
         {
-            entry.Evidence.Add(e.ReadOrder, Evidence(e, evidenceDetail));
+            entry.Evidence.Add(e.ReadOrder, EventEvidence.Of(e, evidenceDetail));
         }
     }
 
@@ -74,17 +74,6 @@ internal sealed class EventFindingAccumulator
 
     public static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
-    public static EvidenceRef Evidence(ActivityEvent e, string? detail = null)
-    {
-        var kind = e.Cloud switch
-        {
-            Cloud.Aws => "cloudtrail-event",
-            Cloud.Entra => "sign-in",
-            _ => "activity-log-event",
-        };
-        return new EvidenceRef(kind, $"{e.Source} eventId={e.EventId}", detail ?? $"{e.Time:yyyy-MM-ddTHH:mm:ssZ} {e.Action} by {e.Actor.Id}");
-    }
-
     /// <summary>The findings, in key order (so the output does not depend on which part of the trail came first).</summary>
     public IEnumerable<Finding> Build(string ruleId, string title)
     {
@@ -107,7 +96,7 @@ internal sealed class EventFindingAccumulator
                 Message = entry.Count > 1 ? $"{s.Message} ({entry.Count} events)" : s.Message,
                 Evidence = entry.Evidence.Items,
                 Occurrences = entry.Count,
-                Details = s.Details ?? new SortedDictionary<string, string>(StringComparer.Ordinal),
+                Details = s.Details ?? Finding.NoDetails,
             };
         }
     }
@@ -122,6 +111,9 @@ internal sealed class EventFindingAccumulator
         public EvidenceSample Evidence { get; } = new(MaxEvidence);
     }
 }
+
+/// <summary>What tells one finding of a rule from another: up to four values, compared ordinally (a struct: no string built per event).</summary>
+internal readonly record struct FindingKey(string? First, string? Second = null, string? Third = null, string? Fourth = null);
 
 /// <summary>The fixed fields of a finding built from events.</summary>
 internal sealed record FindingSeed

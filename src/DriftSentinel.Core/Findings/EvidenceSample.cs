@@ -7,14 +7,15 @@ namespace DriftSentinel.Core.Findings;
 /// </summary>
 internal sealed class EvidenceSample(int capacity)
 {
-    private readonly List<(long Order, EvidenceRef Evidence)> _items = [];
+    private readonly List<(long Order, EventEvidence Evidence)> _items = [];
 
-    public IReadOnlyList<EvidenceRef> Items => [.. _items.Select(x => x.Evidence)];
+    /// <summary>The references, written out as they are read (a report reads each once): a finding holds a few fields per reference, not its text.</summary>
+    public IReadOnlyList<EvidenceRef> Items => new EventEvidenceList([.. _items.Select(x => x.Evidence)]);
 
     /// <summary>Whether an event at <paramref name="order"/> would be kept (so the reference is built only then).</summary>
     public bool Wants(long order) => _items.Count < capacity || order < _items[^1].Order;
 
-    public void Add(long order, EvidenceRef evidence)
+    public void Add(long order, EventEvidence evidence)
     {
         if (!Wants(order))
         {
@@ -42,4 +43,42 @@ internal sealed class EvidenceSample(int capacity)
             Add(order, evidence);
         }
     }
+}
+
+/// <summary>
+/// What an event's evidence reference is made of, kept instead of its text: the strings are the event's own (shared),
+/// so a finding's evidence costs a few fields, not a few hundred characters each, until the report writes it.
+/// </summary>
+internal readonly record struct EventEvidence(Model.Cloud Cloud, Model.SourceLocation Source, string EventId, DateTimeOffset Time, string Action, string ActorId, string? Detail)
+{
+    public static EventEvidence Of(Model.ActivityEvent e, string? detail = null) => new(e.Cloud, e.Source, e.EventId, e.Time, e.Action, e.Actor.Id, detail);
+
+    public EvidenceRef ToRef()
+    {
+        var kind = Cloud switch
+        {
+            Model.Cloud.Aws => "cloudtrail-event",
+            Model.Cloud.Entra => "sign-in",
+            _ => "activity-log-event",
+        };
+        return new EvidenceRef(kind, $"{Source} eventId={EventId}", Detail ?? $"{Time:yyyy-MM-ddTHH:mm:ssZ} {Action} by {ActorId}");
+    }
+}
+
+/// <summary>Evidence references made from <see cref="EventEvidence"/> when read, so tens of thousands of findings do not each hold their evidence's text.</summary>
+internal sealed class EventEvidenceList(EventEvidence[] items) : IReadOnlyList<EvidenceRef>
+{
+    public EvidenceRef this[int index] => items[index].ToRef();
+
+    public int Count => items.Length;
+
+    public IEnumerator<EvidenceRef> GetEnumerator()
+    {
+        foreach (var item in items)
+        {
+            yield return item.ToRef();
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

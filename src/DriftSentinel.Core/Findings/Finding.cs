@@ -51,7 +51,10 @@ public sealed class Finding
     public long Occurrences { get; init; } = 1;
 
     /// <summary>Rule-specific facts (e.g. the production change classification), shown with the evidence.</summary>
-    public IReadOnlyDictionary<string, string> Details { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> Details { get; init; } = NoDetails;
+
+    /// <summary>One shared empty set of details: tens of thousands of findings need not each carry their own.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoDetails = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     public Suppression? Suppression { get; set; }
 

@@ -59,7 +59,7 @@ public sealed class JsonFileActivityStream(
     }
 
     private IEnumerable<ActivityEvent> Open(string display, RecordSkips skips) =>
-        JsonRecordStream.ReadFile(path, display, (el, i) => MapCounted(el, new SourceLocation(display, $"record {i}"), skips), [.. RecordProperties], arrayProperties);
+        JsonRecordStream.ReadFile(path, display, (el, i) => MapCounted(el, new SourceLocation(display, i), skips), [.. RecordProperties], arrayProperties);
 
     private ActivityEvent? MapCounted(JsonElement el, SourceLocation location, RecordSkips skips)
     {

@@ -1,11 +1,37 @@
 namespace DriftSentinel.Core.Model;
 
 /// <summary>Where a record was read from, precise enough for a person to find it again.</summary>
-/// <param name="File">Path relative to the snapshot root.</param>
-/// <param name="Position">Record index, line or byte offset within the file.</param>
-public sealed record SourceLocation(string File, string Position)
+public sealed record SourceLocation
 {
+    private readonly string? _position;
+    private readonly long _record;
+
+    /// <param name="File">Path relative to the snapshot root.</param>
+    /// <param name="Position">Record index, line or byte offset within the file.</param>
+    public SourceLocation(string File, string Position)
+    {
+        this.File = File;
+        _position = Position;
+    }
+
+    /// <summary>The <paramref name="record"/>-th record of a file: "record N", written out only when asked (a trail has millions).</summary>
+    public SourceLocation(string file, long record)
+    {
+        File = file;
+        _record = record;
+    }
+
+    /// <summary>Path relative to the snapshot root.</summary>
+    public string File { get; }
+
+    /// <summary>Record index, line or byte offset within the file.</summary>
+    public string Position => _position ?? $"record {_record}";
+
     public override string ToString() => $"{File}#{Position}";
+
+    public bool Equals(SourceLocation? other) => other is not null && File == other.File && Position == other.Position;
+
+    public override int GetHashCode() => HashCode.Combine(File, Position);
 }
 
 /// <summary>The identity that performed an audited action, normalised across CloudTrail, Activity Log and sign-ins.</summary>

@@ -43,7 +43,15 @@ public sealed class DeployActionCatalogue
         }
 
         // Lambda's API version is part of the recorded name (UpdateFunctionCode20150331v2).
-        return names.Any(n => eventName.StartsWith(n, StringComparison.Ordinal) && (eventName.Length == n.Length || char.IsDigit(eventName[n.Length])));
+        foreach (var n in names)
+        {
+            if (eventName.StartsWith(n, StringComparison.Ordinal) && (eventName.Length == n.Length || char.IsDigit(eventName[n.Length])))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public bool IsAzureDeploy(string operation) =>

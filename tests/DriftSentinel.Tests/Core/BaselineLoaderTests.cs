@@ -132,6 +132,33 @@ public class GlobTests
     public void Matches_shell_style_patterns(string pattern, string value, bool expected) =>
         Assert.Equal(expected, Glob.Parse(pattern).IsMatch(value));
 
+    [Fact]
+    public void Wildcard_patterns_are_matched_directly_exactly_as_their_regex_matches()
+    {
+        // Patterns of '*', '?' and letters against values over a small alphabet, so stars meet many near-misses.
+        var random = new Random(42);
+        const string alphabet = "aAbB:/-";
+        var compared = 0;
+        for (var i = 0; i < 4000; i++)
+        {
+            var pattern = new string([.. Enumerable.Range(0, random.Next(1, 9)).Select(_ => random.Next(5) switch { 0 => '*', 1 => '?', _ => alphabet[random.Next(alphabet.Length)] })]);
+            if (string.IsNullOrWhiteSpace(pattern))
+            {
+                continue;
+            }
+
+            var glob = Glob.Parse(pattern);
+            for (var j = 0; j < 5; j++)
+            {
+                var value = new string([.. Enumerable.Range(0, random.Next(0, 12)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+                Assert.True(glob.RegexMatch(value) == glob.IsMatch(value), $"'{pattern}' vs '{value}'");
+                compared++;
+            }
+        }
+
+        Assert.True(compared > 15_000);
+    }
+
     [Theory]
     [InlineData("role/[x")]
     [InlineData("role/x]")]

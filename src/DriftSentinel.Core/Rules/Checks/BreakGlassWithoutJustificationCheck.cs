@@ -56,7 +56,7 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
 
         if (s.Evidence.Wants(e.ReadOrder))
         {
-            s.Evidence.Add(e.ReadOrder, EventFindingAccumulator.Evidence(e));
+            s.Evidence.Add(e.ReadOrder, EventEvidence.Of(e));
         }
     }
 

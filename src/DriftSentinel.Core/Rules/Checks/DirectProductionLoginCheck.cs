@@ -62,20 +62,29 @@ internal sealed class DirectProductionLoginCheck : Rule
             principal = e.Actor.Id;
         }
 
-        var shown = e.Actor.Type == "AssumedRole" && !perPerson ? $"{principal} (session {e.Actor.SessionName})"
-            : perPerson ? $"{principal} (role {e.Actor.EffectiveId})" : principal;
-        _findings.Add($"{e.AccountId}|{principal}|{what}", e, () => new FindingSeed
+        Record(e, context, env, principal, what, perPerson);
+    }
+
+    // Apart from Observe so the seed's closure is allocated for a matching event only, not for every event.
+    private void Record(ActivityEvent e, RuleContext context, Baseline.EnvironmentDeclaration env, string principal, string what, bool perPerson)
+    {
+        _findings.Add(new(e.AccountId, principal, what), e, () =>
         {
-            Identity = [e.AccountId, principal, what],
-            Severity = context.Severity(Id),
-            Cloud = e.Cloud,
-            Environment = env.Name,
-            Account = e.AccountId,
-            Principal = principal,
-            Resource = what == "console-login" ? "console" : e.Resource,
-            Message = what == "console-login"
+            var shown = e.Actor.Type == "AssumedRole" && !perPerson ? $"{principal} (session {e.Actor.SessionName})"
+                : perPerson ? $"{principal} (role {e.Actor.EffectiveId})" : principal;
+            return new FindingSeed
+            {
+                Identity = [e.AccountId, principal, what],
+                Severity = context.Severity(Id),
+                Cloud = e.Cloud,
+                Environment = env.Name,
+                Account = e.AccountId,
+                Principal = principal,
+                Resource = what == "console-login" ? "console" : e.Resource,
+                Message = what == "console-login"
                 ? $"{shown} signed in to the console of production account {e.AccountId}"
                 : $"{shown} made changes directly in production {(e.Cloud == Cloud.Aws ? "account" : "subscription")} {e.AccountId} (first: {e.Action})",
+            };
         });
     }
 

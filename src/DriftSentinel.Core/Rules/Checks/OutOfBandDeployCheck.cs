@@ -166,7 +166,7 @@ internal sealed class OutOfBandDeployCheck : Rule
         }
 
         var label = classification == ChangeClassification.OutOfBand ? "human or unknown out-of-band" : "pipeline identity outside any run";
-        _findings.Add($"{e.AccountId}|{principal}|{classification}|{e.Resource}", e, () => new FindingSeed
+        _findings.Add(new(e.AccountId, principal, classification.ToString(), e.Resource), e, () => new FindingSeed
         {
             Identity = [e.AccountId, principal, classification.ToString(), e.Resource],
             Severity = classification == ChangeClassification.OutOfBand ? Severity.Critical : context.Severity(Id),

@@ -21,9 +21,14 @@ internal sealed class RootAccountUseCheck : Rule
         }
 
         _accountsSeen.Add(e.AccountId);
+        Record(e, context);
+    }
 
+    // Apart from Observe so the seed's closure is allocated for a root event only, not for every event.
+    private void Record(ActivityEvent e, RuleContext context)
+    {
         var env = context.EnvironmentOf(e);
-        _findings.Add(e.AccountId, e, () => new FindingSeed
+        _findings.Add(new(e.AccountId), e, () => new FindingSeed
         {
             Identity = ["trail", e.AccountId],
             Severity = context.Severity(Id),

@@ -59,13 +59,17 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         }
 
         u.Count++;
-        u.Accounts.Add(account);
+        u.AddAccount(account);
         u.First = u.First is null || e.Time < u.First ? e.Time : u.First;
         u.Last = u.Last is null || e.Time > u.Last ? e.Time : u.Last;
-        var bucket = prod ? u.Production : u.NonProduction;
-        if (!bucket.TryGetValue(env, out var kept) || e.ReadOrder < kept.Order)
+        var at = u.IndexOf(env);
+        if (at < 0)
         {
-            bucket[env] = (e.ReadOrder, EventFindingAccumulator.Evidence(e));
+            u.Environments.Add(new EnvironmentUse(env, prod, e.ReadOrder, EventEvidence.Of(e)));
+        }
+        else if (e.ReadOrder < u.Environments[at].Order)
+        {
+            u.Environments[at] = new EnvironmentUse(env, prod, e.ReadOrder, EventEvidence.Of(e));
         }
     }
 
@@ -93,17 +97,19 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
             }
 
             u.Count += t.Count;
-            u.Accounts.UnionWith(t.Accounts);
+            t.Accounts.ForEach(u.AddAccount);
             u.First = EventFindingAccumulator.Earliest(u.First, t.First);
             u.Last = EventFindingAccumulator.Latest(u.Last, t.Last);
-            foreach (var (mineBucket, theirBucket) in new[] { (u.Production, t.Production), (u.NonProduction, t.NonProduction) })
+            foreach (var use in t.Environments)
             {
-                foreach (var (env, kept) in theirBucket)
+                var at = u.IndexOf(use.Name);
+                if (at < 0)
                 {
-                    if (!mineBucket.TryGetValue(env, out var have) || kept.Order < have.Order)
-                    {
-                        mineBucket[env] = kept;
-                    }
+                    u.Environments.Add(use);
+                }
+                else if (use.Order < u.Environments[at].Order)
+                {
+                    u.Environments[at] = use;
                 }
             }
         }
@@ -117,7 +123,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         {
             var shown = Redaction.Credential(key);
             yield return Make(context, title, severity, u, ["access-key", key], $"access key {shown}",
-                $"Access key {shown} of {u.Principal} was used in production ({Envs(u.Production)}) and non-production ({Envs(u.NonProduction)})");
+                $"Access key {shown} of {u.Principal} was used in production ({Envs(u, production: true)}) and non-production ({Envs(u, production: false)})");
         }
 
         // A principal already reported through its shared key is the same drift seen twice.
@@ -125,7 +131,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         foreach (var (principal, u) in _assumers.Where(k => k.Value.Crosses && !keyHolders.Contains(k.Key)))
         {
             yield return Make(context, title, severity, u, ["assume-role", principal], principal,
-                $"{principal} assumed roles in production ({Envs(u.Production)}) and non-production ({Envs(u.NonProduction)})");
+                $"{principal} assumed roles in production ({Envs(u, production: true)}) and non-production ({Envs(u, production: false)})");
         }
 
         foreach (var f in AzurePrincipals(context, title, severity))
@@ -146,7 +152,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         Title = title,
         Severity = severity,
         Cloud = Cloud.Aws,
-        Environment = string.Join("+", u.Production.Keys.Order(StringComparer.Ordinal).Concat(u.NonProduction.Keys.Order(StringComparer.Ordinal))),
+        Environment = string.Join("+", Names(u, production: true).Concat(Names(u, production: false))),
         // The account the credential or identity belongs to, where its ARN says so.
         Account = AwsArn.AccountOf(u.Principal),
         Principal = u.Principal,
@@ -154,17 +160,20 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         FirstSeen = u.First,
         LastSeen = u.Last,
         Message = message,
-        Evidence = [.. InReadOrder(u.Production), .. InReadOrder(u.NonProduction)],
+        Evidence = [.. InReadOrder(u, production: true), .. InReadOrder(u, production: false)],
         Occurrences = u.Count,
         // Seen across accounts: resolved only by a run that read every one of them.
-        DependsOn = [.. u.Accounts],
+        DependsOn = [.. u.Accounts.Order(StringComparer.Ordinal)],
     };
 
     // The first event seen in each environment, in the order a one-thread read meets them.
-    private static IEnumerable<EvidenceRef> InReadOrder(Dictionary<string, (long Order, EvidenceRef Evidence)> d) =>
-        d.Values.OrderBy(x => x.Order).Select(x => x.Evidence);
+    private static IEnumerable<EvidenceRef> InReadOrder(Usage u, bool production) =>
+        u.Environments.Where(x => x.Production == production).OrderBy(x => x.Order).Select(x => x.Evidence.ToRef());
 
-    private static string Envs(Dictionary<string, (long Order, EvidenceRef Evidence)> d) => string.Join(", ", d.Keys.Order(StringComparer.Ordinal));
+    private static IEnumerable<string> Names(Usage u, bool production) =>
+        u.Environments.Where(x => x.Production == production).Select(x => x.Name).Order(StringComparer.Ordinal);
+
+    private static string Envs(Usage u, bool production) => string.Join(", ", Names(u, production));
 
     private static IEnumerable<Finding> AzurePrincipals(RuleContext context, string title, Severity severity)
     {
@@ -284,12 +293,42 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         /// <summary>The principal of the first event in read order.</summary>
         public string Principal { get; set; } = principal;
         public long PrincipalOrder { get; set; } = principalOrder;
-        public Dictionary<string, (long Order, EvidenceRef Evidence)> Production { get; } = new(StringComparer.Ordinal);
-        public Dictionary<string, (long Order, EvidenceRef Evidence)> NonProduction { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Each environment the credential acted in, with its first event there; usually one (lists, not dictionaries: there are as many usages as keys).</summary>
+        public List<EnvironmentUse> Environments { get; } = new(1);
         public long Count { get; set; }
-        public SortedSet<string> Accounts { get; } = new(StringComparer.Ordinal);
+        public List<string> Accounts { get; } = new(1);
         public DateTimeOffset? First { get; set; }
         public DateTimeOffset? Last { get; set; }
-        public bool Crosses => Production.Count > 0 && NonProduction.Count > 0;
+        public bool Crosses => Environments.Exists(x => x.Production) && Environments.Exists(x => !x.Production);
+
+        // Loops rather than LINQ: asked for every event that carries a long-term key.
+        public void AddAccount(string account)
+        {
+            for (var i = 0; i < Accounts.Count; i++)
+            {
+                if (Accounts[i] == account)
+                {
+                    return;
+                }
+            }
+
+            Accounts.Add(account);
+        }
+
+        public int IndexOf(string environment)
+        {
+            for (var i = 0; i < Environments.Count; i++)
+            {
+                if (Environments[i].Name == environment)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
     }
+
+    private readonly record struct EnvironmentUse(string Name, bool Production, long Order, EventEvidence Evidence);
 }
