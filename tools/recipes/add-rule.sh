@@ -30,7 +30,7 @@ public sealed class LogFileValidationDisabledCheck : Rule
         }
 
         var trail = e.Parameters.GetValueOrDefault("name") ?? e.Resource ?? "trail";
-        _findings.Add($"{e.AccountId}|{trail}", e, () => new FindingSeed
+        _findings.Add(new(e.AccountId, trail), e, () => new FindingSeed
         {
             Identity = [e.AccountId, trail],
             Severity = context.Severity(Id),
@@ -42,6 +42,9 @@ public sealed class LogFileValidationDisabledCheck : Rule
             Message = $"{e.Actor.EffectiveId} {(e.Action == "CreateTrail" ? "created" : "updated")} trail {trail} with log file validation off",
         });
     }
+
+    // The scan reads files on every core, one instance of the rule per thread: say how two instances' state merges.
+    public override void Merge(Rule other) => _findings.Merge(((LogFileValidationDisabledCheck)other)._findings);
 
     public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
 }
