@@ -8,17 +8,71 @@ namespace DriftSentinel.Core.Access;
 /// </summary>
 public sealed class ActivityIndex
 {
-    private readonly Dictionary<string, (DateTimeOffset Time, string Source, long Order)> _last = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, (string Name, long Order)> _names = new(StringComparer.OrdinalIgnoreCase);
+    // Fed case-sensitively (each event touches it two or three times: an ordinal hash is the cheaper one); asked
+    // case-insensitively, through views folded once when the first question comes, after the stream.
+    private readonly Dictionary<string, (DateTimeOffset Time, string Source, long Order)> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Name, long Order)> _names = new(StringComparer.Ordinal);
+    private Dictionary<string, (DateTimeOffset Time, string Source, long Order)>? _lastFolded;
+    private Dictionary<string, (string Name, long Order)>? _namesFolded;
 
     // The span of events read per trail (source, account): where the absence of an event means anything.
     private readonly Dictionary<(string Source, string Account), (DateTimeOffset First, DateTimeOffset Last)> _span = [];
 
     /// <summary>The name (UPN) a sign-in or Activity Log event gave an Entra object id, if any.</summary>
-    public string? NameOf(string objectId) => _names.TryGetValue(objectId, out var n) ? n.Name : null;
+    public string? NameOf(string objectId) => NamesFolded.TryGetValue(objectId, out var n) ? n.Name : null;
+
+    private Dictionary<string, (DateTimeOffset Time, string Source, long Order)> LastFolded
+    {
+        get
+        {
+            if (_lastFolded is null)
+            {
+                var folded = new Dictionary<string, (DateTimeOffset Time, string Source, long Order)>(_last.Count, StringComparer.OrdinalIgnoreCase);
+                foreach (var (key, seen) in _last)
+                {
+                    if (!folded.TryGetValue(key, out var cur) || Later(seen, cur))
+                    {
+                        folded[key] = seen;
+                    }
+                }
+
+                _lastFolded = folded;
+            }
+
+            return _lastFolded;
+        }
+    }
+
+    private Dictionary<string, (string Name, long Order)> NamesFolded
+    {
+        get
+        {
+            if (_namesFolded is null)
+            {
+                var folded = new Dictionary<string, (string Name, long Order)>(_names.Count, StringComparer.OrdinalIgnoreCase);
+                foreach (var (key, name) in _names)
+                {
+                    if (!folded.TryGetValue(key, out var cur) || name.Order < cur.Order)
+                    {
+                        folded[key] = name;
+                    }
+                }
+
+                _namesFolded = folded;
+            }
+
+            return _namesFolded;
+        }
+    }
+
+    // The latest time; of two at the same time, the first in read order.
+    private static bool Later((DateTimeOffset Time, string Source, long Order) seen, (DateTimeOffset Time, string Source, long Order) cur) =>
+        seen.Time > cur.Time || (seen.Time == cur.Time && seen.Order < cur.Order);
 
     public void Observe(ActivityEvent e)
     {
+        _lastFolded = null;
+        _namesFolded = null;
         var source = SourceOf(e.Cloud);
         // Every event passes here: one hash lookup, updated in place.
         ref var span = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_span, (source, e.AccountId.ToLowerInvariant()), out var exists);
@@ -48,6 +102,8 @@ public sealed class ActivityIndex
     /// <summary>Folds another part of the same scan's index into this one: latest time, first name, widest span.</summary>
     public void Merge(ActivityIndex other)
     {
+        _lastFolded = null;
+        _namesFolded = null;
         foreach (var (key, seen) in other._last)
         {
             Touch(key, seen);
@@ -91,12 +147,12 @@ public sealed class ActivityIndex
     public IEnumerable<(string Account, DateTimeOffset First, DateTimeOffset Last)> Spans(string source) =>
         _span.Where(kv => kv.Key.Source == source).Select(kv => (kv.Key.Account, kv.Value.First, kv.Value.Last));
 
-    // The latest time; of two at the same time, the first in read order.
     private void Touch(string key, (DateTimeOffset Time, string Source, long Order) seen)
     {
-        if (!_last.TryGetValue(key, out var cur) || seen.Time > cur.Time || (seen.Time == cur.Time && seen.Order < cur.Order))
+        ref var cur = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_last, key, out var exists);
+        if (!exists || Later(seen, cur))
         {
-            _last[key] = seen;
+            cur = seen;
         }
     }
 
@@ -106,7 +162,7 @@ public sealed class ActivityIndex
         (DateTimeOffset, string)? best = null;
         foreach (var key in keys)
         {
-            if (key is not null && _last.TryGetValue(key, out var v) && (best is null || v.Time > best.Value.Item1))
+            if (key is not null && LastFolded.TryGetValue(key, out var v) && (best is null || v.Time > best.Value.Item1))
             {
                 best = (v.Time, v.Source);
             }
