@@ -29,10 +29,11 @@ public static class Program
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 when an unsuppressed finding at or above this severity exists (critical, high, medium, low, info)" };
         var allowGaps = new Option<bool>("--allow-gaps") { Description = "Do not exit 2 when an input file could not be read (it is still reported as a coverage gap)" };
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
+        var threads = new Option<int?>("--threads") { Description = "Read the audit trails on this many threads (default: the machine's cores); the result is the same for any number" };
         var tickets = new Option<string?>("--tickets") { Description = "Keep tickets for the recorded run's findings as this JSON configuration's Tickets section says (needs --history; see docs/tickets.md)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads })
         {
             scan.Options.Add(o);
         }
@@ -98,6 +99,7 @@ public static class Program
             Profile = parse.GetValue(profile),
             FailOn = parse.GetValue(failOn),
             AllowGaps = parse.GetValue(allowGaps),
+            Threads = parse.GetValue(threads),
             Rules = parse.GetValue(rules),
             Tickets = parse.GetValue(tickets),
         }));
@@ -203,4 +205,7 @@ public sealed record ScanOptions
     public string? FailOn { get; init; }
     public bool AllowGaps { get; init; }
     public string? Rules { get; init; }
+
+    /// <summary>Threads the trails are read on (null: the machine's cores).</summary>
+    public int? Threads { get; init; }
 }

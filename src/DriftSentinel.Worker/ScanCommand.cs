@@ -127,11 +127,12 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
 
         var stopwatch = Stopwatch.StartNew();
         var baseline = BaselineLoader.Load(baselineFile);
+        var threads = options.Threads is < 1 ? throw new UsageException($"--threads {options.Threads} is not a number of threads; expected 1 or more") : options.Threads;
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var lifecycleSinks = options.History is null ? [] : Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock, catalogue);
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
-            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources));
+            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads));
         RunHistoryReport? history = null;
         string? historyError = null;
         IReadOnlyList<DeliveryOutcome> deliveries = [];
@@ -208,8 +209,8 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
     }
 
     /// <summary>Reads a snapshot with every registered source module and evaluates it. Used by the CLI, tests and benchmarks.</summary>
-    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null, SourceRegistry? sources = null) =>
-        new ScanEngine(catalogue).Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress);
+    public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null, SourceRegistry? sources = null, int? threads = null) =>
+        new ScanEngine(catalogue) { Threads = threads ?? Environment.ProcessorCount }.Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress);
 
     private static DateTimeOffset ParseAsOf(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)

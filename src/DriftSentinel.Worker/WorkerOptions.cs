@@ -14,6 +14,9 @@ public sealed class WorkerOptions
     /// <summary>Hangfire worker threads in this process.</summary>
     public int WorkerCount { get; set; } = 2;
 
+    /// <summary>Threads one evaluation reads the trails on (default: the machine's cores); lower it to leave cores to other work.</summary>
+    public int? ScanThreads { get; set; }
+
     /// <summary>Name of this worker in logs, the dashboard and the scan ledger; default host name and process id.</summary>
     public string? Name { get; set; }
 
@@ -70,6 +73,11 @@ public sealed class WorkerOptions
         if (worker.WorkerCount is < 1 or > 32)
         {
             yield return $"{prefix}:Worker:WorkerCount: {worker.WorkerCount} must be between 1 and 32";
+        }
+
+        if (worker.ScanThreads is < 1 or > 256)
+        {
+            yield return $"{prefix}:Worker:ScanThreads: {worker.ScanThreads} must be between 1 and 256";
         }
 
         if (worker.RetryDelaysSeconds.Count > 10 || worker.RetryDelaysSeconds.Any(d => d is < 0 or > 86_400))

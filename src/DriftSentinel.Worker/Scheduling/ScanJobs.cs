@@ -130,7 +130,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
         var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
-        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules);
+        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads);
         cancellation.ThrowIfCancellationRequested();
 
         var sinks = new LifecycleDispatcher(runtime.Sinks, runtime.Clock, runtime.Settings.Worker.SinkClaimLease);

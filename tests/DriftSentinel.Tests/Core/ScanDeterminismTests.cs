@@ -110,3 +110,29 @@ public class RuleMergeabilityTests
         Assert.All(Rule.All(), r => Assert.True(r.CanMerge, $"{r.Id} overrides Observe but not Merge: a scan on several threads would lose what the other threads saw"));
     }
 }
+
+public class ParallelScanFaultTests
+{
+    /// <summary>A stream whose second part throws something no reader turns into coverage (a bug, not bad input).</summary>
+    private sealed class FaultyStream : DriftSentinel.Core.Sources.IActivityStream
+    {
+        public string Name => "faulty";
+
+        public IEnumerable<DriftSentinel.Core.Model.ActivityEvent> Read(DriftSentinel.Core.Model.CoverageLog coverage) => [];
+
+        public DriftSentinel.Core.Sources.ActivityParts Parts(DriftSentinel.Core.Model.CoverageLog coverage) =>
+            new([.. Enumerable.Range(0, 8).Select(i => (Func<IEnumerable<DriftSentinel.Core.Model.ActivityEvent>>)(() => i == 1 ? throw new InvalidOperationException("part 1 broke") : []))], () => { });
+    }
+
+    [Fact]
+    public void A_fault_on_one_thread_stops_the_scan_with_its_message_instead_of_hanging()
+    {
+        var baseline = BaselineLoader.Parse("version: 1\norganization: X\nenvironments: []\n", "b.yaml");
+        var input = new DriftSentinel.Core.Model.ScanInput();
+        input.Streams.Add(new FaultyStream());
+        var engine = new ScanEngine(RuleCatalogue.Load(Path.Combine(TestPaths.RepositoryRoot, "rules"))) { Threads = 2 };
+
+        var e = Assert.Throws<InvalidOperationException>(() => engine.Run(input, baseline, DateTimeOffset.UnixEpoch, "x"));
+        Assert.Contains("part 1 broke", e.Message, StringComparison.Ordinal);
+    }
+}

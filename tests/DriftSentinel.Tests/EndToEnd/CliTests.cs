@@ -27,6 +27,17 @@ public class CliTests
     }
 
     [Fact]
+    public void Threads_option_changes_nothing_in_the_reports()
+    {
+        using var one = new TempFolder();
+        using var three = new TempFolder();
+        Assert.Equal(0, Run("scan", "--demo", "--out", one.Path, "--threads", "1").Code);
+        Assert.Equal(0, Run("scan", "--demo", "--out", three.Path, "--threads", "3").Code);
+        Assert.All(DriftSentinel.Worker.OutputModules.Reports().FileNames,
+            f => Assert.Equal(File.ReadAllText(Path.Combine(one.Path, f)), File.ReadAllText(Path.Combine(three.Path, f))));
+    }
+
+    [Fact]
     public void Fail_on_exits_1_when_findings_reach_the_threshold()
     {
         using var t = new TempFolder();
@@ -39,6 +50,7 @@ public class CliTests
     [InlineData("scan", "--no-such-option")]
     [InlineData("scan", "--snapshot", "/nonexistent/snapshot", "--baseline", "b.yaml")]
     [InlineData("scan", "--demo", "--as-of", "last tuesday")]
+    [InlineData("scan", "--demo", "--threads", "0")]
     public void Bad_arguments_exit_2_with_a_message(params string[] args)
     {
         var (code, _, err) = Run(args);
