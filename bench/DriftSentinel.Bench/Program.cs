@@ -114,6 +114,7 @@ internal static class Program
         Console.WriteLine($"generated {events:N0} events ({shape}) in {files:N0} .json.gz files ({bytes / 1048576.0:0.0} MiB compressed) in {sw.Elapsed.TotalSeconds:0.0} s: {root}");
 
         GC.Collect();
+        var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Paused: GC.GetTotalPauseDuration());
         var before = Process.GetCurrentProcess().WorkingSet64;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var demo = DemoLocator.Find();
@@ -142,6 +143,7 @@ internal static class Program
         process.Refresh();
         Console.WriteLine($"scanned {result.Run.EventsRead:N0} events on {threads} thread(s) in {sw.Elapsed.TotalSeconds:0.00} s ({result.Run.EventsRead / sw.Elapsed.TotalSeconds:N0} events/s), {result.Findings.Count:N0} findings");
         Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB (before scan {before / 1048576.0:0} MiB), GC heap after scan {GC.GetTotalMemory(false) / 1048576.0:0} MiB, scan allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1048576.0:N0} MiB ({(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)Math.Max(1, result.Run.EventsRead):N0} bytes per event)");
+        Console.WriteLine($"garbage collections during the scan: gen0 {GC.CollectionCount(0) - gcBefore.Gen0}, gen1 {GC.CollectionCount(1) - gcBefore.Gen1}, gen2 {GC.CollectionCount(2) - gcBefore.Gen2}, paused {(GC.GetTotalPauseDuration() - gcBefore.Paused).TotalSeconds:0.00} s");
         Console.WriteLine($"findings by rule: {string.Join(", ", result.Findings.GroupBy(f => f.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count():N0}"))}");
         return 0;
     }
