@@ -34,27 +34,18 @@ internal static class CloudTrailRecordReader
 
         while (true)
         {
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
-            if (reader.TokenType == JsonTokenType.EndObject)
+            var step = NextMember(ref reader, out var at);
+            if (step == Walk.End)
             {
                 break;
             }
 
-            if (reader.ValueIsEscaped)
+            if (step != Walk.Member)
             {
-                return DirectParse.Fallback;
+                return Outcome(step);
             }
 
-            var name = reader.ValueSpan;
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
+            var name = data[at];
             var outcome = DirectParse.Mapped;
             switch (name.Length)
             {
@@ -118,7 +109,7 @@ internal static class CloudTrailRecordReader
 
                     break;
                 case 12 when name.SequenceEqual("userIdentity"u8):
-                    outcome = UserIdentity(ref reader, pool, ref f);
+                    outcome = Identity(ref reader, data, pool, ref f, Within.UserIdentity);
                     break;
                 case 17 when name.SequenceEqual("requestParameters"u8):
                     outcome = Slice(ref reader, JsonTokenType.StartObject, out request);
@@ -137,7 +128,7 @@ internal static class CloudTrailRecordReader
                 case 15 when name.SequenceEqual("CloudTrailEvent"u8):
                     return DirectParse.Fallback;
                 default:
-                    outcome = reader.TrySkip() ? DirectParse.Mapped : DirectParse.NeedMoreData;
+                    outcome = Skip(ref reader);
                     break;
             }
 
@@ -219,54 +210,45 @@ internal static class CloudTrailRecordReader
         return DirectParse.Mapped;
     }
 
-    private static DirectParse UserIdentity(ref Utf8JsonReader reader, Utf8StringPool pool, ref CloudTrailFields f)
+    /// <summary>The objects of a record whose members are read as the walk meets them.</summary>
+    private enum Within
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        UserIdentity,
+        SessionContext,
+        SessionIssuer,
+        Attributes,
+    }
+
+    /// <summary>
+    /// Walks userIdentity and the objects inside it, taking the members an event needs. What an object sets is reset
+    /// when it starts (a repeated or null object leaves what a document's last property would).
+    /// </summary>
+    private static DirectParse Identity(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, Utf8StringPool pool, ref CloudTrailFields f, Within within)
+    {
+        if (within is Within.SessionContext or Within.SessionIssuer)
         {
-            return DirectParse.Mapped;
+            f.IssuerArn = null;
         }
 
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (within is Within.SessionContext or Within.Attributes)
         {
-            return DirectParse.Fallback;
+            f.MfaAuthenticated = null;
+        }
+
+        if (Open(ref reader) is { } early)
+        {
+            return early;
         }
 
         while (true)
         {
-            if (!reader.Read())
+            var step = NextMember(ref reader, out var at);
+            if (step != Walk.Member)
             {
-                return DirectParse.NeedMoreData;
+                return Outcome(step);
             }
 
-            if (reader.TokenType == JsonTokenType.EndObject)
-            {
-                return DirectParse.Mapped;
-            }
-
-            var name = reader.ValueSpan;
-            if (reader.ValueIsEscaped)
-            {
-                return DirectParse.Fallback;
-            }
-
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
-            var outcome = name switch
-            {
-                _ when name.SequenceEqual("type"u8) => Text(ref reader, pool, ref f.IdentityType),
-                _ when name.SequenceEqual("arn"u8) => Text(ref reader, pool, ref f.IdentityArn),
-                _ when name.SequenceEqual("accountId"u8) => Text(ref reader, pool, ref f.IdentityAccountId),
-                _ when name.SequenceEqual("principalId"u8) => Text(ref reader, pool, ref f.PrincipalId),
-                _ when name.SequenceEqual("userName"u8) => Text(ref reader, pool, ref f.UserName),
-                _ when name.SequenceEqual("accessKeyId"u8) => Text(ref reader, pool, ref f.AccessKeyId),
-                _ when name.SequenceEqual("invokedBy"u8) => Text(ref reader, pool, ref f.InvokedBy),
-                _ when name.SequenceEqual("identityProvider"u8) => Text(ref reader, pool, ref f.IdentityProvider),
-                _ when name.SequenceEqual("sessionContext"u8) => SessionContext(ref reader, pool, ref f),
-                _ => reader.TrySkip() ? DirectParse.Mapped : DirectParse.NeedMoreData,
-            };
+            var outcome = IdentityMember(ref reader, data, data[at], pool, ref f, within);
             if (outcome != DirectParse.Mapped)
             {
                 return outcome;
@@ -274,111 +256,84 @@ internal static class CloudTrailRecordReader
         }
     }
 
-    // sessionContext.sessionIssuer.arn and sessionContext.attributes.mfaAuthenticated; both are reset when the
-    // context is null or repeated, as a document's last property would win.
-    private static DirectParse SessionContext(ref Utf8JsonReader reader, Utf8StringPool pool, ref CloudTrailFields f)
+    private static DirectParse IdentityMember(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, ReadOnlySpan<byte> name, Utf8StringPool pool, ref CloudTrailFields f, Within within) => within switch
     {
-        f.IssuerArn = null;
-        f.MfaAuthenticated = null;
-        if (reader.TokenType == JsonTokenType.Null)
+        Within.UserIdentity => name switch
         {
-            return DirectParse.Mapped;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
+            _ when name.SequenceEqual("type"u8) => Text(ref reader, pool, ref f.IdentityType),
+            _ when name.SequenceEqual("arn"u8) => Text(ref reader, pool, ref f.IdentityArn),
+            _ when name.SequenceEqual("accountId"u8) => Text(ref reader, pool, ref f.IdentityAccountId),
+            _ when name.SequenceEqual("principalId"u8) => Text(ref reader, pool, ref f.PrincipalId),
+            _ when name.SequenceEqual("userName"u8) => Text(ref reader, pool, ref f.UserName),
+            _ when name.SequenceEqual("accessKeyId"u8) => Text(ref reader, pool, ref f.AccessKeyId),
+            _ when name.SequenceEqual("invokedBy"u8) => Text(ref reader, pool, ref f.InvokedBy),
+            _ when name.SequenceEqual("identityProvider"u8) => Text(ref reader, pool, ref f.IdentityProvider),
+            _ when name.SequenceEqual("sessionContext"u8) => Identity(ref reader, data, pool, ref f, Within.SessionContext),
+            _ => Skip(ref reader),
+        },
+        Within.SessionContext => name switch
         {
-            return DirectParse.Fallback;
-        }
+            _ when name.SequenceEqual("sessionIssuer"u8) => Identity(ref reader, data, pool, ref f, Within.SessionIssuer),
+            _ when name.SequenceEqual("attributes"u8) => Identity(ref reader, data, pool, ref f, Within.Attributes),
+            _ => Skip(ref reader),
+        },
+        Within.SessionIssuer => name.SequenceEqual("arn"u8) ? Text(ref reader, pool, ref f.IssuerArn) : Skip(ref reader),
+        _ => name.SequenceEqual("mfaAuthenticated"u8) ? Text(ref reader, pool, ref f.MfaAuthenticated) : Skip(ref reader),
+    };
 
-        while (true)
-        {
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
-            if (reader.TokenType == JsonTokenType.EndObject)
-            {
-                return DirectParse.Mapped;
-            }
-
-            var name = reader.ValueSpan;
-            if (reader.ValueIsEscaped)
-            {
-                return DirectParse.Fallback;
-            }
-
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
-            DirectParse outcome;
-            if (name.SequenceEqual("sessionIssuer"u8))
-            {
-                f.IssuerArn = null;
-                outcome = Member(ref reader, "arn"u8, pool, ref f.IssuerArn);
-            }
-            else if (name.SequenceEqual("attributes"u8))
-            {
-                f.MfaAuthenticated = null;
-                outcome = Member(ref reader, "mfaAuthenticated"u8, pool, ref f.MfaAuthenticated);
-            }
-            else
-            {
-                outcome = reader.TrySkip() ? DirectParse.Mapped : DirectParse.NeedMoreData;
-            }
-
-            if (outcome != DirectParse.Mapped)
-            {
-                return outcome;
-            }
-        }
+    /// <summary>Where a walk over an object's members stands.</summary>
+    private enum Walk
+    {
+        Member,
+        End,
+        NeedMoreData,
+        Fallback,
     }
 
-    // One string member of an object value; the object's other members are skipped.
-    private static DirectParse Member(ref Utf8JsonReader reader, ReadOnlySpan<byte> wanted, Utf8StringPool pool, ref string? field)
+    /// <summary>
+    /// Moves to the next member of the object being walked, leaving the reader on its value and <paramref name="at"/>
+    /// on its name in the data (names are compared as bytes; an escaped one is declined).
+    /// </summary>
+    private static Walk NextMember(ref Utf8JsonReader reader, out Range at)
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        at = default;
+        if (!reader.Read())
         {
-            return DirectParse.Mapped;
+            return Walk.NeedMoreData;
         }
 
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (reader.TokenType == JsonTokenType.EndObject)
         {
-            return DirectParse.Fallback;
+            return Walk.End;
         }
 
-        while (true)
+        if (reader.ValueIsEscaped)
         {
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
-            if (reader.TokenType == JsonTokenType.EndObject)
-            {
-                return DirectParse.Mapped;
-            }
-
-            if (reader.ValueIsEscaped)
-            {
-                return DirectParse.Fallback;
-            }
-
-            var match = reader.ValueSpan.SequenceEqual(wanted);
-            if (!reader.Read())
-            {
-                return DirectParse.NeedMoreData;
-            }
-
-            var outcome = match ? Text(ref reader, pool, ref field) : reader.TrySkip() ? DirectParse.Mapped : DirectParse.NeedMoreData;
-            if (outcome != DirectParse.Mapped)
-            {
-                return outcome;
-            }
+            return Walk.Fallback;
         }
+
+        // The name's bytes follow its opening quote.
+        var start = (int)reader.TokenStartIndex + 1;
+        at = start..(start + reader.ValueSpan.Length);
+        return reader.Read() ? Walk.Member : Walk.NeedMoreData;
     }
+
+    private static DirectParse Outcome(Walk step) => step switch
+    {
+        Walk.End => DirectParse.Mapped,
+        Walk.NeedMoreData => DirectParse.NeedMoreData,
+        _ => DirectParse.Fallback,
+    };
+
+    /// <summary>An object value to walk (null), or what to answer at once: nothing to read for null, decline another kind.</summary>
+    private static DirectParse? Open(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => null,
+        JsonTokenType.Null => DirectParse.Mapped,
+        _ => DirectParse.Fallback,
+    };
+
+    private static DirectParse Skip(ref Utf8JsonReader reader) => reader.TrySkip() ? DirectParse.Mapped : DirectParse.NeedMoreData;
 
     /// <summary>
     /// The fields inside the objects kept as bytes, read once the record is complete (the outcome field is named by
@@ -393,21 +348,16 @@ internal static class CloudTrailRecordReader
             f.IdentityProvider = null;
         }
 
-        if (!response.IsEmpty)
+        // The outcome is looked up by the event's name: compared as ASCII, which every CloudTrail event name is.
+        if (!response.IsEmpty && System.Text.Ascii.IsValid(f.Name))
         {
-            var name = System.Text.Encoding.UTF8.GetBytes(f.Name);
             var reader = new Utf8JsonReader(response);
             reader.Read();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            Walk step;
+            while ((step = NextMember(ref reader, out var at)) == Walk.Member)
             {
-                if (reader.ValueIsEscaped)
-                {
-                    return false;
-                }
-
-                var key = reader.ValueSpan;
-                reader.Read();
-                if (key.SequenceEqual(name))
+                var key = response[at];
+                if (System.Text.Ascii.Equals(key, f.Name))
                 {
                     if (!Scalar(ref reader, pool, out f.Outcome))
                     {
@@ -441,6 +391,15 @@ internal static class CloudTrailRecordReader
                     reader.Skip();
                 }
             }
+
+            if (step == Walk.Fallback)
+            {
+                return false;
+            }
+        }
+        else if (!response.IsEmpty)
+        {
+            return false;
         }
 
         if (!additional.IsEmpty)
@@ -549,15 +508,10 @@ internal static class CloudTrailRecordReader
         string? resource = null;
         var reader = new Utf8JsonReader(request);
         reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        Walk step;
+        while ((step = NextMember(ref reader, out var at)) == Walk.Member)
         {
-            if (reader.ValueIsEscaped)
-            {
-                return false;
-            }
-
-            var key = reader.ValueSpan;
-            reader.Read();
+            var key = request[at];
             bool ok;
             if (key.SequenceEqual("roleArn"u8))
             {
@@ -585,6 +539,11 @@ internal static class CloudTrailRecordReader
             {
                 return false;
             }
+        }
+
+        if (step == Walk.Fallback)
+        {
+            return false;
         }
 
         f.Resource ??= resource;

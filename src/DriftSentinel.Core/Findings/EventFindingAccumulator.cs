@@ -29,16 +29,7 @@ internal sealed class EventFindingAccumulator
             entry.SeedOrder = e.ReadOrder;
         }
 
-        entry.Count++;
-        if (entry.First is null || e.Time < entry.First)
-        {
-            entry.First = e.Time;
-        }
-
-        if (entry.Last is null || e.Time > entry.Last)
-        {
-            entry.Last = e.Time;
-        }
+        entry.See(e.Time);
 
         if (entry.Evidence.Wants(e.ReadOrder))
         {
@@ -49,30 +40,18 @@ internal sealed class EventFindingAccumulator
     /// <summary>Folds another accumulator (another part of the same trail) into this one.</summary>
     public void Merge(EventFindingAccumulator other)
     {
-        foreach (var (key, theirs) in other._entries)
+        _entries.MergeWith(other._entries, static (mine, theirs) =>
         {
-            if (!_entries.TryGetValue(key, out var mine))
-            {
-                _entries[key] = theirs;
-                continue;
-            }
-
             if (theirs.SeedOrder < mine.SeedOrder)
             {
                 mine.Seed = theirs.Seed;
                 mine.SeedOrder = theirs.SeedOrder;
             }
 
-            mine.Count += theirs.Count;
-            mine.First = Earliest(mine.First, theirs.First);
-            mine.Last = Latest(mine.Last, theirs.Last);
+            mine.Absorb(theirs);
             mine.Evidence.Merge(theirs.Evidence);
-        }
+        });
     }
-
-    public static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
-
-    public static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     /// <summary>The findings, in key order (so the output does not depend on which part of the trail came first).</summary>
     public IEnumerable<Finding> Build(string ruleId, string title)
@@ -101,13 +80,10 @@ internal sealed class EventFindingAccumulator
         }
     }
 
-    private sealed class Entry(FindingSeed seed, long seedOrder)
+    private sealed class Entry(FindingSeed seed, long seedOrder) : Sightings
     {
         public FindingSeed Seed { get; set; } = seed;
         public long SeedOrder { get; set; } = seedOrder;
-        public long Count { get; set; }
-        public DateTimeOffset? First { get; set; }
-        public DateTimeOffset? Last { get; set; }
         public EvidenceSample Evidence { get; } = new(MaxEvidence);
     }
 }

@@ -46,9 +46,7 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
             s.FirstOrder = e.ReadOrder;
         }
 
-        s.First = s.First is null || e.Time < s.First ? e.Time : s.First;
-        s.Last = s.Last is null || e.Time > s.Last ? e.Time : s.Last;
-        s.Count++;
+        s.See(e.Time);
         if (e.RequestedDurationSeconds is { } d)
         {
             s.RequestedSeconds = Math.Max(s.RequestedSeconds ?? 0, d);
@@ -62,26 +60,18 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
 
     public override void Merge(Rule other)
     {
-        foreach (var (key, theirs) in ((BreakGlassWithoutJustificationCheck)other)._sessions)
+        _sessions.MergeWith(((BreakGlassWithoutJustificationCheck)other)._sessions, static (s, theirs) =>
         {
-            if (!_sessions.TryGetValue(key, out var s))
-            {
-                _sessions[key] = theirs;
-                continue;
-            }
-
             if (theirs.FirstOrder < s.FirstOrder)
             {
                 s.Account = theirs.Account;
                 s.FirstOrder = theirs.FirstOrder;
             }
 
-            s.First = EventFindingAccumulator.Earliest(s.First, theirs.First);
-            s.Last = EventFindingAccumulator.Latest(s.Last, theirs.Last);
-            s.Count += theirs.Count;
+            s.Absorb(theirs);
             s.RequestedSeconds = theirs.RequestedSeconds is { } d ? Math.Max(s.RequestedSeconds ?? 0, d) : s.RequestedSeconds;
             s.Evidence.Merge(theirs.Evidence);
-        }
+        });
     }
 
     public override IEnumerable<Finding> Complete(RuleContext context)
@@ -159,7 +149,7 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
         };
     }
 
-    private sealed class Session(string role, string sessionName, string account, long firstOrder)
+    private sealed class Session(string role, string sessionName, string account, long firstOrder) : Sightings
     {
         public string Role { get; } = role;
         public string SessionName { get; } = sessionName;
@@ -167,10 +157,7 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
         /// <summary>The account of the session's first event in read order.</summary>
         public string Account { get; set; } = account;
         public long FirstOrder { get; set; } = firstOrder;
-        public DateTimeOffset? First { get; set; }
-        public DateTimeOffset? Last { get; set; }
         public int? RequestedSeconds { get; set; }
-        public long Count { get; set; }
         public EvidenceSample Evidence { get; } = new(5);
     }
 }

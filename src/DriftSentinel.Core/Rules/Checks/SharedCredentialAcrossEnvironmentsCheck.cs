@@ -58,10 +58,8 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
             u.PrincipalOrder = e.ReadOrder;
         }
 
-        u.Count++;
+        u.See(e.Time);
         u.AddAccount(account);
-        u.First = u.First is null || e.Time < u.First ? e.Time : u.First;
-        u.Last = u.Last is null || e.Time > u.Last ? e.Time : u.Last;
         var at = u.IndexOf(env);
         if (at < 0)
         {
@@ -80,26 +78,17 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         MergeInto(_assumers, theirs._assumers);
     }
 
-    private static void MergeInto(Dictionary<string, Usage> mine, Dictionary<string, Usage> theirs)
-    {
-        foreach (var (key, t) in theirs)
+    private static void MergeInto(Dictionary<string, Usage> mine, Dictionary<string, Usage> theirs) =>
+        mine.MergeWith(theirs, static (u, t) =>
         {
-            if (!mine.TryGetValue(key, out var u))
-            {
-                mine[key] = t;
-                continue;
-            }
-
             if (t.PrincipalOrder < u.PrincipalOrder)
             {
                 u.Principal = t.Principal;
                 u.PrincipalOrder = t.PrincipalOrder;
             }
 
-            u.Count += t.Count;
+            u.Absorb(t);
             t.Accounts.ForEach(u.AddAccount);
-            u.First = EventFindingAccumulator.Earliest(u.First, t.First);
-            u.Last = EventFindingAccumulator.Latest(u.Last, t.Last);
             foreach (var use in t.Environments)
             {
                 var at = u.IndexOf(use.Name);
@@ -112,8 +101,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
                     u.Environments[at] = use;
                 }
             }
-        }
-    }
+        });
 
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
@@ -288,7 +276,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         }
     }
 
-    private sealed class Usage(string principal, long principalOrder)
+    private sealed class Usage(string principal, long principalOrder) : Sightings
     {
         /// <summary>The principal of the first event in read order.</summary>
         public string Principal { get; set; } = principal;
@@ -296,10 +284,7 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
 
         /// <summary>Each environment the credential acted in, with its first event there; usually one (lists, not dictionaries: there are as many usages as keys).</summary>
         public List<EnvironmentUse> Environments { get; } = new(1);
-        public long Count { get; set; }
         public List<string> Accounts { get; } = new(1);
-        public DateTimeOffset? First { get; set; }
-        public DateTimeOffset? Last { get; set; }
         public bool Crosses => Environments.Exists(x => x.Production) && Environments.Exists(x => !x.Production);
 
         // Loops rather than LINQ: asked for every event that carries a long-term key.
