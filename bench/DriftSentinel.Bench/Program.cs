@@ -119,6 +119,12 @@ internal static class Program
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var demo = DemoLocator.Find();
         var baseline = shape.Accounts.Length == 3 ? BaselineLoader.Load(Path.Combine(demo, "baseline.yaml")) : BaselineLoader.Parse(shape.Baseline(), "bench-baseline.yaml");
+        if (shape.Accounts.Length != 3)
+        {
+            // Beside the folder, for scanning it with the CLI or a worker profile.
+            File.WriteAllText(root.TrimEnd(Path.DirectorySeparatorChar) + "-baseline.yaml", shape.Baseline());
+        }
+
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         sw.Restart();
         var result = new ScanEngine(catalogue) { Threads = threads }.Run(SourceModules.Default().Read(root, baseline), baseline, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), "bench");
