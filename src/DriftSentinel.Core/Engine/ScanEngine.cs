@@ -132,6 +132,15 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
 
         var events = partitions.Sum(p => p.Events);
         var afterAsOf = partitions.Sum(p => p.AfterAsOf);
+
+        if (threads > 1)
+        {
+            // The other threads' state was merged into this one's and is garbage now: one compacting collection
+            // returns it before Complete builds the findings, which is where a scan with many findings peaks
+            // (136,000 findings: peak 595 -> 504 MiB, time unchanged; docs/performance.md).
+            partitions = [partitions[0]];
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
         ScanProgress.Current.Value = null;
         if (afterAsOf > 0)
         {
