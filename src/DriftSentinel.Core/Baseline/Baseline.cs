@@ -123,36 +123,55 @@ public sealed class OrganizationBaseline
             return null;
         }
 
-        if (cloud == Cloud.Aws)
+        // Asked for every event's actor: loops, so an answer allocates nothing whatever the system.
+        for (var i = 0; i < People.Count; i++)
         {
-            // The hot case (every AWS event's actor): no closure, no enumerator.
-            for (var i = 0; i < People.Count; i++)
+            var person = People[i];
+            if (person.Id.Equals(identity, StringComparison.OrdinalIgnoreCase) || Holds(person, cloud, identity))
             {
-                var person = People[i];
-                if (person.Id.Equals(identity, StringComparison.OrdinalIgnoreCase))
-                {
-                    return person;
-                }
-
-                for (var j = 0; j < person.Aws.Count; j++)
-                {
-                    if (person.Aws[j].Equals(identity, StringComparison.OrdinalIgnoreCase))
-                    {
-                        return person;
-                    }
-                }
+                return person;
             }
-
-            return null;
         }
 
-        return People.FirstOrDefault(p => (cloud switch
+        return null;
+    }
+
+    /// <summary>Whether the person's identities in that system include this one.</summary>
+    private static bool Holds(PersonDeclaration person, Cloud cloud, string identity)
+    {
+        switch (cloud)
         {
-            Cloud.Aws => p.Aws,
-            Cloud.Azure or Cloud.Entra => p.Azure,
-            Cloud.GitHub or Cloud.GitLab or Cloud.AzureDevOps => p.CiUsers.Where(u => PipelineProviders.CloudOf(u.Provider) == cloud).Select(u => u.Login),
-            _ => [],
-        }).Any(i => i.Equals(identity, StringComparison.OrdinalIgnoreCase)) || p.Id.Equals(identity, StringComparison.OrdinalIgnoreCase));
+            case Cloud.Aws:
+                return AnyIs(person.Aws, identity);
+            case Cloud.Azure or Cloud.Entra:
+                return AnyIs(person.Azure, identity);
+            case Cloud.GitHub or Cloud.GitLab or Cloud.AzureDevOps:
+                for (var i = 0; i < person.CiUsers.Count; i++)
+                {
+                    var user = person.CiUsers[i];
+                    if (PipelineProviders.CloudOf(user.Provider) == cloud && user.Login.Equals(identity, StringComparison.OrdinalIgnoreCase))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool AnyIs(IReadOnlyList<string> names, string identity)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i].Equals(identity, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 
