@@ -213,7 +213,6 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         helpers.ForEach(t => t.Start());
         Work(partitions[0]);
         helpers.ForEach(t => t.Join());
-        progress?.Evaluated(partitions.Sum(p => p.Events));
         if (fault is not null)
         {
             throw new InvalidOperationException($"scanning the audit trails failed: {fault.Message}", fault);

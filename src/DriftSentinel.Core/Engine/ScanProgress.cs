@@ -36,8 +36,6 @@ public sealed class ScanProgress
 
     public void Read(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
-    public void Evaluated(long events) => Interlocked.Exchange(ref _events, events);
-
     /// <summary>Adds events evaluated by one of the scan's threads.</summary>
     public void AddEvaluated(long events) => Interlocked.Add(ref _events, events);
 
