@@ -367,7 +367,7 @@ internal static class CloudTrailRecordReader
                 else if (assumes && key.SequenceEqual("credentials"u8))
                 {
                     f.IssuedAccessKeyId = null;
-                    if (!ObjectMember(ref reader, "accessKeyId"u8, pool, out f.IssuedAccessKeyId))
+                    if (!ObjectMember(ref reader, response, "accessKeyId"u8, pool, out f.IssuedAccessKeyId))
                     {
                         return false;
                     }
@@ -392,7 +392,7 @@ internal static class CloudTrailRecordReader
                 }
             }
 
-            if (step == Walk.Fallback)
+            if (step != Walk.End)
             {
                 return false;
             }
@@ -406,7 +406,7 @@ internal static class CloudTrailRecordReader
         {
             var reader = new Utf8JsonReader(additional);
             reader.Read();
-            if (!ObjectMember(ref reader, "MFAUsed"u8, pool, out f.MfaUsed))
+            if (!ObjectMember(ref reader, additional, "MFAUsed"u8, pool, out f.MfaUsed))
             {
                 return false;
             }
@@ -451,17 +451,12 @@ internal static class CloudTrailRecordReader
             string? upper = null;
             string? lower = null;
             var hasUpper = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            Walk step;
+            while ((step = NextMember(ref reader, out var at)) == Walk.Member)
             {
-                if (reader.ValueIsEscaped)
-                {
-                    return false;
-                }
-
-                var key = reader.ValueSpan;
+                var key = resources[at];
                 var isUpper = key.SequenceEqual("ARN"u8);
                 var isLower = key.SequenceEqual("arn"u8);
-                reader.Read();
                 if (isUpper)
                 {
                     hasUpper = reader.TokenType != JsonTokenType.Null;
@@ -487,6 +482,11 @@ internal static class CloudTrailRecordReader
                 {
                     reader.Skip();
                 }
+            }
+
+            if (step != Walk.End)
+            {
+                return false;
             }
 
             if ((hasUpper ? upper : lower) is { } arn)
@@ -541,7 +541,7 @@ internal static class CloudTrailRecordReader
             }
         }
 
-        if (step == Walk.Fallback)
+        if (step != Walk.End)
         {
             return false;
         }
@@ -618,8 +618,8 @@ internal static class CloudTrailRecordReader
         }
     }
 
-    // One member of an object value as Str reads it (null when the value is not an object).
-    private static bool ObjectMember(ref Utf8JsonReader reader, ReadOnlySpan<byte> wanted, Utf8StringPool pool, out string? value)
+    // One member of an object value as Str reads it (null when the value is not an object); data is what the reader reads.
+    private static bool ObjectMember(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, ReadOnlySpan<byte> wanted, Utf8StringPool pool, out string? value)
     {
         value = null;
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -632,29 +632,20 @@ internal static class CloudTrailRecordReader
             return true;
         }
 
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        Walk step;
+        while ((step = NextMember(ref reader, out var at)) == Walk.Member)
         {
-            if (reader.ValueIsEscaped)
-            {
-                return false;
-            }
-
-            var match = reader.ValueSpan.SequenceEqual(wanted);
-            reader.Read();
-            if (match)
-            {
-                if (!Scalar(ref reader, pool, out value))
-                {
-                    return false;
-                }
-            }
-            else
+            if (!data[at].SequenceEqual(wanted))
             {
                 reader.Skip();
             }
+            else if (!Scalar(ref reader, pool, out value))
+            {
+                return false;
+            }
         }
 
-        return true;
+        return step == Walk.End;
     }
 
     /// <summary>"2026-11-20T10:00:00Z", the form CloudTrail writes, without a string; anything else goes the general way.</summary>
