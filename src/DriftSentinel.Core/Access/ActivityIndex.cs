@@ -21,49 +21,27 @@ public sealed class ActivityIndex
     /// <summary>The name (UPN) a sign-in or Activity Log event gave an Entra object id, if any.</summary>
     public string? NameOf(string objectId) => NamesFolded.TryGetValue(objectId, out var n) ? n.Name : null;
 
-    private Dictionary<string, (DateTimeOffset Time, string Source, long Order)> LastFolded
+    private Dictionary<string, (DateTimeOffset Time, string Source, long Order)> LastFolded => _lastFolded ??= Folded(_last, Later);
+
+    private Dictionary<string, (string Name, long Order)> NamesFolded => _namesFolded ??= Folded(_names, FirstGiven);
+
+    /// <summary>The case-insensitive view of a case-sensitive map: of keys equal but for case, the better value.</summary>
+    private static Dictionary<string, T> Folded<T>(Dictionary<string, T> exact, Func<T, T, bool> better)
     {
-        get
+        var folded = new Dictionary<string, T>(exact.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in exact)
         {
-            if (_lastFolded is null)
+            if (!folded.TryGetValue(key, out var current) || better(value, current))
             {
-                var folded = new Dictionary<string, (DateTimeOffset Time, string Source, long Order)>(_last.Count, StringComparer.OrdinalIgnoreCase);
-                foreach (var (key, seen) in _last)
-                {
-                    if (!folded.TryGetValue(key, out var cur) || Later(seen, cur))
-                    {
-                        folded[key] = seen;
-                    }
-                }
-
-                _lastFolded = folded;
+                folded[key] = value;
             }
-
-            return _lastFolded;
         }
+
+        return folded;
     }
 
-    private Dictionary<string, (string Name, long Order)> NamesFolded
-    {
-        get
-        {
-            if (_namesFolded is null)
-            {
-                var folded = new Dictionary<string, (string Name, long Order)>(_names.Count, StringComparer.OrdinalIgnoreCase);
-                foreach (var (key, name) in _names)
-                {
-                    if (!folded.TryGetValue(key, out var cur) || name.Order < cur.Order)
-                    {
-                        folded[key] = name;
-                    }
-                }
-
-                _namesFolded = folded;
-            }
-
-            return _namesFolded;
-        }
-    }
+    // The name first given in read order.
+    private static bool FirstGiven((string Name, long Order) name, (string Name, long Order) current) => name.Order < current.Order;
 
     // The latest time; of two at the same time, the first in read order.
     private static bool Later((DateTimeOffset Time, string Source, long Order) seen, (DateTimeOffset Time, string Source, long Order) cur) =>
@@ -122,10 +100,9 @@ public sealed class ActivityIndex
         }
     }
 
-    // The name first given in read order.
     private void Name(string objectId, (string Name, long Order) name)
     {
-        if (!_names.TryGetValue(objectId, out var cur) || name.Order < cur.Order)
+        if (!_names.TryGetValue(objectId, out var cur) || FirstGiven(name, cur))
         {
             _names[objectId] = name;
         }
