@@ -121,12 +121,9 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
         }
     }
 
-    /// <summary>One file's events read the general way only (no direct reader): what the direct reader must agree with.</summary>
-    internal IEnumerable<ActivityEvent> ReadWithoutDirect(string file, string display, RecordSkips skips) =>
-        JsonRecordStream.ReadFile(file, display, null, (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
-
-    internal IEnumerable<ActivityEvent> Open(string file, string display, RecordSkips skips) =>
-        JsonRecordStream.ReadFile(file, display, ReadDirect(display), (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
+    /// <summary>One file's events; <paramref name="direct"/> false reads every record the general way (what tests compare the direct reader with).</summary>
+    internal IEnumerable<ActivityEvent> Open(string file, string display, RecordSkips skips, bool direct = true) =>
+        JsonRecordStream.ReadFile(file, display, direct ? ReadDirect(display) : null, (el, i) => MapElement(el, i, display, skips), RecordProperties, ArrayProperties);
 
     /// <summary>The common S3 record read straight from its bytes; what it declines goes through <see cref="MapElement"/>.</summary>
     private DirectRecordParser<ActivityEvent> ReadDirect(string display) =>

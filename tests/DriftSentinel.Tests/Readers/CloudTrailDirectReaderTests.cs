@@ -112,7 +112,7 @@ public class CloudTrailDirectReaderTests
         string? fault = null;
         try
         {
-            foreach (var e in direct ? stream.Open(file, "f", skips) : stream.ReadWithoutDirect(file, "f", skips))
+            foreach (var e in stream.Open(file, "f", skips, direct))
             {
                 events.Add(JsonSerializer.Serialize(e, Options));
             }

@@ -56,11 +56,7 @@ internal sealed class OutOfBandDeployCheck : Rule
         // Sessions are followed from their assumption (or sign-in) to their changes by the temporary key (or token) they were issued.
         if (e.IssuedAccessKeyId is { Length: > 0 } issued)
         {
-            // A key is issued once; should a trail hold two records for it, the later in read order wins.
-            if (!_sessions.TryGetValue(issued, out var known) || e.ReadOrder > known.Order)
-            {
-                _sessions[issued] = (new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject ?? e.WebIdentityProvider, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}"), e.ReadOrder);
-            }
+            KeepSession(issued, (new SessionOrigin(PipelineSubject.Parse(e.WebIdentityProvider, e.WebIdentitySubject), e.WebIdentitySubject ?? e.WebIdentityProvider, e.Actor.EffectiveId, $"{e.Source} eventId={e.EventId}"), e.ReadOrder));
         }
 
         if (e.Cloud == Cloud.Entra)
@@ -99,6 +95,15 @@ internal sealed class OutOfBandDeployCheck : Rule
 
     // An IAM user's own key (AKIA…) is never issued by an assumption: waiting for its session would be waiting for nothing.
     private static bool IsLongTermKey(string key) => key.StartsWith("AKIA", StringComparison.Ordinal);
+
+    // A key is issued once; should a trail hold two records for it, the later in read order wins.
+    private void KeepSession(string key, (SessionOrigin Origin, long Order) session)
+    {
+        if (!_sessions.TryGetValue(key, out var known) || session.Order > known.Order)
+        {
+            _sessions[key] = session;
+        }
+    }
 
     private static string? SessionKeyOf(ActivityEvent e) => e.Cloud == Cloud.Aws ? e.Actor.AccessKeyId : e.Actor.TokenId;
 
@@ -242,10 +247,7 @@ internal sealed class OutOfBandDeployCheck : Rule
         _findings.Merge(theirs._findings);
         foreach (var (key, session) in theirs._sessions)
         {
-            if (!_sessions.TryGetValue(key, out var known) || session.Order > known.Order)
-            {
-                _sessions[key] = session;
-            }
+            KeepSession(key, session);
         }
 
         _pending.AddRange(theirs._pending);
