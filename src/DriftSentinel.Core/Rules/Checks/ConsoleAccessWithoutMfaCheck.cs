@@ -79,11 +79,14 @@ internal sealed class ConsoleAccessWithoutMfaCheck : Rule
         _findings.Merge(theirs._findings);
         foreach (var (tenant, t) in theirs._entraMfa)
         {
-            _entraMfa[tenant] = _entraMfa.TryGetValue(tenant, out var m)
-                ? (m.Interactive + t.Interactive, m.Unknown + t.Unknown,
-                    m.First is null || (t.First is not null && t.FirstOrder < m.FirstOrder) ? t.First : m.First,
-                    m.First is null || (t.First is not null && t.FirstOrder < m.FirstOrder) ? t.FirstOrder : m.FirstOrder)
-                : t;
+            if (!_entraMfa.TryGetValue(tenant, out var m))
+            {
+                _entraMfa[tenant] = t;
+                continue;
+            }
+
+            var theirsFirst = m.First is null || (t.First is not null && t.FirstOrder < m.FirstOrder);
+            _entraMfa[tenant] = (m.Interactive + t.Interactive, m.Unknown + t.Unknown, theirsFirst ? t.First : m.First, theirsFirst ? t.FirstOrder : m.FirstOrder);
         }
     }
 
