@@ -100,6 +100,55 @@ public sealed class ActivityIndex
         }
     }
 
+    /// <summary>Writes the index for another process to merge (a worker's scope evaluated apart).</summary>
+    public void Write(Engine.PartialStateWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteAll(_last, static (w, kv) =>
+        {
+            w.Write(kv.Key);
+            w.Write(kv.Value.Time);
+            w.Write(kv.Value.Source);
+            w.WriteOrder(kv.Value.Order);
+        });
+        writer.WriteAll(_names, static (w, kv) =>
+        {
+            w.Write(kv.Key);
+            w.Write(kv.Value.Name);
+            w.WriteOrder(kv.Value.Order);
+        });
+        writer.WriteAll(_span, static (w, kv) =>
+        {
+            w.Write(kv.Key.Source);
+            w.Write(kv.Key.Account);
+            w.Write(kv.Value.First);
+            w.Write(kv.Value.Last);
+        });
+    }
+
+    /// <summary>Folds what <see cref="Write"/> wrote into this index.</summary>
+    public void Read(Engine.PartialStateReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var other = new ActivityIndex();
+        foreach (var (key, time, source, order) in reader.ReadAll(static r => (r.ReadString(), r.ReadTime(), r.ReadString(), r.ReadOrder())))
+        {
+            other._last[key] = (time, source, order);
+        }
+
+        foreach (var (key, name, order) in reader.ReadAll(static r => (r.ReadString(), r.ReadString(), r.ReadOrder())))
+        {
+            other._names[key] = (name, order);
+        }
+
+        foreach (var (source, account, first, last) in reader.ReadAll(static r => (r.ReadString(), r.ReadString(), r.ReadTime(), r.ReadTime())))
+        {
+            other._span[(source, account)] = (first, last);
+        }
+
+        Merge(other);
+    }
+
     private void Name(string objectId, (string Name, long Order) name)
     {
         if (!_names.TryGetValue(objectId, out var cur) || FirstGiven(name, cur))

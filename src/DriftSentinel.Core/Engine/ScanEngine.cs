@@ -2,6 +2,7 @@ using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Findings;
 using DriftSentinel.Core.Model;
 using DriftSentinel.Core.Rules;
+using DriftSentinel.Core.Sources;
 
 namespace DriftSentinel.Core.Engine;
 
@@ -73,8 +74,96 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         public long AfterAsOf { get; set; }
     }
 
-    public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null)
+    /// <summary>Whether every rule can write its state for another process (<see cref="EvaluatePartial"/>).</summary>
+    public bool CanEvaluatePartially => _rules.All(r => r.CanPersist);
+
+    /// <summary>
+    /// Reads and evaluates only the streams <paramref name="include"/> selects (a worker's scope) and writes what the
+    /// rules and the activity index kept to <paramref name="destination"/>, for <c>Run</c> to merge instead of
+    /// reading those streams again. The input must hold the whole scan's inventory: rules consult it as they observe.
+    /// </summary>
+    public PartialScanSummary EvaluatePartial(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, Func<IActivityStream, bool> include, Stream destination)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(include);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!CanEvaluatePartially)
+        {
+            throw new NotSupportedException($"rule(s) {string.Join(", ", _rules.Where(r => !r.CanPersist).Select(r => r.Id))} cannot write their state; evaluate the whole scan in one place");
+        }
+
+        // Coverage the rules write while they begin belongs to the whole scan, which begins them again; only what
+        // reading the streams records travels with the partial state.
+        var streamCoverage = new CoverageLog();
+        var context = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = new CoverageLog() };
+        foreach (var rule in _rules)
+        {
+            rule.Begin(context);
+        }
+
+        var streams = input.Streams.Where(include).ToList();
+        var parts = new List<Func<IEnumerable<ActivityEvent>>>();
+        var completions = new List<Action>();
+        var counts = new List<(string Name, int Parts)>();
+        foreach (var stream in streams)
+        {
+            var streamParts = stream.Parts(streamCoverage);
+            parts.AddRange(streamParts.Parts);
+            completions.Add(streamParts.Complete);
+            counts.Add((stream.Name, streamParts.Parts.Count));
+        }
+
+        var (events, afterAsOf) = EvaluateAll(context, parts, baseline, input.Inventory, asOf, progress: null);
+        completions.ForEach(complete => complete());
+
+        long size;
+        var start = destination.CanSeek ? destination.Position : 0;
+        using (var w = new PartialStateWriter(destination))
+        {
+            w.Write(PartialScan.PartialFormatVersion);
+            w.WriteAll(_rules, (w, r) =>
+            {
+                w.Write(r.Id);
+                w.Write(catalogue[r.Id].Version);
+            });
+            w.WriteAll(counts, static (w, s) =>
+            {
+                w.Write(s.Name);
+                w.Write(s.Parts);
+            });
+            w.Write(events);
+            w.Write(afterAsOf);
+            w.WriteAll(streamCoverage.Entries, static (w, c) =>
+            {
+                w.Write(c.Source);
+                w.Write(c.Scope);
+                w.Write((int)c.Status);
+                w.Write(c.Items);
+                w.Write(c.Detail);
+            });
+            context.WriteState(w);
+            foreach (var rule in _rules)
+            {
+                rule.WriteState(w);
+            }
+        }
+
+        size = destination.CanSeek ? destination.Position - start : -1;
+        return new PartialScanSummary([.. counts.Select(c => c.Name)], counts.Sum(c => c.Parts), events, size);
+    }
+
+    public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null) =>
+        Run(input, baseline, asOf, snapshotName, progress, partials: []);
+
+    /// <summary>
+    /// Scans as <see cref="Run(ScanInput, OrganizationBaseline, DateTimeOffset, string, ScanProgress?)"/>, except that the
+    /// streams a partial state (from <see cref="EvaluatePartial"/>) covers are not read again: their state is merged.
+    /// A partial that does not fit (another build's rules, a stream whose parts differ) is ignored and its streams read here.
+    /// </summary>
+    public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, ScanProgress? progress, IReadOnlyList<byte[]> partials)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(partials);
         progress?.Plan(input.Streams.SelectMany(s => s.InputFiles()));
         ScanProgress.Current.Value = progress; // flows to the reading threads, which count the bytes they read
         var uncatalogued = _rules.Where(r => !catalogue.Rules.ContainsKey(r.Id)).Select(r => r.Id).ToList();
@@ -90,39 +179,41 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             rule.Begin(context);
         }
 
+        var states = partials.Select(p => PartialScan.Open(p, _rules, catalogue)).OfType<PartialScan>().ToList();
+        var claimed = new Dictionary<string, PartialScan>(StringComparer.Ordinal);
         var parts = new List<Func<IEnumerable<ActivityEvent>>>();
+        var evaluated = new List<int>();
         var completions = new List<Action>();
-        foreach (var stream in input.Streams)
+        var streamParts = input.Streams.Select(s => (Stream: s, Parts: s.Parts(input.Coverage))).ToList();
+        var partsOf = streamParts.ToDictionary(s => s.Stream.Name, s => s.Parts.Parts.Count, StringComparer.Ordinal);
+        foreach (var state in states.Where(s => s.Fits(partsOf)))
         {
-            var streamParts = stream.Parts(input.Coverage);
-            parts.AddRange(streamParts.Parts);
-            completions.Add(streamParts.Complete);
+            state.Streams.ForEach(name => claimed[name] = state);
         }
 
-        // A rule whose state cannot be merged (one written outside this assembly without Merge) is run on one thread.
-        var threads = _rules.All(r => r.CanMerge) ? Math.Clamp(Threads, 1, Math.Max(1, parts.Count)) : 1;
-        var partitions = new Partition[threads];
-        partitions[0] = new Partition(context, _rules);
-        for (var k = 1; k < threads; k++)
+        foreach (var (stream, own) in streamParts)
         {
-            var own = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage };
-            var forked = _rules.Select(r => r.NewPartition()).ToList();
-            foreach (var rule in forked)
+            if (claimed.TryGetValue(stream.Name, out var state))
             {
-                rule.Begin(own);
+                // Read elsewhere: its parts keep their places in the read order; its coverage comes with the state.
+                state.Place(stream.Name, parts.Count);
+                completions.Add(state.RecordCoverageOnce(input.Coverage));
+            }
+            else
+            {
+                evaluated.AddRange(Enumerable.Range(parts.Count, own.Parts.Count));
+                completions.Add(own.Complete);
             }
 
-            partitions[k] = new Partition(own, forked);
+            parts.AddRange(own.Parts);
         }
 
-        Evaluate(parts, TakeOrder?.Invoke(parts.Count) ?? Enumerable.Range(0, parts.Count).ToList(), partitions, asOf, progress);
-        for (var k = 1; k < threads; k++)
+        var (events, afterAsOf) = EvaluateAll(context, parts, baseline, input.Inventory, asOf, progress, evaluated);
+        foreach (var state in claimed.Values.Distinct())
         {
-            context.Merge(partitions[k].Context);
-            for (var r = 0; r < _rules.Count; r++)
-            {
-                _rules[r].Merge(partitions[k].Rules[r]);
-            }
+            (var e, var a) = state.MergeInto(context, _rules);
+            events += e;
+            afterAsOf += a;
         }
 
         foreach (var complete in completions)
@@ -130,17 +221,6 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             complete();
         }
 
-        var events = partitions.Sum(p => p.Events);
-        var afterAsOf = partitions.Sum(p => p.AfterAsOf);
-
-        if (threads > 1)
-        {
-            // The other threads' state was merged into this one's and is garbage now: one compacting collection
-            // returns it before Complete builds the findings, which is where a scan with many findings peaks
-            // (136,000 findings: peak 595 -> 504 MiB, time unchanged; docs/performance.md).
-            partitions = [partitions[0]];
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        }
         ScanProgress.Current.Value = null;
         if (afterAsOf > 0)
         {
@@ -183,6 +263,55 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
             Entitlements = context.Entitlements,
             ProductionChangeCounts = context.ProductionChangeCounts.ToDictionary(),
         };
+    }
+
+    /// <summary>
+    /// Reads the parts (those listed in <paramref name="only"/>, or all) on <see cref="Threads"/> threads, each with its
+    /// own context and rule instances, and merges every thread's state into <paramref name="context"/> and the rules.
+    /// </summary>
+    private (long Events, long AfterAsOf) EvaluateAll(RuleContext context, List<Func<IEnumerable<ActivityEvent>>> parts, OrganizationBaseline baseline, ScanInventory inventory,
+        DateTimeOffset asOf, ScanProgress? progress, IReadOnlyList<int>? only = null)
+    {
+        var selected = only ?? Enumerable.Range(0, parts.Count).ToList();
+
+        // A rule whose state cannot be merged (one written outside this assembly without Merge) is run on one thread.
+        var threads = _rules.All(r => r.CanMerge) ? Math.Clamp(Threads, 1, Math.Max(1, selected.Count)) : 1;
+        var partitions = new Partition[threads];
+        partitions[0] = new Partition(context, _rules);
+        for (var k = 1; k < threads; k++)
+        {
+            var own = new RuleContext(baseline, inventory, catalogue, asOf) { Coverage = context.Coverage };
+            var forked = _rules.Select(r => r.NewPartition()).ToList();
+            foreach (var rule in forked)
+            {
+                rule.Begin(own);
+            }
+
+            partitions[k] = new Partition(own, forked);
+        }
+
+        var takeOrder = TakeOrder?.Invoke(selected.Count) ?? Enumerable.Range(0, selected.Count).ToList();
+        Evaluate(parts, [.. takeOrder.Select(i => selected[i])], partitions, asOf, progress);
+        for (var k = 1; k < threads; k++)
+        {
+            context.Merge(partitions[k].Context);
+            for (var r = 0; r < _rules.Count; r++)
+            {
+                _rules[r].Merge(partitions[k].Rules[r]);
+            }
+        }
+
+        var totals = (partitions.Sum(p => p.Events), partitions.Sum(p => p.AfterAsOf));
+        if (threads > 1)
+        {
+            // The other threads' state was merged into this one's and is garbage now: one compacting collection
+            // returns it before Complete builds the findings, which is where a scan with many findings peaks
+            // (136,000 findings: peak 595 -> 504 MiB, time unchanged; docs/performance.md).
+            Array.Clear(partitions);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        return totals;
     }
 
     /// <summary>Each thread takes the next unread part until none is left; a fault stops the others and is raised here.</summary>

@@ -53,6 +53,34 @@ internal sealed class EventFindingAccumulator
         });
     }
 
+    /// <summary>Writes every finding's state for another process to merge (see <see cref="Engine.PartialStateWriter"/>).</summary>
+    public void Write(Engine.PartialStateWriter w) => w.WriteAll(_entries, static (w, kv) =>
+    {
+        var (key, entry) = kv;
+        w.Write(key.First);
+        w.Write(key.Second);
+        w.Write(key.Third);
+        w.Write(key.Fourth);
+        entry.Seed.Write(w);
+        w.WriteOrder(entry.SeedOrder);
+        entry.WriteSightings(w);
+        entry.Evidence.Write(w);
+    });
+
+    /// <summary>Reads what <see cref="Write"/> wrote into this (empty) accumulator.</summary>
+    public void Read(Engine.PartialStateReader r)
+    {
+        var count = r.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var key = new FindingKey(r.ReadNullableString(), r.ReadNullableString(), r.ReadNullableString(), r.ReadNullableString());
+            var entry = new Entry(FindingSeed.Read(r), r.ReadOrder());
+            entry.ReadSightings(r);
+            entry.Evidence.Read(r);
+            _entries[key] = entry;
+        }
+    }
+
     /// <summary>The findings, in key order (so the output does not depend on which part of the trail came first).</summary>
     public IEnumerable<Finding> Build(string ruleId, string title)
     {
@@ -103,4 +131,59 @@ internal sealed record FindingSeed
     public string? Resource { get; init; }
     public required string Message { get; init; }
     public SortedDictionary<string, string>? Details { get; init; }
+
+    public void Write(Engine.PartialStateWriter w)
+    {
+        w.WriteAll(Identity, static (w, x) => w.Write(x));
+        w.Write((int)Severity);
+        w.Write((int)Cloud);
+        w.Write(Environment);
+        w.Write(Account);
+        w.Write(Principal);
+        w.Write(Resource);
+        w.Write(Message);
+        w.Write(Details is not null);
+        if (Details is not null)
+        {
+            w.WriteAll(Details, static (w, kv) =>
+            {
+                w.Write(kv.Key);
+                w.Write(kv.Value);
+            });
+        }
+    }
+
+    public static FindingSeed Read(Engine.PartialStateReader r)
+    {
+        var identity = r.ReadAll(static r => r.ReadNullableString()).ToArray();
+        var severity = (Severity)r.ReadInt32();
+        var cloud = (Cloud)r.ReadInt32();
+        var environment = r.ReadNullableString();
+        var account = r.ReadNullableString();
+        var principal = r.ReadNullableString();
+        var resource = r.ReadNullableString();
+        var message = r.ReadString();
+        SortedDictionary<string, string>? details = null;
+        if (r.ReadBoolean())
+        {
+            details = new(StringComparer.Ordinal);
+            foreach (var (key, value) in r.ReadAll(static r => (r.ReadString(), r.ReadString())))
+            {
+                details[key] = value;
+            }
+        }
+
+        return new FindingSeed
+        {
+            Identity = identity,
+            Severity = severity,
+            Cloud = cloud,
+            Environment = environment,
+            Account = account,
+            Principal = principal,
+            Resource = resource,
+            Message = message,
+            Details = details,
+        };
+    }
 }

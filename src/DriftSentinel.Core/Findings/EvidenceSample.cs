@@ -36,6 +36,15 @@ internal sealed class EvidenceSample(int capacity)
         }
     }
 
+    public void Write(Engine.PartialStateWriter w) => w.WriteAll(_items, static (w, x) =>
+    {
+        w.WriteOrder(x.Order);
+        x.Evidence.Write(w);
+    });
+
+    /// <summary>Reads what <see cref="Write"/> wrote into this (empty) sample.</summary>
+    public void Read(Engine.PartialStateReader r) => _items.AddRange(r.ReadAll(static r => (r.ReadOrder(), EventEvidence.Read(r))));
+
     public void Merge(EvidenceSample other)
     {
         foreach (var (order, evidence) in other._items)
@@ -52,6 +61,20 @@ internal sealed class EvidenceSample(int capacity)
 internal readonly record struct EventEvidence(Model.Cloud Cloud, Model.SourceLocation Source, string EventId, DateTimeOffset Time, string Action, string ActorId, string? Detail)
 {
     public static EventEvidence Of(Model.ActivityEvent e, string? detail = null) => new(e.Cloud, e.Source, e.EventId, e.Time, e.Action, e.Actor.Id, detail);
+
+    public void Write(Engine.PartialStateWriter w)
+    {
+        w.Write((int)Cloud);
+        w.Write(Source);
+        w.Write(EventId);
+        w.Write(Time);
+        w.Write(Action);
+        w.Write(ActorId);
+        w.Write(Detail);
+    }
+
+    public static EventEvidence Read(Engine.PartialStateReader r) =>
+        new((Model.Cloud)r.ReadInt32(), r.ReadSource(), r.ReadString(), r.ReadTime(), r.ReadString(), r.ReadString(), r.ReadNullableString());
 
     public EvidenceRef ToRef()
     {

@@ -17,6 +17,22 @@ internal abstract class Sightings
         Last = Last is null || time > Last ? time : Last;
     }
 
+    /// <summary>Writes the sightings for another process (see <see cref="Engine.PartialStateWriter"/>).</summary>
+    public void WriteSightings(Engine.PartialStateWriter w)
+    {
+        w.Write(Count);
+        w.Write(First);
+        w.Write(Last);
+    }
+
+    /// <summary>Reads what <see cref="WriteSightings"/> wrote into a fresh instance.</summary>
+    public void ReadSightings(Engine.PartialStateReader r)
+    {
+        Count = r.ReadInt64();
+        First = r.ReadNullableTime();
+        Last = r.ReadNullableTime();
+    }
+
     /// <summary>Adds what another part of the trail saw of the same thing.</summary>
     public void Absorb(Sightings other)
     {

@@ -24,6 +24,9 @@ public sealed record SourceLocation
     /// <summary>Path relative to the snapshot root.</summary>
     public string File { get; }
 
+    /// <summary>The record index when the location was made from one (the position is then written on demand).</summary>
+    public long? Record => _position is null ? _record : null;
+
     /// <summary>Record index, line or byte offset within the file.</summary>
     public string Position => _position ?? $"record {_record}";
 

@@ -40,6 +40,30 @@ public abstract class Rule
     {
     }
 
+    /// <summary>
+    /// Writes what <see cref="Observe"/> kept (not what <see cref="Begin"/> built from the inventory), so a partition
+    /// evaluated in another process — a worker's scope job — can be read back with <see cref="ReadState"/> and merged.
+    /// </summary>
+    public virtual void WriteState(Engine.PartialStateWriter writer)
+    {
+    }
+
+    /// <summary>Reads what <see cref="WriteState"/> wrote into a fresh instance from <see cref="NewPartition"/>.</summary>
+    public virtual void ReadState(Engine.PartialStateReader reader)
+    {
+    }
+
+    /// <summary>True when the rule keeps no state from events, or says how to write it for another process.</summary>
+    internal bool CanPersist
+    {
+        get
+        {
+            var type = GetType();
+            return type.GetMethod(nameof(Observe))!.DeclaringType == typeof(Rule)
+                || (type.GetMethod(nameof(WriteState))!.DeclaringType != typeof(Rule) && type.GetMethod(nameof(ReadState))!.DeclaringType != typeof(Rule) && CanMerge);
+        }
+    }
+
     /// <summary>True when the rule keeps no state from events, or says how to merge it.</summary>
     internal bool CanMerge
     {
@@ -129,6 +153,50 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
         }
 
         foreach (var (change, order) in other._changes.UnorderedItems)
+        {
+            Keep(order, change);
+        }
+    }
+
+    /// <summary>Writes the activity index and the production changes for another process to merge.</summary>
+    internal void WriteState(Engine.PartialStateWriter writer)
+    {
+        Activity.Write(writer);
+        writer.WriteAll(_changeCounts, static (w, kv) =>
+        {
+            w.Write((int)kv.Key);
+            w.Write(kv.Value);
+        });
+        writer.WriteAll(_changes.UnorderedItems, static (w, x) =>
+        {
+            var c = x.Element;
+            w.WriteOrder(x.Priority);
+            w.Write(c.Time);
+            w.Write((int)c.Cloud);
+            w.Write(c.Environment);
+            w.Write(c.Account);
+            w.Write(c.Action);
+            w.Write(c.Principal);
+            w.Write(c.Resource);
+            w.Write((int)c.Classification);
+            w.Write(c.Justification);
+            w.Write(c.EventReference);
+            w.Write(c.Link);
+        });
+    }
+
+    /// <summary>Folds what <see cref="WriteState"/> wrote into this context.</summary>
+    internal void ReadState(Engine.PartialStateReader reader)
+    {
+        Activity.Read(reader);
+        foreach (var (classification, count) in reader.ReadAll(static r => ((ChangeClassification)r.ReadInt32(), r.ReadInt64())))
+        {
+            _changeCounts[classification] = _changeCounts.GetValueOrDefault(classification) + count;
+        }
+
+        foreach (var (order, change) in reader.ReadAll(static r => (r.ReadOrder(), new ProductionChange(
+            r.ReadTime(), (Cloud)r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadString(), r.ReadString(), r.ReadNullableString(),
+            (ChangeClassification)r.ReadInt32(), r.ReadNullableString(), r.ReadString(), r.ReadNullableString()))))
         {
             Keep(order, change);
         }

@@ -43,6 +43,63 @@ public class ScanDeterminismTests
         }
 
         Assert.Equal(one, Reports(t.Path, threads: 2, shuffleSeed: null));
+        Assert.Equal(one, ReportsFromPartials(t.Path, leaveOut: null));
+    }
+
+    [Fact]
+    public void Demo_reports_are_identical_when_each_scope_is_evaluated_apart_and_merged()
+    {
+        var snapshot = Path.Combine(Demo, "snapshot");
+        var whole = Reports(snapshot, threads: 2, shuffleSeed: null);
+        Assert.Equal(whole, ReportsFromPartials(snapshot, leaveOut: null));
+
+        // A scope whose partial state is missing (its job failed) is read by the merging scan itself.
+        Assert.Equal(whole, ReportsFromPartials(snapshot, leaveOut: "aws/444455556666"));
+    }
+
+    [Fact]
+    public void A_partial_state_written_for_other_rules_is_ignored_and_its_streams_read_again()
+    {
+        var snapshot = Path.Combine(Demo, "snapshot");
+        var baseline = BaselineLoader.Load(Path.Combine(Demo, "baseline.yaml"));
+        var catalogue = RuleCatalogue.Load(Path.Combine(TestPaths.RepositoryRoot, "rules"));
+        var fewer = new ScanEngine(catalogue, [.. Rule.All().Where(r => r.Id != "DS-DEP-001")]);
+        using var state = new MemoryStream();
+        fewer.EvaluatePartial(SourceModules.Default().Read(snapshot, baseline), baseline, DemoLocator.AsOf(Demo), _ => true, state);
+
+        var engine = new ScanEngine(catalogue);
+        var merged = engine.Run(SourceModules.Default().Read(snapshot, baseline), baseline, DemoLocator.AsOf(Demo), "demo", null, [state.ToArray()]);
+        var plain = engine.Run(SourceModules.Default().Read(snapshot, baseline), baseline, DemoLocator.AsOf(Demo), "demo");
+        Assert.Equal(plain.Findings.Select(f => f.Fingerprint), merged.Findings.Select(f => f.Fingerprint));
+        Assert.Equal(plain.Run.EventsRead, merged.Run.EventsRead);
+    }
+
+    /// <summary>Each scope's streams evaluated apart (as a worker's scope job does) and the states merged by a final scan.</summary>
+    private static Dictionary<string, string> ReportsFromPartials(string snapshot, string? leaveOut)
+    {
+        var baseline = BaselineLoader.Load(Path.Combine(Demo, "baseline.yaml"));
+        var catalogue = RuleCatalogue.Load(Path.Combine(TestPaths.RepositoryRoot, "rules"));
+        var asOf = DemoLocator.AsOf(Demo);
+        var scopes = SourceModules.Default().Read(snapshot, baseline).Streams
+            .Select(s => string.Join('/', s.Name.Split('/').Take(2))).Distinct().Where(s => s != leaveOut).ToList();
+        Assert.True(scopes.Count >= 3, $"expected the demo to have several scopes with activity, got {scopes.Count}");
+        var states = new List<byte[]>();
+        foreach (var scope in scopes)
+        {
+            using var state = new MemoryStream();
+            var summary = new ScanEngine(catalogue) { Threads = 2 }.EvaluatePartial(
+                SourceModules.Default().Read(snapshot, baseline), baseline, asOf, s => s.Name.StartsWith(scope + "/", StringComparison.Ordinal), state);
+            Assert.NotEmpty(summary.Streams);
+            Assert.Equal(state.Length, summary.StateBytes);
+            states.Add(state.ToArray());
+        }
+
+        // Merged in reverse: the order the states arrive in must not matter either.
+        states.Reverse();
+        var result = new ScanEngine(catalogue) { Threads = 2 }.Run(SourceModules.Default().Read(snapshot, baseline), baseline, asOf, "demo", null, states);
+        using var t = new TempFolder();
+        OutputModules.Reports().WriteAll(result, t.Path);
+        return OutputModules.Reports().FileNames.ToDictionary(n => n, n => File.ReadAllText(Path.Combine(t.Path, n)));
     }
 
     private static Dictionary<string, string> Reports(string snapshot, int threads, int? shuffleSeed)
@@ -108,6 +165,12 @@ public class RuleMergeabilityTests
     public void Every_rule_that_keeps_state_from_events_says_how_to_merge_it()
     {
         Assert.All(Rule.All(), r => Assert.True(r.CanMerge, $"{r.Id} overrides Observe but not Merge: a scan on several threads would lose what the other threads saw"));
+    }
+
+    [Fact]
+    public void Every_rule_that_keeps_state_from_events_can_write_it_for_another_worker()
+    {
+        Assert.All(Rule.All(), r => Assert.True(r.CanPersist, $"{r.Id} overrides Observe but not WriteState/ReadState: a worker's scope job could not hand its state on"));
     }
 }
 

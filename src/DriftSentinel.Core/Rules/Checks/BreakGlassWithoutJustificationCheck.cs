@@ -74,6 +74,32 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
         });
     }
 
+    public override void WriteState(Engine.PartialStateWriter writer) => writer.WriteAll(_sessions, static (w, kv) =>
+    {
+        var s = kv.Value;
+        w.Write(kv.Key);
+        w.Write(s.Role);
+        w.Write(s.SessionName);
+        w.Write(s.Account);
+        w.WriteOrder(s.FirstOrder);
+        w.Write(s.RequestedSeconds);
+        s.WriteSightings(w);
+        s.Evidence.Write(w);
+    });
+
+    public override void ReadState(Engine.PartialStateReader reader)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString();
+            var s = new Session(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadOrder()) { RequestedSeconds = reader.ReadNullableInt32() };
+            s.ReadSightings(reader);
+            s.Evidence.Read(reader);
+            _sessions[key] = s;
+        }
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var bg = context.Baseline.BreakGlass;

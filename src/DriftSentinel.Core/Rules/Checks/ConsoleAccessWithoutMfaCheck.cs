@@ -90,6 +90,28 @@ internal sealed class ConsoleAccessWithoutMfaCheck : Rule
         }
     }
 
+    public override void WriteState(Engine.PartialStateWriter writer)
+    {
+        _findings.Write(writer);
+        writer.WriteAll(_entraMfa, static (w, kv) =>
+        {
+            w.Write(kv.Key);
+            w.Write(kv.Value.Interactive);
+            w.Write(kv.Value.Unknown);
+            w.Write(kv.Value.First);
+            w.WriteOrder(kv.Value.FirstOrder);
+        });
+    }
+
+    public override void ReadState(Engine.PartialStateReader reader)
+    {
+        _findings.Read(reader);
+        foreach (var (tenant, state) in reader.ReadAll(static r => (r.ReadString(), (r.ReadInt64(), r.ReadInt64(), r.ReadNullableString(), r.ReadOrder()))))
+        {
+            _entraMfa[tenant] = state;
+        }
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var title = context.Title(Id);

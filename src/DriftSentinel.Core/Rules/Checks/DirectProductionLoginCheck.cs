@@ -90,5 +90,9 @@ internal sealed class DirectProductionLoginCheck : Rule
 
     public override void Merge(Rule other) => _findings.Merge(((DirectProductionLoginCheck)other)._findings);
 
+    public override void WriteState(Engine.PartialStateWriter writer) => _findings.Write(writer);
+
+    public override void ReadState(Engine.PartialStateReader reader) => _findings.Read(reader);
+
     public override IEnumerable<Finding> Complete(RuleContext context) => _findings.Build(Id, context.Title(Id));
 }

@@ -81,7 +81,7 @@ internal sealed class OutOfBandDeployCheck : Rule
         // judged now, with the sessions seen so far.
         if (SessionKeyOf(e) is { Length: > 0 } key && !IsLongTermKey(key) && !_sessions.ContainsKey(key) && _pending.Count < MaxPending)
         {
-            _pending.Add((e, env));
+            _pending.Add(e);
             return;
         }
 
@@ -91,7 +91,7 @@ internal sealed class OutOfBandDeployCheck : Rule
     /// <summary>Deployer changes held until every session is known; bounded so memory stays bounded.</summary>
     private const int MaxPending = 100_000;
 
-    private readonly List<(ActivityEvent Event, EnvironmentDeclaration Environment)> _pending = [];
+    private readonly List<ActivityEvent> _pending = [];
 
     // An IAM user's own key (AKIA…) is never issued by an assumption: waiting for its session would be waiting for nothing.
     private static bool IsLongTermKey(string key) => key.StartsWith("AKIA", StringComparison.Ordinal);
@@ -253,11 +253,54 @@ internal sealed class OutOfBandDeployCheck : Rule
         _pending.AddRange(theirs._pending);
     }
 
+    public override void WriteState(Engine.PartialStateWriter writer)
+    {
+        _findings.Write(writer);
+        writer.WriteAll(_sessions, static (w, kv) =>
+        {
+            var (origin, order) = kv.Value;
+            w.Write(kv.Key);
+            w.Write(origin.Subject is not null);
+            if (origin.Subject is { } s)
+            {
+                w.Write(s.Provider);
+                w.Write(s.Project);
+                w.Write(s.Environment);
+                w.Write(s.Ref);
+                w.Write(s.PullRequest);
+                w.Write(s.Text);
+            }
+
+            w.Write(origin.WebIdentity);
+            w.Write(origin.AssumedBy);
+            w.Write(origin.Evidence);
+            w.WriteOrder(order);
+        });
+        writer.WriteAll(_pending, static (w, e) => w.Write(e));
+    }
+
+    public override void ReadState(Engine.PartialStateReader reader)
+    {
+        _findings.Read(reader);
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString();
+            var subject = reader.ReadBoolean()
+                ? new PipelineSubject(reader.ReadString(), reader.ReadString(), reader.ReadNullableString(), reader.ReadNullableString(), reader.ReadBoolean(), reader.ReadString())
+                : null;
+            var origin = new SessionOrigin(subject, reader.ReadNullableString(), reader.ReadString(), reader.ReadString());
+            _sessions[key] = (origin, reader.ReadOrder());
+        }
+
+        _pending.AddRange(reader.ReadAll(static r => r.ReadEvent()));
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
-        foreach (var (e, env) in _pending.OrderBy(p => p.Event.ReadOrder))
+        foreach (var e in _pending.OrderBy(p => p.ReadOrder))
         {
-            Classify(e, env, context);
+            Classify(e, context.EnvironmentOf(e)!, context);
         }
 
         _pending.Clear();

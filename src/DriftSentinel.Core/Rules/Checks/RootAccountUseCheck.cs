@@ -48,6 +48,18 @@ internal sealed class RootAccountUseCheck : Rule
         _accountsSeen.UnionWith(theirs._accountsSeen);
     }
 
+    public override void WriteState(Engine.PartialStateWriter writer)
+    {
+        _findings.Write(writer);
+        writer.WriteAll(_accountsSeen, static (w, account) => w.Write(account));
+    }
+
+    public override void ReadState(Engine.PartialStateReader reader)
+    {
+        _findings.Read(reader);
+        _accountsSeen.UnionWith(reader.ReadAll(static r => r.ReadString()));
+    }
+
     public override IEnumerable<Finding> Complete(RuleContext context)
     {
         var title = context.Title(Id);

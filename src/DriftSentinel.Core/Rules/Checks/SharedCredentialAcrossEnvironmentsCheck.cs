@@ -78,6 +78,49 @@ internal sealed class SharedCredentialAcrossEnvironmentsCheck : Rule
         MergeInto(_assumers, theirs._assumers);
     }
 
+    public override void WriteState(Engine.PartialStateWriter writer)
+    {
+        Write(writer, _keys);
+        Write(writer, _assumers);
+    }
+
+    public override void ReadState(Engine.PartialStateReader reader)
+    {
+        Read(reader, _keys);
+        Read(reader, _assumers);
+    }
+
+    private static void Write(Engine.PartialStateWriter writer, Dictionary<string, Usage> usages) => writer.WriteAll(usages, static (w, kv) =>
+    {
+        var u = kv.Value;
+        w.Write(kv.Key);
+        w.Write(u.Principal);
+        w.WriteOrder(u.PrincipalOrder);
+        u.WriteSightings(w);
+        w.WriteAll(u.Accounts, static (w, a) => w.Write(a));
+        w.WriteAll(u.Environments, static (w, x) =>
+        {
+            w.Write(x.Name);
+            w.Write(x.Production);
+            w.WriteOrder(x.Order);
+            x.Evidence.Write(w);
+        });
+    });
+
+    private static void Read(Engine.PartialStateReader reader, Dictionary<string, Usage> usages)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString();
+            var u = new Usage(reader.ReadString(), reader.ReadOrder());
+            u.ReadSightings(reader);
+            u.Accounts.AddRange(reader.ReadAll(static r => r.ReadString()));
+            u.Environments.AddRange(reader.ReadAll(static r => new EnvironmentUse(r.ReadString(), r.ReadBoolean(), r.ReadOrder(), EventEvidence.Read(r))));
+            usages[key] = u;
+        }
+    }
+
     private static void MergeInto(Dictionary<string, Usage> mine, Dictionary<string, Usage> theirs) =>
         mine.MergeWith(theirs, static (u, t) =>
         {
