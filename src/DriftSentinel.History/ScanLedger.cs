@@ -22,7 +22,17 @@ public enum ScanStatus
 public sealed record ScanRecord(string Id, string Profile, ScanStatus Status, DateTimeOffset CreatedAt, long? RunId, string? Detail);
 
 /// <summary>A scope's staged part: the files it collected (a zip), or why it could not.</summary>
-public sealed record StagedScope(string Scope, bool Read, string? Detail, byte[]? Payload, string? Worker, int Attempts);
+/// <param name="Scope">The scope (aws/ID, live/aws, …).</param>
+/// <param name="Read">Staged; false when it failed (<paramref name="Detail"/> says why).</param>
+/// <param name="Detail">Why it failed.</param>
+/// <param name="Payload">Its files other than audit trails (inventory, configuration), which every scope job reads.</param>
+/// <param name="Worker">The worker that staged it.</param>
+/// <param name="Attempts">Attempts so far.</param>
+/// <param name="Activity">Its audit-trail files, read by its own scope job and by the final job only for what no partial state covers.</param>
+public sealed record StagedScope(string Scope, bool Read, string? Detail, byte[]? Payload, string? Worker, int Attempts, byte[]? Activity = null);
+
+/// <summary>A scope's evaluated part: the partial rule state its scope job wrote, or why it has none.</summary>
+public sealed record ScopePartial(string Scope, string Status, byte[]? State, long? Bytes, string? Detail, string? Worker);
 
 /// <summary>What completing a scope means for the scan.</summary>
 /// <param name="Pending">Scopes still being collected.</param>
@@ -114,12 +124,20 @@ public sealed class ScanLedger(SqlHistoryStore store)
     /// Stores a scope's outcome if it is still pending (the first completion wins), then closes the collection when
     /// no scope is pending.
     /// </summary>
-    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, string worker, DateTimeOffset now)
+    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, string worker, DateTimeOffset now) =>
+        CompleteScope(scanId, scope, read, detail, payload, activity: null, worker, now);
+
+    /// <summary>
+    /// As above, with the scope's audit-trail files apart from the rest: a scope with some is then evaluated by a
+    /// scope job of its own (<see cref="PendingPartials"/>) before the final job merges.
+    /// </summary>
+    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, byte[]? activity, string worker, DateTimeOffset now)
     {
         using var tx = store.Connection.BeginTransaction();
         int changed;
-        using (var update = store.Command("UPDATE scan_scopes SET status = @status, detail = @detail, payload = @payload, worker = @worker, finished_at = @now WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", tx,
-            ("status", read ? "Read" : "Failed"), ("detail", detail), ("payload", payload), ("worker", worker), ("now", SqlHistoryStore.Iso(now)), ("id", scanId), ("scope", scope)))
+        using (var update = store.Command("UPDATE scan_scopes SET status = @status, detail = @detail, payload = @payload, activity = @activity, partial_status = @partial, worker = @worker, finished_at = @now WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", tx,
+            ("status", read ? "Read" : "Failed"), ("detail", detail), ("payload", payload), ("activity", activity), ("partial", read && activity is not null ? "Pending" : null),
+            ("worker", worker), ("now", SqlHistoryStore.Iso(now)), ("id", scanId), ("scope", scope)))
         {
             changed = update.ExecuteNonQuery();
         }
@@ -146,15 +164,100 @@ public sealed class ScanLedger(SqlHistoryStore store)
 
     public ScanRecord? Find(string scanId) => Find(scanId, null);
 
-    public IReadOnlyList<StagedScope> LoadScopes(string scanId)
+    /// <summary>The scopes whose audit trails still wait for their scope job's evaluation.</summary>
+    public IReadOnlyList<string> PendingPartials(string scanId)
     {
-        using var command = store.Command("SELECT scope, status, detail, payload, worker, attempts FROM scan_scopes WHERE scan_id = @id ORDER BY scope", null, ("id", scanId));
+        using var command = store.Command("SELECT scope FROM scan_scopes WHERE scan_id = @id AND partial_status = 'Pending' ORDER BY scope", null, ("id", scanId));
+        using var reader = command.ExecuteReader();
+        var scopes = new List<string>();
+        while (reader.Read())
+        {
+            scopes.Add(reader.GetString(0));
+        }
+
+        return scopes;
+    }
+
+    /// <summary>
+    /// Stores a scope's partial state (or, with none, why: the final job then reads that scope's trail itself) if it
+    /// is still pending — the first completion wins — and closes the evaluation when none is pending. True when this
+    /// caller should queue the final job (it closed the evaluation, or found it closed on a re-run).
+    /// </summary>
+    public bool CompletePartial(string scanId, string scope, byte[]? state, string? detail, string worker)
+    {
+        using var tx = store.Connection.BeginTransaction();
+        int changed;
+        using (var update = store.Command("UPDATE scan_scopes SET partial_status = @status, partial_state = @state, partial_bytes = @bytes, partial_detail = @detail, partial_worker = @worker WHERE scan_id = @id AND scope = @scope AND partial_status = 'Pending'", tx,
+            ("status", state is null ? "Failed" : "Done"), ("state", state), ("bytes", state?.LongLength), ("detail", detail), ("worker", worker), ("id", scanId), ("scope", scope)))
+        {
+            changed = update.ExecuteNonQuery();
+        }
+
+        var closed = CloseEvaluation(scanId, tx);
+        bool merging;
+        using (var flag = store.Command("SELECT merging FROM scans WHERE id = @id", tx, ("id", scanId)))
+        {
+            merging = flag.ExecuteScalar() is { } m and not DBNull && Convert.ToInt64(m, CultureInfo.InvariantCulture) == 1;
+        }
+
+        tx.Commit();
+        return closed || (changed == 0 && merging);
+    }
+
+    /// <summary>
+    /// Marks the scan's scope evaluations closed when none is pending (once: true only for the caller that closed
+    /// them). Called by whoever closes the collection when no scope has a trail to evaluate.
+    /// </summary>
+    public bool CloseEvaluation(string scanId)
+    {
+        using var tx = store.Connection.BeginTransaction();
+        var closed = CloseEvaluation(scanId, tx);
+        tx.Commit();
+        return closed;
+    }
+
+    private bool CloseEvaluation(string scanId, System.Data.Common.DbTransaction tx)
+    {
+        using var close = store.Command("UPDATE scans SET merging = 1 WHERE id = @id AND merging = 0 AND status = 'Evaluating' AND NOT EXISTS (SELECT 1 FROM scan_scopes WHERE scan_id = @id AND partial_status = 'Pending')", tx, ("id", scanId));
+        return close.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>Every scope's partial state, or why it has none (scopes without a trail are not listed).</summary>
+    public IReadOnlyList<ScopePartial> LoadPartials(string scanId)
+    {
+        using var command = store.Command("SELECT scope, partial_status, partial_state, partial_bytes, partial_detail, partial_worker FROM scan_scopes WHERE scan_id = @id AND partial_status IS NOT NULL ORDER BY scope", null, ("id", scanId));
+        using var reader = command.ExecuteReader();
+        var partials = new List<ScopePartial>();
+        while (reader.Read())
+        {
+            partials.Add(new ScopePartial(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : (byte[])reader.GetValue(2),
+                reader.IsDBNull(3) ? null : Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return partials;
+    }
+
+    /// <summary>
+    /// What a scope job needs: every read scope's inventory files, and the audit-trail files of <paramref name="onlyActivityOf"/>
+    /// (null: every scope's, for the final job).
+    /// </summary>
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId, string? onlyActivityOf) => LoadScopes(scanId, onlyActivityOf, all: onlyActivityOf is null);
+
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId) => LoadScopes(scanId, null, all: true);
+
+    private List<StagedScope> LoadScopes(string scanId, string? onlyActivityOf, bool all)
+    {
+        // Only the trails asked for leave the database: a scope job reads its own, not every scope's.
+        using var command = store.Command(
+            "SELECT scope, status, detail, payload, worker, attempts, CASE WHEN @all = 1 OR scope = @own THEN activity END FROM scan_scopes WHERE scan_id = @id ORDER BY scope", null,
+            ("id", scanId), ("all", all ? 1 : 0), ("own", onlyActivityOf ?? ""));
         using var reader = command.ExecuteReader();
         var scopes = new List<StagedScope>();
         while (reader.Read())
         {
             scopes.Add(new StagedScope(reader.GetString(0), reader.GetString(1) == "Read", reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture)));
+                reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture),
+                reader.IsDBNull(6) ? null : (byte[])reader.GetValue(6)));
         }
 
         return scopes;
@@ -169,7 +272,7 @@ public sealed class ScanLedger(SqlHistoryStore store)
             done.ExecuteNonQuery();
         }
 
-        using (var drop = store.Command("UPDATE scan_scopes SET payload = NULL WHERE scan_id = @id", tx, ("id", scanId)))
+        using (var drop = store.Command("UPDATE scan_scopes SET payload = NULL, activity = NULL, partial_state = NULL WHERE scan_id = @id", tx, ("id", scanId)))
         {
             drop.ExecuteNonQuery();
         }

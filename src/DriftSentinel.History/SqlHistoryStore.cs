@@ -22,7 +22,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 6;
+    public const int SchemaVersion = 7;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -203,6 +203,24 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                       PRIMARY KEY (profile, fingerprint))
                     """, tx);
                 Execute("INSERT INTO schema_version (version) VALUES (6)", tx);
+                tx.Commit();
+            }
+
+            if (current < 7)
+            {
+                // v7: scopes evaluated where they were staged. A scope's audit-trail files are kept apart from its
+                // inventory (every scope job reads all inventories, only its own trail); its partial rule state is
+                // kept for the final job to merge; the scan records when every partial is in.
+                var blob = Dialect == HistoryDialect.Sqlite ? "BLOB" : "BYTEA";
+                using var tx = _connection.BeginTransaction();
+                Execute($"ALTER TABLE scan_scopes ADD COLUMN activity {blob}", tx);
+                Execute("ALTER TABLE scan_scopes ADD COLUMN partial_status TEXT", tx);
+                Execute($"ALTER TABLE scan_scopes ADD COLUMN partial_state {blob}", tx);
+                Execute("ALTER TABLE scan_scopes ADD COLUMN partial_bytes BIGINT", tx);
+                Execute("ALTER TABLE scan_scopes ADD COLUMN partial_detail TEXT", tx);
+                Execute("ALTER TABLE scan_scopes ADD COLUMN partial_worker TEXT", tx);
+                Execute("ALTER TABLE scans ADD COLUMN merging INTEGER NOT NULL DEFAULT 0", tx);
+                Execute("INSERT INTO schema_version (version) VALUES (7)", tx);
                 tx.Commit();
             }
 

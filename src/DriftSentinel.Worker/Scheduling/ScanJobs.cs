@@ -1,4 +1,5 @@
 using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Engine;
 using DriftSentinel.Core.History;
 using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Rules;
@@ -10,10 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace DriftSentinel.Worker.Scheduling;
 
 /// <summary>
-/// The three jobs of a scheduled scan. Start (the recurring job) opens a scan in the ledger and queues one staging
-/// job per scope; each staging job stores its scope's files in the state database; whoever completes the last scope
-/// queues Evaluate, which assembles the parts, scans, records the run and writes the reports. Every job may run
-/// twice (a retry, a worker that died after the work, a second delivery) and then changes nothing.
+/// The jobs of a scheduled scan. Start (the recurring job) opens a scan in the ledger and queues one staging job per
+/// scope; each staging job stores its scope's files in the state database, its audit trails apart; whoever completes
+/// the last scope queues one EvaluateScope per scope with a trail, which reads every scope's inventory and its own
+/// trail and stores the rules' partial state; whoever stores the last of those queues Evaluate, which merges the
+/// partial states (reading itself only a trail whose scope job failed), records the run and writes the reports. So
+/// the parsing of the trails, most of a scan's work, is spread over every worker. Every job may run twice (a retry,
+/// a worker that died after the work, a second delivery) and then changes nothing.
 /// </summary>
 public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, ILogger<ScanJobs> log)
 {
@@ -65,11 +69,11 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         if (!ledger.BeginScope(scanId, scope, runtime.Name))
         {
             log.ScopeAlreadyComplete(scope, scanId);
-            QueueEvaluationIf(ledger.CompleteScope(scanId, scope, true, null, null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
+            QueueEvaluationIf(ledger, ledger.CompleteScope(scanId, scope, true, null, null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
             return;
         }
 
-        byte[] payload;
+        ScopeStaging.StagedFiles payload;
         Action? commit = null;
         try
         {
@@ -92,16 +96,85 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             }
 
             log.StagingGaveUp(scope, scanId, e.Message);
-            QueueEvaluationIf(ledger.CompleteScope(scanId, scope, false, $"{e.GetType().Name}: {e.Message}", null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
+            QueueEvaluationIf(ledger, ledger.CompleteScope(scanId, scope, false, $"{e.GetType().Name}: {e.Message}", null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
             return;
         }
 
-        var completion = ledger.CompleteScope(scanId, scope, true, null, payload, runtime.Name, runtime.Clock.GetUtcNow());
+        var completion = ledger.CompleteScope(scanId, scope, true, null, payload.Payload, payload.Activity, runtime.Name, runtime.Clock.GetUtcNow());
 
         // The scope's data is in the database now; only then may its watermarks move on.
         commit?.Invoke();
-        log.Staged(scope, scanId, payload.Length, completion.Pending);
-        QueueEvaluationIf(completion, scanId, profileName);
+        log.Staged(scope, scanId, payload.Payload.Length, payload.Activity?.Length ?? 0, completion.Pending);
+        QueueEvaluationIf(ledger, completion, scanId, profileName);
+    }
+
+    /// <summary>
+    /// Evaluates one scope's audit trails against the whole scan's inventory and stores the rules' partial state. A
+    /// failure is retried as staging is; on the last attempt it is recorded, and the final job reads that trail itself.
+    /// </summary>
+    [JobDisplayName("Evaluate {2} for scan {0}")]
+    public void EvaluateScope(string scanId, string profileName, string scope, PerformContext? context, CancellationToken cancellation)
+    {
+        using var lease = KeepAlive(scanId);
+        using var store = runtime.OpenStore();
+        var ledger = new ScanLedger(store);
+        var scan = ledger.Find(scanId);
+        if (scan is null || scan.Status is ScanStatus.Done or ScanStatus.Abandoned || !ledger.PendingPartials(scanId).Contains(scope))
+        {
+            log.ScopeAlreadyEvaluated(scope, scanId);
+            QueueMergeIf(ledger.CompletePartial(scanId, scope, null, "already evaluated", runtime.Name), scanId, profileName);
+            return;
+        }
+
+        var work = Path.Combine(runtime.Settings.Resolve(runtime.Settings.StateDirectory), "scans", $"{scanId}-{scope.Replace('/', '-')}-{runtime.Name.Replace(':', '-')}");
+        byte[] state;
+        PartialScanSummary summary;
+        var started = runtime.Clock.GetTimestamp();
+        try
+        {
+            var profile = runtime.Profile(profileName) ?? throw new InvalidOperationException($"profile {profileName} is no longer configured");
+            var scopes = ledger.LoadScopes(scanId, onlyActivityOf: scope);
+            var own = scopes.Single(s => s.Scope == scope);
+            ScopeStaging.Assemble(scopes, work, runtime.Clock.GetUtcNow());
+            cancellation.ThrowIfCancellationRequested();
+            var baseline = BaselineLoader.Load(runtime.Settings.Resolve(profile.Baseline));
+            var trail = ScopeStaging.EntriesOf(own.Activity ?? []);
+            var input = runtime.Settings.Modules.Read(work, baseline);
+            using var buffer = new MemoryStream();
+            summary = new ScanEngine(RuleCatalogue.Load(RuleCatalogue.LocateFolder())) { Threads = runtime.Settings.Worker.ScanThreads ?? Environment.ProcessorCount }
+                .EvaluatePartial(input, baseline, profile.AsOf ?? scan.CreatedAt, s => ScopeStaging.IsOwnStream(s, work, trail), buffer);
+            state = buffer.ToArray();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            log.StagingInterrupted(scope, scanId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            var retriesSoFar = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
+            var delays = runtime.Settings.Worker.EffectiveRetryDelays;
+            if (retriesSoFar < delays.Count)
+            {
+                log.StagingRetry(scope, scanId, retriesSoFar + 1, delays.Count + 1, e.Message, delays[retriesSoFar]);
+                throw;
+            }
+
+            log.ScopeEvaluationGaveUp(scope, scanId, e.Message);
+            QueueMergeIf(ledger.CompletePartial(scanId, scope, null, $"{e.GetType().Name}: {e.Message}", runtime.Name), scanId, profileName);
+            return;
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+
+        var merge = ledger.CompletePartial(scanId, scope, state, null, runtime.Name);
+        log.ScopeEvaluated(scope, scanId, summary.Events, summary.Parts, state.Length, runtime.Clock.GetElapsedTime(started).TotalSeconds);
+        QueueMergeIf(merge, scanId, profileName);
     }
 
     /// <summary>Assembles the staged scopes, scans, records the run (once per scan) and writes the reports.</summary>
@@ -118,19 +191,29 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             return;
         }
 
+        if (ledger.PendingPartials(scanId) is { Count: > 0 } waiting)
+        {
+            // A spare evaluation queued by a re-run: the last scope job to finish queues the real one.
+            log.WaitingForScopeEvaluations(scanId, waiting.Count);
+            return;
+        }
+
         var profile = runtime.Profile(profileName) ?? throw new InvalidOperationException($"profile {profileName} is no longer configured");
         var settings = runtime.Settings;
         var work = Path.Combine(settings.Resolve(settings.StateDirectory), "scans", $"{scanId}-{runtime.Name.Replace(':', '-')}");
         var snapshot = Path.Combine(work, "snapshot");
         var scopes = ledger.LoadScopes(scanId);
         ScopeStaging.Assemble(scopes, snapshot, runtime.Clock.GetUtcNow());
+        var partials = ledger.LoadPartials(scanId);
+        var states = partials.Where(p => p.State is not null).Select(p => p.State!).ToList();
+        log.MergingPartials(scanId, states.Count, states.Sum(s => (long)s.Length), partials.Where(p => p.State is null).Select(p => $"{p.Scope} ({p.Detail})").DefaultIfEmpty("none").Aggregate((a, b) => $"{a}, {b}"));
         cancellation.ThrowIfCancellationRequested();
 
         var baseline = BaselineLoader.Load(settings.Resolve(profile.Baseline));
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
         var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
-        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads);
+        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads, partials: states);
         cancellation.ThrowIfCancellationRequested();
 
         var sinks = new LifecycleDispatcher(runtime.Sinks, runtime.Clock, runtime.Settings.Worker.SinkClaimLease);
@@ -202,12 +285,12 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         }, null, TimeSpan.Zero, period);
     }
 
-    private (byte[] Payload, Action? Commit) Stage(ScanProfile profile, string scope, string scanId, CancellationToken cancellation)
+    private (ScopeStaging.StagedFiles Payload, Action? Commit) Stage(ScanProfile profile, string scope, string scanId, CancellationToken cancellation)
     {
         var settings = runtime.Settings;
         if (profile.Snapshot is { } folder)
         {
-            return (ScopeStaging.StageFolder(settings.Resolve(folder), scope, cancellation), null);
+            return (ScopeStaging.StageFolder(settings.Resolve(folder), scope, settings.Modules, BaselineLoader.Load(settings.Resolve(profile.Baseline)), cancellation), null);
         }
 
         // A live scope: collect one cloud into a private folder, then stage what was collected.
@@ -217,7 +300,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             var only = settings.Only(scope["live/".Length..]);
             using var lines = new LoggerTextWriter(log, scope);
             var outcome = new CollectCommand(lines, lines, runtime.Clock).Collect(only, target, full: false);
-            return (ScopeStaging.StageCollected(target, scope), outcome.Commit);
+            return (ScopeStaging.StageCollected(target, scope, settings.Modules, BaselineLoader.Load(settings.Resolve(profile.Baseline))), outcome.Commit);
         }
         finally
         {
@@ -228,9 +311,39 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         }
     }
 
-    private void QueueEvaluationIf(ScopeCompletion completion, string scanId, string profileName)
+    // Every scope is in: its trail evaluations go out to the workers, or, when no scope has a trail (or every rule
+    // cannot hand its state on), the final job directly.
+    private void QueueEvaluationIf(ScanLedger ledger, ScopeCompletion completion, string scanId, string profileName)
     {
-        if (completion.EnqueueEvaluation)
+        if (!completion.EnqueueEvaluation)
+        {
+            return;
+        }
+
+        var pending = ledger.PendingPartials(scanId);
+        if (pending.Count > 0 && new ScanEngine(RuleCatalogue.Load(RuleCatalogue.LocateFolder())).CanEvaluatePartially)
+        {
+            log.ScopeEvaluationsQueued(scanId, pending.Count);
+            foreach (var scope in pending)
+            {
+                jobs.Enqueue<ScanJobs>(j => j.EvaluateScope(scanId, profileName, scope, null, CancellationToken.None));
+            }
+
+            return;
+        }
+
+        foreach (var scope in pending)
+        {
+            ledger.CompletePartial(scanId, scope, null, "a rule cannot hand its state on; read by the final job", runtime.Name);
+        }
+
+        ledger.CloseEvaluation(scanId);
+        QueueMergeIf(true, scanId, profileName);
+    }
+
+    private void QueueMergeIf(bool queue, string scanId, string profileName)
+    {
+        if (queue)
         {
             log.EvaluationQueued(scanId);
             jobs.Enqueue<ScanJobs>(j => j.Evaluate(scanId, profileName, CancellationToken.None));

@@ -1,6 +1,8 @@
 using System.IO.Compression;
+using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Sources;
 using DriftSentinel.History;
 
 namespace DriftSentinel.Worker.Scheduling;
@@ -14,6 +16,9 @@ namespace DriftSentinel.Worker.Scheduling;
 /// </summary>
 public static class ScopeStaging
 {
+    /// <summary>A staged scope's files: the audit trails apart from the rest (null when it has none).</summary>
+    public sealed record StagedFiles(byte[] Payload, byte[]? Activity);
+
     /// <summary>The scope holding the files at the root of a snapshot folder (collection.json and the like).</summary>
     public const string RootScope = "(root)";
 
@@ -51,51 +56,96 @@ public static class ScopeStaging
         return scopes;
     }
 
-    /// <summary>Zips a snapshot folder's scope with paths relative to the snapshot root.</summary>
-    public static byte[] StageFolder(string snapshotRoot, string scope, CancellationToken cancellation)
+    /// <summary>
+    /// Zips a snapshot folder's scope with paths relative to the snapshot root: its audit-trail files apart from the
+    /// rest, so each scope job reads every scope's inventory but only its own trail.
+    /// </summary>
+    public static StagedFiles StageFolder(string snapshotRoot, string scope, SourceRegistry modules, OrganizationBaseline baseline, CancellationToken cancellation)
     {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        ArgumentNullException.ThrowIfNull(modules);
+        if (scope == RootScope)
         {
-            if (scope == RootScope)
-            {
-                foreach (var file in Directory.EnumerateFiles(snapshotRoot).Order(StringComparer.Ordinal))
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    zip.CreateEntryFromFile(file, Path.GetFileName(file), CompressionLevel.Fastest);
-                }
-            }
-            else
-            {
-                var folder = Path.Combine(snapshotRoot, scope);
-                if (!Directory.Exists(folder))
-                {
-                    throw new DirectoryNotFoundException($"scope folder '{folder}' is gone");
-                }
-
-                foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    zip.CreateEntryFromFile(file, Path.GetRelativePath(snapshotRoot, file).Replace('\\', '/'), CompressionLevel.Fastest);
-                }
-            }
+            return Zip(Directory.EnumerateFiles(snapshotRoot).Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), f)), new HashSet<string>(), cancellation);
         }
 
-        return buffer.ToArray();
+        var folder = Path.Combine(snapshotRoot, scope);
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"scope folder '{folder}' is gone");
+        }
+
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => (Path.GetRelativePath(snapshotRoot, f).Replace('\\', '/'), f));
+        return Zip(files, ActivityFilesOfScope(snapshotRoot, scope, modules, baseline), cancellation);
     }
 
     /// <summary>Zips a collected folder (a live scope), renaming its collection.json so the parts' manifests can be merged.</summary>
-    public static byte[] StageCollected(string collectedRoot, string scope)
+    public static StagedFiles StageCollected(string collectedRoot, string scope, SourceRegistry modules, OrganizationBaseline baseline)
     {
+        ArgumentNullException.ThrowIfNull(modules);
         var manifest = Path.Combine(collectedRoot, CollectionManifest.FileName);
         if (File.Exists(manifest))
         {
             File.Move(manifest, Path.Combine(collectedRoot, PartManifestName(scope)));
         }
 
-        using var buffer = new MemoryStream();
-        ZipFile.CreateFromDirectory(collectedRoot, buffer, CompressionLevel.Fastest, includeBaseDirectory: false);
-        return buffer.ToArray();
+        var files = Directory.EnumerateFiles(collectedRoot, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => (Path.GetRelativePath(collectedRoot, f).Replace('\\', '/'), f));
+        return Zip(files, ActivityFiles(collectedRoot, modules, baseline), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The audit-trail files of one scope of a snapshot folder, as the source modules' streams would read them: the
+    /// modules read a folder holding only that scope (a link to it), so no other scope is parsed. Where a link cannot
+    /// be made, none: the scope's trail then stays with its inventory and the final job reads it.
+    /// </summary>
+    private static HashSet<string> ActivityFilesOfScope(string snapshotRoot, string scope, SourceRegistry modules, OrganizationBaseline baseline)
+    {
+        var view = Path.Combine(Path.GetTempPath(), $"driftsentinel-scope-{Guid.NewGuid():N}");
+        try
+        {
+            var link = Path.Combine(view, scope);
+            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+            Directory.CreateSymbolicLink(link, Path.GetFullPath(Path.Combine(snapshotRoot, scope)));
+            return ActivityFiles(view, modules, baseline);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            return [];
+        }
+        finally
+        {
+            if (Directory.Exists(view))
+            {
+                Directory.Delete(view, recursive: true); // removes the link, never what it points to
+            }
+        }
+    }
+
+    private static HashSet<string> ActivityFiles(string root, SourceRegistry modules, OrganizationBaseline baseline) =>
+        [.. modules.Read(root, baseline).Streams.SelectMany(s => s.InputFiles()).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))];
+
+    private static StagedFiles Zip(IEnumerable<(string Entry, string File)> files, HashSet<string> activity, CancellationToken cancellation)
+    {
+        using var rest = new MemoryStream();
+        using var trail = new MemoryStream();
+        var trailFiles = 0;
+        using (var restZip = new ZipArchive(rest, ZipArchiveMode.Create, leaveOpen: true))
+        using (var trailZip = new ZipArchive(trail, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (entry, file) in files)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var isTrail = activity.Contains(entry);
+                trailFiles += isTrail ? 1 : 0;
+
+                // Compressed logs are stored as they are: deflating gzip again costs time and saves nothing.
+                (isTrail ? trailZip : restZip).CreateEntryFromFile(file, entry,
+                    file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? CompressionLevel.NoCompression : CompressionLevel.Fastest);
+            }
+        }
+
+        return new StagedFiles(rest.ToArray(), trailFiles > 0 ? trail.ToArray() : null);
     }
 
     /// <summary>
@@ -112,10 +162,13 @@ public static class ScopeStaging
         }
 
         Directory.CreateDirectory(snapshotRoot);
-        foreach (var scope in scopes.Where(s => s.Read && s.Payload is not null))
+        foreach (var scope in scopes.Where(s => s.Read))
         {
-            using var zip = new ZipArchive(new MemoryStream(scope.Payload!), ZipArchiveMode.Read);
-            zip.ExtractToDirectory(snapshotRoot, overwriteFiles: true);
+            foreach (var payload in new[] { scope.Payload, scope.Activity }.OfType<byte[]>())
+            {
+                using var zip = new ZipArchive(new MemoryStream(payload), ZipArchiveMode.Read);
+                zip.ExtractToDirectory(snapshotRoot, overwriteFiles: true);
+            }
         }
 
         var parts = new List<CollectionManifest>();
@@ -157,6 +210,21 @@ public static class ScopeStaging
         _ when scope.StartsWith("live/", StringComparison.Ordinal) => "*",
         _ => scope[(scope.IndexOf('/', StringComparison.Ordinal) + 1)..],
     };
+
+    /// <summary>Whether a stream read from an assembled snapshot belongs to the scope: all its files came from the scope's trail zip.</summary>
+    public static bool IsOwnStream(IActivityStream stream, string snapshotRoot, IReadOnlySet<string> trailEntries)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var files = stream.InputFiles();
+        return files.Count > 0 && files.All(f => trailEntries.Contains(Path.GetRelativePath(snapshotRoot, f).Replace('\\', '/')));
+    }
+
+    /// <summary>The entries of a scope's trail zip.</summary>
+    public static HashSet<string> EntriesOf(byte[] zip)
+    {
+        using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+        return [.. archive.Entries.Select(e => e.FullName)];
+    }
 
     private static string PartManifestName(string scope) => $"collection-{scope.Replace('/', '-')}.json";
 }

@@ -26,8 +26,8 @@ internal static partial class WorkerLog
     [LoggerMessage(7, LogLevel.Error, "Staging {Scope} of scan {ScanId} failed on its last attempt: {Error}; recorded as a coverage gap")]
     public static partial void StagingGaveUp(this ILogger log, string scope, string scanId, string error);
 
-    [LoggerMessage(8, LogLevel.Information, "Staged {Scope} of scan {ScanId}: {Bytes} bytes, {Pending} scope(s) pending")]
-    public static partial void Staged(this ILogger log, string scope, string scanId, int bytes, int pending);
+    [LoggerMessage(8, LogLevel.Information, "Staged {Scope} of scan {ScanId}: {Bytes} bytes, audit trails {TrailBytes} bytes, {Pending} scope(s) pending")]
+    public static partial void Staged(this ILogger log, string scope, string scanId, int bytes, int trailBytes, int pending);
 
     [LoggerMessage(9, LogLevel.Information, "Scan {ScanId} is {Status}; nothing to evaluate")]
     public static partial void NothingToEvaluate(this ILogger log, string scanId, string status);
@@ -64,4 +64,22 @@ internal static partial class WorkerLog
 
     [LoggerMessage(20, LogLevel.Error, "Lifecycle sink {Sink} failed run {RunId} (attempt {Attempts}): {Error}; retried after {RetryAt}")]
     public static partial void SinkFailed(this ILogger log, string sink, long runId, int attempts, string? error, DateTimeOffset? retryAt);
+
+    [LoggerMessage(21, LogLevel.Information, "Scope {Scope} of scan {ScanId} was already evaluated")]
+    public static partial void ScopeAlreadyEvaluated(this ILogger log, string scope, string scanId);
+
+    [LoggerMessage(22, LogLevel.Warning, "Scope {Scope} of scan {ScanId} could not be evaluated ({Error}); the final job reads its audit trails itself")]
+    public static partial void ScopeEvaluationGaveUp(this ILogger log, string scope, string scanId, string error);
+
+    [LoggerMessage(23, LogLevel.Information, "Evaluated {Scope} of scan {ScanId}: {Events} event(s) in {Parts} file(s), partial state {StateBytes} bytes, {Seconds:F1} s")]
+    public static partial void ScopeEvaluated(this ILogger log, string scope, string scanId, long events, int parts, int stateBytes, double seconds);
+
+    [LoggerMessage(24, LogLevel.Information, "Scan {ScanId}: merging {States} partial state(s), {Bytes} bytes; trails read here: {ReadHere}")]
+    public static partial void MergingPartials(this ILogger log, string scanId, int states, long bytes, string readHere);
+
+    [LoggerMessage(25, LogLevel.Information, "Scan {ScanId}: queued the evaluation of {Scopes} scope(s) with audit trails")]
+    public static partial void ScopeEvaluationsQueued(this ILogger log, string scanId, int scopes);
+
+    [LoggerMessage(26, LogLevel.Information, "Scan {ScanId}: {Scopes} scope evaluation(s) still running; the last one queues the final job")]
+    public static partial void WaitingForScopeEvaluations(this ILogger log, string scanId, int scopes);
 }

@@ -198,6 +198,40 @@ public abstract class HistoryStoreContract
     }
 
     [Fact]
+    public void Scopes_with_a_trail_are_evaluated_once_each_and_the_last_partial_state_queues_the_merge_once()
+    {
+        using var store = Open();
+        store.Migrate();
+        var ledger = new ScanLedger(store);
+        Assert.True(ledger.TryStartScan("nightly", "s1", ["(root)", "aws/111", "aws/222"], Day1, TimeSpan.FromHours(6), out _));
+        ledger.CompleteScope("s1", "(root)", true, null, [9], activity: null, "w1", Day1);
+        ledger.CompleteScope("s1", "aws/111", true, null, [1], activity: [1, 1], "w1", Day1);
+        Assert.True(ledger.CompleteScope("s1", "aws/222", true, null, [2], activity: [2, 2], "w2", Day1).EnqueueEvaluation);
+        Assert.Equal(["aws/111", "aws/222"], ledger.PendingPartials("s1")); // the root scope has no trail
+
+        // A scope job reads every scope's inventory and only its own trail.
+        var forOne = ledger.LoadScopes("s1", onlyActivityOf: "aws/111");
+        Assert.Equal([[9], [1], [2]], forOne.Select(x => x.Payload));
+        Assert.Equal([null, [1, 1], null], forOne.Select(x => x.Activity));
+
+        Assert.False(ledger.CompletePartial("s1", "aws/111", [7, 7, 7], null, "w1"));
+        Assert.False(ledger.CompletePartial("s1", "aws/111", null, "late duplicate", "w2")); // the first completion wins; not closed yet
+        Assert.True(ledger.CompletePartial("s1", "aws/222", null, "IOException: disk full", "w2")); // the last one closes
+        Assert.True(ledger.CompletePartial("s1", "aws/222", [5], null, "w1")); // a re-run re-queues the merge, changes nothing
+        Assert.False(ledger.CloseEvaluation("s1"));
+
+        var partials = ledger.LoadPartials("s1");
+        Assert.Equal(("aws/111", "Done", 3L, "w1"), (partials[0].Scope, partials[0].Status, partials[0].Bytes!.Value, partials[0].Worker!));
+        Assert.Equal([7, 7, 7], partials[0].State);
+        Assert.Equal(("Failed", "IOException: disk full", (byte[]?)null), (partials[1].Status, partials[1].Detail, partials[1].State));
+        Assert.Empty(ledger.PendingPartials("s1"));
+
+        ledger.FinishScan("s1", 3, Day1);
+        Assert.All(ledger.LoadScopes("s1"), x => Assert.Null(x.Activity));
+        Assert.Null(ledger.LoadPartials("s1")[0].State);
+    }
+
+    [Fact]
     public void A_scan_that_never_finished_is_abandoned_when_the_next_one_starts_after_the_stale_limit()
     {
         using var store = Open();

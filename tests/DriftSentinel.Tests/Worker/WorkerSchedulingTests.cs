@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DriftSentinel.Core.History;
 using DriftSentinel.History;
 using DriftSentinel.Tests.Support;
@@ -64,6 +65,23 @@ public sealed class WorkerSchedulingTests
         var afterRun1 = store.LoadStates();
         Assert.Equal(DemoExpectations.OpenCount, afterRun1.Values.Count(s => s.Status == FindingStatus.New));
         Assert.Empty(WorkerHost.ProfileProblems(runtime, store)); // /health: healthy
+
+        // Each scope with an audit trail was evaluated by its own job and the final job merged the partial states:
+        // the findings, their evidence, the coverage and the production changes are those of one scan of the folder.
+        var partials = new ScanLedger(store).LoadPartials(new ScanLedger(store).ListScans("nightly").Single().Id);
+        Assert.Equal(["aws/111122223333", "aws/444455556666", "aws/777788889999", "azure/00000000-0000-0000-0000-00000000a001", "azure/00000000-0000-0000-0000-00000000b002", "entra/00000000-0000-0000-0000-0000000e0001"],
+            partials.Select(p => p.Scope));
+        Assert.All(partials, p => Assert.True(p.Status == "Done" && p.Bytes > 0, $"{p.Scope}: {p.Status} {p.Bytes} {p.Detail}"));
+        var merged = JsonNode.Parse(File.ReadAllText(Path.Combine(temp.Path, "out", "nightly", $"run-{run1.Id:D6}", "findings.json")))!;
+        var whole = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "sample-reports", "findings.json")))!;
+        foreach (var part in new[] { "coverage", "production_changes" })
+        {
+            Assert.Equal(whole[part]!.ToJsonString(), merged[part]!.ToJsonString());
+        }
+
+        static string Essentials(JsonNode report) => string.Join('\n', report["findings"]!.AsArray().Select(f =>
+            string.Join(' ', new[] { "fingerprint", "message", "first_seen", "last_seen", "occurrences", "evidence", "details" }.Select(k => f![k]?.ToJsonString()))));
+        Assert.Equal(Essentials(whole), Essentials(merged));
 
         // Run 2: one CloudTrail file of account 111122223333 is gone (that account is still read), and account
         // 444455556666 is not in the snapshot at all.
