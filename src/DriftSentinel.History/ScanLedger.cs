@@ -134,6 +134,7 @@ public sealed class ScanLedger(SqlHistoryStore store)
     public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, byte[]? activity, string worker, DateTimeOffset now)
     {
         using var tx = store.Connection.BeginTransaction();
+        LockScan(scanId, tx);
         int changed;
         using (var update = store.Command("UPDATE scan_scopes SET status = @status, detail = @detail, payload = @payload, activity = @activity, partial_status = @partial, worker = @worker, finished_at = @now WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", tx,
             ("status", read ? "Read" : "Failed"), ("detail", detail), ("payload", payload), ("activity", activity), ("partial", read && activity is not null ? "Pending" : null),
@@ -183,12 +184,13 @@ public sealed class ScanLedger(SqlHistoryStore store)
     /// is still pending — the first completion wins — and closes the evaluation when none is pending. True when this
     /// caller should queue the final job (it closed the evaluation, or found it closed on a re-run).
     /// </summary>
-    public bool CompletePartial(string scanId, string scope, byte[]? state, string? detail, string worker)
+    public bool CompletePartial(string scanId, string scope, byte[]? state, string? detail, string worker, DateTimeOffset now)
     {
         using var tx = store.Connection.BeginTransaction();
+        LockScan(scanId, tx);
         int changed;
-        using (var update = store.Command("UPDATE scan_scopes SET partial_status = @status, partial_state = @state, partial_bytes = @bytes, partial_detail = @detail, partial_worker = @worker WHERE scan_id = @id AND scope = @scope AND partial_status = 'Pending'", tx,
-            ("status", state is null ? "Failed" : "Done"), ("state", state), ("bytes", state?.LongLength), ("detail", detail), ("worker", worker), ("id", scanId), ("scope", scope)))
+        using (var update = store.Command("UPDATE scan_scopes SET partial_status = @status, partial_state = @state, partial_bytes = @bytes, partial_detail = @detail, partial_worker = @worker, partial_at = @now WHERE scan_id = @id AND scope = @scope AND partial_status = 'Pending'", tx,
+            ("status", state is null ? "Failed" : "Done"), ("state", state), ("bytes", state?.LongLength), ("detail", detail), ("worker", worker), ("now", SqlHistoryStore.Iso(now)), ("id", scanId), ("scope", scope)))
         {
             changed = update.ExecuteNonQuery();
         }
@@ -211,9 +213,24 @@ public sealed class ScanLedger(SqlHistoryStore store)
     public bool CloseEvaluation(string scanId)
     {
         using var tx = store.Connection.BeginTransaction();
+        LockScan(scanId, tx);
         var closed = CloseEvaluation(scanId, tx);
         tx.Commit();
         return closed;
+    }
+
+    /// <summary>
+    /// Completions of one scan's scopes take turns: under PostgreSQL's read committed, two workers completing the last
+    /// two scopes at once would each still see the other's scope pending and neither would close the collection (the
+    /// scan then waited for its lease to lapse; seen with two workers). SQLite serializes writers by itself.
+    /// </summary>
+    private void LockScan(string scanId, System.Data.Common.DbTransaction tx)
+    {
+        if (store.Dialect == HistoryDialect.PostgreSql)
+        {
+            using var command = store.Command("SELECT id FROM scans WHERE id = @id FOR UPDATE", tx, ("id", scanId));
+            command.ExecuteNonQuery();
+        }
     }
 
     private bool CloseEvaluation(string scanId, System.Data.Common.DbTransaction tx)

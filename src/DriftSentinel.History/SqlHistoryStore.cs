@@ -219,6 +219,7 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 Execute("ALTER TABLE scan_scopes ADD COLUMN partial_bytes BIGINT", tx);
                 Execute("ALTER TABLE scan_scopes ADD COLUMN partial_detail TEXT", tx);
                 Execute("ALTER TABLE scan_scopes ADD COLUMN partial_worker TEXT", tx);
+                Execute("ALTER TABLE scan_scopes ADD COLUMN partial_at TEXT", tx);
                 Execute("ALTER TABLE scans ADD COLUMN merging INTEGER NOT NULL DEFAULT 0", tx);
                 Execute("INSERT INTO schema_version (version) VALUES (7)", tx);
                 tx.Commit();

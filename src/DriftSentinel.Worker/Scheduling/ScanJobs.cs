@@ -122,7 +122,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         if (scan is null || scan.Status is ScanStatus.Done or ScanStatus.Abandoned || !ledger.PendingPartials(scanId).Contains(scope))
         {
             log.ScopeAlreadyEvaluated(scope, scanId);
-            QueueMergeIf(ledger.CompletePartial(scanId, scope, null, "already evaluated", runtime.Name), scanId, profileName);
+            QueueMergeIf(ledger.CompletePartial(scanId, scope, null, "already evaluated", runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
             return;
         }
 
@@ -161,7 +161,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             }
 
             log.ScopeEvaluationGaveUp(scope, scanId, e.Message);
-            QueueMergeIf(ledger.CompletePartial(scanId, scope, null, $"{e.GetType().Name}: {e.Message}", runtime.Name), scanId, profileName);
+            QueueMergeIf(ledger.CompletePartial(scanId, scope, null, $"{e.GetType().Name}: {e.Message}", runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
             return;
         }
         finally
@@ -172,7 +172,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             }
         }
 
-        var merge = ledger.CompletePartial(scanId, scope, state, null, runtime.Name);
+        var merge = ledger.CompletePartial(scanId, scope, state, null, runtime.Name, runtime.Clock.GetUtcNow());
         log.ScopeEvaluated(scope, scanId, summary.Events, summary.Parts, state.Length, runtime.Clock.GetElapsedTime(started).TotalSeconds);
         QueueMergeIf(merge, scanId, profileName);
     }
@@ -334,7 +334,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
 
         foreach (var scope in pending)
         {
-            ledger.CompletePartial(scanId, scope, null, "a rule cannot hand its state on; read by the final job", runtime.Name);
+            ledger.CompletePartial(scanId, scope, null, "a rule cannot hand its state on; read by the final job", runtime.Name, runtime.Clock.GetUtcNow());
         }
 
         ledger.CloseEvaluation(scanId);

@@ -13,6 +13,9 @@ public abstract class HistoryStoreContract
 
     protected abstract SqlHistoryStore Open();
 
+    /// <summary>A second connection to the database <see cref="Open"/> last opened (another worker).</summary>
+    protected abstract SqlHistoryStore Reopen();
+
     [Fact]
     public void Findings_move_through_new_open_resolved_and_reopened_and_an_unread_scope_resolves_nothing()
     {
@@ -198,6 +201,39 @@ public abstract class HistoryStoreContract
     }
 
     [Fact]
+    public void Two_workers_completing_the_last_scopes_at_once_close_the_collection_and_the_evaluations_exactly_once()
+    {
+        using var store = Open();
+        store.Migrate();
+        using var other = Reopen();
+        var ledgers = new[] { new ScanLedger(store), new ScanLedger(other) };
+        for (var i = 0; i < 15; i++)
+        {
+            var scan = $"s{i}";
+            Assert.True(ledgers[0].TryStartScan($"p{i}", scan, ["aws/1", "aws/2"], Day1, TimeSpan.FromHours(6), out _));
+            var collection = AtOnce(k => ledgers[k].CompleteScope(scan, $"aws/{k + 1}", true, null, [1], [2], $"w{k}", Day1).EnqueueEvaluation);
+            Assert.Equal(1, collection.Count(queued => queued));
+            var evaluations = AtOnce(k => ledgers[k].CompletePartial(scan, $"aws/{k + 1}", [3], null, $"w{k}", Day1));
+            Assert.Equal(1, evaluations.Count(queued => queued));
+        }
+    }
+
+    // Both calls start together, each on its own thread and connection, as two workers finishing at the same moment.
+    private static bool[] AtOnce(Func<int, bool> call)
+    {
+        using var barrier = new Barrier(2);
+        var results = new bool[2];
+        var threads = Enumerable.Range(0, 2).Select(k => new Thread(() =>
+        {
+            barrier.SignalAndWait();
+            results[k] = call(k);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return results;
+    }
+
+    [Fact]
     public void Scopes_with_a_trail_are_evaluated_once_each_and_the_last_partial_state_queues_the_merge_once()
     {
         using var store = Open();
@@ -214,10 +250,10 @@ public abstract class HistoryStoreContract
         Assert.Equal([[9], [1], [2]], forOne.Select(x => x.Payload));
         Assert.Equal([null, [1, 1], null], forOne.Select(x => x.Activity));
 
-        Assert.False(ledger.CompletePartial("s1", "aws/111", [7, 7, 7], null, "w1"));
-        Assert.False(ledger.CompletePartial("s1", "aws/111", null, "late duplicate", "w2")); // the first completion wins; not closed yet
-        Assert.True(ledger.CompletePartial("s1", "aws/222", null, "IOException: disk full", "w2")); // the last one closes
-        Assert.True(ledger.CompletePartial("s1", "aws/222", [5], null, "w1")); // a re-run re-queues the merge, changes nothing
+        Assert.False(ledger.CompletePartial("s1", "aws/111", [7, 7, 7], null, "w1", Day1));
+        Assert.False(ledger.CompletePartial("s1", "aws/111", null, "late duplicate", "w2", Day1)); // the first completion wins; not closed yet
+        Assert.True(ledger.CompletePartial("s1", "aws/222", null, "IOException: disk full", "w2", Day1)); // the last one closes
+        Assert.True(ledger.CompletePartial("s1", "aws/222", [5], null, "w1", Day1)); // a re-run re-queues the merge, changes nothing
         Assert.False(ledger.CloseEvaluation("s1"));
 
         var partials = ledger.LoadPartials("s1");
@@ -302,11 +338,17 @@ public sealed class SqliteHistoryStoreTests : HistoryStoreContract, IDisposable
 
     protected override SqlHistoryStore Open() => SqlHistoryStore.Open(Path.Combine(_temp.Path, "history.db"));
 
+    protected override SqlHistoryStore Reopen() => Open();
+
     public void Dispose() => _temp.Dispose();
 }
 
 [Collection("postgres")]
 public sealed class PostgresHistoryStoreTests(PostgresCluster cluster) : HistoryStoreContract
 {
-    protected override SqlHistoryStore Open() => SqlHistoryStore.Open(cluster.NewDatabase());
+    private string? _database;
+
+    protected override SqlHistoryStore Open() => SqlHistoryStore.Open(_database = cluster.NewDatabase());
+
+    protected override SqlHistoryStore Reopen() => SqlHistoryStore.Open(_database!);
 }
