@@ -29,7 +29,11 @@ public sealed record ScanRecord(string Id, string Profile, ScanStatus Status, Da
 /// <param name="Worker">The worker that staged it.</param>
 /// <param name="Attempts">Attempts so far.</param>
 /// <param name="Activity">Its audit-trail files, read by its own scope job and by the final job only for what no partial state covers.</param>
-public sealed record StagedScope(string Scope, bool Read, string? Detail, byte[]? Payload, string? Worker, int Attempts, byte[]? Activity = null);
+public sealed record StagedScope(string Scope, bool Read, string? Detail, byte[]? Payload, string? Worker, int Attempts, byte[]? Activity = null)
+{
+    /// <summary>The names of its audit-trail files (entries of <see cref="Activity"/>), known without fetching them.</summary>
+    public IReadOnlyList<string> ActivityFiles { get; init; } = [];
+}
 
 /// <summary>A scope's evaluated part: the partial rule state its scope job wrote, or why it has none.</summary>
 public sealed record ScopePartial(string Scope, string Status, byte[]? State, long? Bytes, string? Detail, string? Worker);
@@ -127,22 +131,32 @@ public sealed class ScanLedger(SqlHistoryStore store)
     public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, string worker, DateTimeOffset now) =>
         CompleteScope(scanId, scope, read, detail, payload, activity: null, worker, now);
 
+    /// <summary>As above, with the names of the trail's files kept beside it (the final job lists merged trails without fetching them).</summary>
+    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, byte[]? activity, IReadOnlyList<string> activityFiles, string worker, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(activityFiles);
+        return Complete(scanId, scope, read, detail, payload, activity, activityFiles.Count == 0 ? null : string.Join('\n', activityFiles), worker, now);
+    }
+
     /// <summary>
     /// As above, with the scope's audit-trail files apart from the rest: a scope with some is then evaluated by a
     /// scope job of its own (<see cref="PendingPartials"/>) before the final job merges.
     /// </summary>
-    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, byte[]? activity, string worker, DateTimeOffset now)
+    public ScopeCompletion CompleteScope(string scanId, string scope, bool read, string? detail, byte[]? payload, byte[]? activity, string worker, DateTimeOffset now) =>
+        Complete(scanId, scope, read, detail, payload, activity, activityFiles: null, worker, now);
+
+    private ScopeCompletion Complete(string scanId, string scope, bool read, string? detail, byte[]? payload, byte[]? activity, string? activityFiles, string worker, DateTimeOffset now)
     {
         using var tx = store.Connection.BeginTransaction();
-        LockScan(scanId, tx);
         int changed;
-        using (var update = store.Command("UPDATE scan_scopes SET status = @status, detail = @detail, payload = @payload, activity = @activity, partial_status = @partial, worker = @worker, finished_at = @now WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", tx,
-            ("status", read ? "Read" : "Failed"), ("detail", detail), ("payload", payload), ("activity", activity), ("partial", read && activity is not null ? "Pending" : null),
+        using (var update = store.Command("UPDATE scan_scopes SET status = @status, detail = @detail, payload = @payload, activity = @activity, activity_files = @files, partial_status = @partial, worker = @worker, finished_at = @now WHERE scan_id = @id AND scope = @scope AND status = 'Pending'", tx,
+            ("status", read ? "Read" : "Failed"), ("detail", detail), ("payload", payload), ("activity", activity), ("files", activityFiles), ("partial", read && activity is not null ? "Pending" : null),
             ("worker", worker), ("now", SqlHistoryStore.Iso(now)), ("id", scanId), ("scope", scope)))
         {
             changed = update.ExecuteNonQuery();
         }
 
+        LockScan(scanId, tx);
         int closed;
         using (var close = store.Command("UPDATE scans SET status = 'Evaluating' WHERE id = @id AND status = 'Collecting' AND NOT EXISTS (SELECT 1 FROM scan_scopes WHERE scan_id = @id AND status = 'Pending')", tx, ("id", scanId)))
         {
@@ -187,7 +201,6 @@ public sealed class ScanLedger(SqlHistoryStore store)
     public bool CompletePartial(string scanId, string scope, byte[]? state, string? detail, string worker, DateTimeOffset now)
     {
         using var tx = store.Connection.BeginTransaction();
-        LockScan(scanId, tx);
         int changed;
         using (var update = store.Command("UPDATE scan_scopes SET partial_status = @status, partial_state = @state, partial_bytes = @bytes, partial_detail = @detail, partial_worker = @worker, partial_at = @now WHERE scan_id = @id AND scope = @scope AND partial_status = 'Pending'", tx,
             ("status", state is null ? "Failed" : "Done"), ("state", state), ("bytes", state?.LongLength), ("detail", detail), ("worker", worker), ("now", SqlHistoryStore.Iso(now)), ("id", scanId), ("scope", scope)))
@@ -195,6 +208,7 @@ public sealed class ScanLedger(SqlHistoryStore store)
             changed = update.ExecuteNonQuery();
         }
 
+        LockScan(scanId, tx);
         var closed = CloseEvaluation(scanId, tx);
         bool merging;
         using (var flag = store.Command("SELECT merging FROM scans WHERE id = @id", tx, ("id", scanId)))
@@ -220,9 +234,11 @@ public sealed class ScanLedger(SqlHistoryStore store)
     }
 
     /// <summary>
-    /// Completions of one scan's scopes take turns: under PostgreSQL's read committed, two workers completing the last
-    /// two scopes at once would each still see the other's scope pending and neither would close the collection (the
-    /// scan then waited for its lease to lapse; seen with two workers). SQLite serializes writers by itself.
+    /// Completions of one scan's scopes decide in turn whether they were the last: under PostgreSQL's read committed,
+    /// two workers completing the last two scopes at once would each still see the other's scope pending and neither
+    /// would close the collection (the scan then waited for its lease to lapse; seen with two workers). Taken after the
+    /// scope's own row is written, so the payloads themselves are written side by side; whoever waits here sees the
+    /// other's committed row once it gets the lock. SQLite serializes writers by itself.
     /// </summary>
     private void LockScan(string scanId, System.Data.Common.DbTransaction tx)
     {
@@ -255,26 +271,39 @@ public sealed class ScanLedger(SqlHistoryStore store)
     }
 
     /// <summary>
-    /// What a scope job needs: every read scope's inventory files, and the audit-trail files of <paramref name="onlyActivityOf"/>
-    /// (null: every scope's, for the final job).
+    /// What a scope job needs: every read scope's inventory files, and the audit-trail files of <paramref name="onlyActivityOf"/>.
     /// </summary>
-    public IReadOnlyList<StagedScope> LoadScopes(string scanId, string? onlyActivityOf) => LoadScopes(scanId, onlyActivityOf, all: onlyActivityOf is null);
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId, string onlyActivityOf) => LoadScopes(scanId, scope => scope == onlyActivityOf);
 
-    public IReadOnlyList<StagedScope> LoadScopes(string scanId) => LoadScopes(scanId, null, all: true);
-
-    private List<StagedScope> LoadScopes(string scanId, string? onlyActivityOf, bool all)
+    /// <summary>
+    /// Every scope with its inventory files and the names of its audit-trail files; the trail files themselves only for
+    /// the scopes <paramref name="withActivity"/> selects (all when null): a merging job does not fetch trails it will not read.
+    /// </summary>
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId, Func<string, bool>? withActivity = null)
     {
-        // Only the trails asked for leave the database: a scope job reads its own, not every scope's.
-        using var command = store.Command(
-            "SELECT scope, status, detail, payload, worker, attempts, CASE WHEN @all = 1 OR scope = @own THEN activity END FROM scan_scopes WHERE scan_id = @id ORDER BY scope", null,
-            ("id", scanId), ("all", all ? 1 : 0), ("own", onlyActivityOf ?? ""));
-        using var reader = command.ExecuteReader();
         var scopes = new List<StagedScope>();
-        while (reader.Read())
+        var hasActivity = new List<bool>();
+        using (var command = store.Command("SELECT scope, status, detail, payload, worker, attempts, activity_files, CASE WHEN activity IS NULL THEN 0 ELSE 1 END FROM scan_scopes WHERE scan_id = @id ORDER BY scope", null, ("id", scanId)))
+        using (var reader = command.ExecuteReader())
         {
-            scopes.Add(new StagedScope(reader.GetString(0), reader.GetString(1) == "Read", reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture),
-                reader.IsDBNull(6) ? null : (byte[])reader.GetValue(6)));
+            while (reader.Read())
+            {
+                scopes.Add(new StagedScope(reader.GetString(0), reader.GetString(1) == "Read", reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture))
+                {
+                    ActivityFiles = reader.IsDBNull(6) ? [] : reader.GetString(6).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                });
+                hasActivity.Add(Convert.ToInt32(reader.GetValue(7), CultureInfo.InvariantCulture) == 1);
+            }
+        }
+
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            if (hasActivity[i] && (withActivity?.Invoke(scopes[i].Scope) ?? true))
+            {
+                using var command = store.Command("SELECT activity FROM scan_scopes WHERE scan_id = @id AND scope = @scope", null, ("id", scanId), ("scope", scopes[i].Scope));
+                scopes[i] = scopes[i] with { Activity = command.ExecuteScalar() is byte[] blob ? blob : null };
+            }
         }
 
         return scopes;

@@ -220,6 +220,13 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 Execute("ALTER TABLE scan_scopes ADD COLUMN partial_detail TEXT", tx);
                 Execute("ALTER TABLE scan_scopes ADD COLUMN partial_worker TEXT", tx);
                 Execute("ALTER TABLE scan_scopes ADD COLUMN partial_at TEXT", tx);
+                Execute("ALTER TABLE scan_scopes ADD COLUMN activity_files TEXT", tx);
+                if (Dialect == HistoryDialect.PostgreSql)
+                {
+                    // Zips, gzip logs and Brotli states: PostgreSQL's own compression of them costs CPU and saves nothing.
+                    Execute("ALTER TABLE scan_scopes ALTER COLUMN payload SET STORAGE EXTERNAL, ALTER COLUMN activity SET STORAGE EXTERNAL, ALTER COLUMN partial_state SET STORAGE EXTERNAL", tx);
+                }
+
                 Execute("ALTER TABLE scans ADD COLUMN merging INTEGER NOT NULL DEFAULT 0", tx);
                 Execute("INSERT INTO schema_version (version) VALUES (7)", tx);
                 tx.Commit();

@@ -152,6 +152,13 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         return new PartialScanSummary([.. counts.Select(c => c.Name)], counts.Sum(c => c.Parts), events, size);
     }
 
+    /// <summary>Whether <c>Run</c> would merge this partial state (same format, same rules and rule versions) rather than ignore it.</summary>
+    public bool Accepts(byte[] state)
+    {
+        using var partial = PartialScan.Open(state, _rules, catalogue);
+        return partial is not null;
+    }
+
     public ScanResult Run(ScanInput input, OrganizationBaseline baseline, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null) =>
         Run(input, baseline, asOf, snapshotName, progress, partials: []);
 

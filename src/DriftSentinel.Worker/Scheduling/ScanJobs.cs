@@ -100,7 +100,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             return;
         }
 
-        var completion = ledger.CompleteScope(scanId, scope, true, null, payload.Payload, payload.Activity, runtime.Name, runtime.Clock.GetUtcNow());
+        var completion = ledger.CompleteScope(scanId, scope, true, null, payload.Payload, payload.Activity, payload.ActivityFiles, runtime.Name, runtime.Clock.GetUtcNow());
 
         // The scope's data is in the database now; only then may its watermarks move on.
         commit?.Invoke();
@@ -202,22 +202,33 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var settings = runtime.Settings;
         var work = Path.Combine(settings.Resolve(settings.StateDirectory), "scans", $"{scanId}-{runtime.Name.Replace(':', '-')}");
         var snapshot = Path.Combine(work, "snapshot");
-        var scopes = ledger.LoadScopes(scanId);
-        ScopeStaging.Assemble(scopes, snapshot, runtime.Clock.GetUtcNow());
+        var started = runtime.Clock.GetTimestamp();
+        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var partials = ledger.LoadPartials(scanId);
-        var states = partials.Where(p => p.State is not null).Select(p => p.State!).ToList();
-        log.MergingPartials(scanId, states.Count, states.Sum(s => (long)s.Length), partials.Where(p => p.State is null).Select(p => $"{p.Scope} ({p.Detail})").DefaultIfEmpty("none").Aggregate((a, b) => $"{a}, {b}"));
+        var engine = new ScanEngine(catalogue);
+        var merged = partials.Where(p => p.State is not null && engine.Accepts(p.State)).ToList();
+        var states = merged.Select(p => p.State!).ToList();
+        var readHere = partials.Except(merged).Select(p => $"{p.Scope} ({p.Detail ?? "its state was written by another build"})").ToList();
+        log.MergingPartials(scanId, states.Count, states.Sum(s => (long)s.Length), readHere.Count == 0 ? "none" : string.Join(", ", readHere));
+
+        // A merged scope's trail is not read again: its files are listed (the run record and the parts' places in the
+        // read order need their names), not unpacked.
+        var scopes = ledger.LoadScopes(scanId);
+        var listOnly = merged.Select(p => p.Scope).Intersect(scopes.Where(s => s.ActivityFiles.Count > 0).Select(s => s.Scope)).ToHashSet(StringComparer.Ordinal);
+        ScopeStaging.Assemble(ledger.LoadScopes(scanId, withActivity: scope => !listOnly.Contains(scope)), snapshot, runtime.Clock.GetUtcNow(), listOnly);
         cancellation.ThrowIfCancellationRequested();
+        var assembled = runtime.Clock.GetTimestamp();
 
         var baseline = BaselineLoader.Load(settings.Resolve(profile.Baseline));
-        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
         var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
         var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads, partials: states);
         cancellation.ThrowIfCancellationRequested();
+        var scanned = runtime.Clock.GetTimestamp();
 
         var sinks = new LifecycleDispatcher(runtime.Sinks, runtime.Clock, runtime.Settings.Worker.SinkClaimLease);
         var recorded = HistoryRecorder.Record(store, result, profile.Name, source, scan.CreatedAt, runtime.Clock.GetUtcNow(), scanKey: scanId, sinks: sinks);
+        var stored = runtime.Clock.GetTimestamp();
 
         // Delivered whether this evaluation recorded the run or an earlier one did and died before delivering.
         Deliver(sinks, store, cancellation);
@@ -233,6 +244,8 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
 
         var outDir = Path.Combine(settings.Resolve(profile.Out), $"run-{recorded.Run.Id:D6}");
         OutputModules.Reports().WriteAll(result, outDir, new RunHistoryReport(recorded));
+        log.FinalJobTimes(scanId, runtime.Clock.GetElapsedTime(started, assembled).TotalSeconds, runtime.Clock.GetElapsedTime(assembled, scanned).TotalSeconds,
+            runtime.Clock.GetElapsedTime(scanned, stored).TotalSeconds, runtime.Clock.GetElapsedTime(stored).TotalSeconds);
         ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());
         Directory.Delete(work, recursive: true);
         var u = recorded.Update;

@@ -17,7 +17,7 @@ namespace DriftSentinel.Worker.Scheduling;
 public static class ScopeStaging
 {
     /// <summary>A staged scope's files: the audit trails apart from the rest (null when it has none).</summary>
-    public sealed record StagedFiles(byte[] Payload, byte[]? Activity);
+    public sealed record StagedFiles(byte[] Payload, byte[]? Activity, IReadOnlyList<string> ActivityFiles);
 
     /// <summary>The scope holding the files at the root of a snapshot folder (collection.json and the like).</summary>
     public const string RootScope = "(root)";
@@ -129,7 +129,7 @@ public static class ScopeStaging
     {
         using var rest = new MemoryStream();
         using var trail = new MemoryStream();
-        var trailFiles = 0;
+        var trailFiles = new List<string>();
         using (var restZip = new ZipArchive(rest, ZipArchiveMode.Create, leaveOpen: true))
         using (var trailZip = new ZipArchive(trail, ZipArchiveMode.Create, leaveOpen: true))
         {
@@ -137,7 +137,10 @@ public static class ScopeStaging
             {
                 cancellation.ThrowIfCancellationRequested();
                 var isTrail = activity.Contains(entry);
-                trailFiles += isTrail ? 1 : 0;
+                if (isTrail)
+                {
+                    trailFiles.Add(entry);
+                }
 
                 // Compressed logs are stored as they are: deflating gzip again costs time and saves nothing.
                 (isTrail ? trailZip : restZip).CreateEntryFromFile(file, entry,
@@ -145,7 +148,7 @@ public static class ScopeStaging
             }
         }
 
-        return new StagedFiles(rest.ToArray(), trailFiles > 0 ? trail.ToArray() : null);
+        return new StagedFiles(rest.ToArray(), trailFiles.Count > 0 ? trail.ToArray() : null, trailFiles);
     }
 
     /// <summary>
@@ -153,7 +156,11 @@ public static class ScopeStaging
     /// parts' own coverage plus a failed entry for each scope that could not be staged, so the scan reports it as a gap
     /// and the lifecycle does not resolve its findings.
     /// </summary>
-    public static void Assemble(IReadOnlyList<StagedScope> scopes, string snapshotRoot, DateTimeOffset now)
+    /// <param name="scopes">The scan's staged scopes.</param>
+    /// <param name="snapshotRoot">Where to assemble the snapshot (emptied first).</param>
+    /// <param name="now">The time a manifest written for failed scopes carries.</param>
+    /// <param name="listOnly">Scopes whose trail is merged from a partial state: its files (by <see cref="StagedScope.ActivityFiles"/>) are created empty — listed, never read.</param>
+    public static void Assemble(IReadOnlyList<StagedScope> scopes, string snapshotRoot, DateTimeOffset now, IReadOnlySet<string>? listOnly = null)
     {
         ArgumentNullException.ThrowIfNull(scopes);
         if (Directory.Exists(snapshotRoot))
@@ -164,9 +171,29 @@ public static class ScopeStaging
         Directory.CreateDirectory(snapshotRoot);
         foreach (var scope in scopes.Where(s => s.Read))
         {
-            foreach (var payload in new[] { scope.Payload, scope.Activity }.OfType<byte[]>())
+            if (scope.Payload is not null)
             {
-                using var zip = new ZipArchive(new MemoryStream(payload), ZipArchiveMode.Read);
+                using var zip = new ZipArchive(new MemoryStream(scope.Payload), ZipArchiveMode.Read);
+                zip.ExtractToDirectory(snapshotRoot, overwriteFiles: true);
+            }
+
+            if (listOnly?.Contains(scope.Scope) == true)
+            {
+                foreach (var name in scope.ActivityFiles)
+                {
+                    var path = Path.GetFullPath(Path.Combine(snapshotRoot, name));
+                    if (!path.StartsWith(Path.GetFullPath(snapshotRoot) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    {
+                        throw new InvalidDataException($"staged scope {scope.Scope}: file '{name}' points outside the snapshot");
+                    }
+
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.Create(path).Dispose();
+                }
+            }
+            else if (scope.Activity is not null)
+            {
+                using var zip = new ZipArchive(new MemoryStream(scope.Activity), ZipArchiveMode.Read);
                 zip.ExtractToDirectory(snapshotRoot, overwriteFiles: true);
             }
         }

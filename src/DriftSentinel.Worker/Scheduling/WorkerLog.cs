@@ -82,4 +82,7 @@ internal static partial class WorkerLog
 
     [LoggerMessage(26, LogLevel.Information, "Scan {ScanId}: {Scopes} scope evaluation(s) still running; the last one queues the final job")]
     public static partial void WaitingForScopeEvaluations(this ILogger log, string scanId, int scopes);
+
+    [LoggerMessage(27, LogLevel.Information, "Scan {ScanId}: final job assembled in {Assemble:F2} s, scanned and merged in {Scan:F2} s, recorded in {Record:F2} s, reports and deliveries in {Reports:F2} s")]
+    public static partial void FinalJobTimes(this ILogger log, string scanId, double assemble, double scan, double record, double reports);
 }

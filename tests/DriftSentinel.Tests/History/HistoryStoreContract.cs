@@ -241,7 +241,7 @@ public abstract class HistoryStoreContract
         var ledger = new ScanLedger(store);
         Assert.True(ledger.TryStartScan("nightly", "s1", ["(root)", "aws/111", "aws/222"], Day1, TimeSpan.FromHours(6), out _));
         ledger.CompleteScope("s1", "(root)", true, null, [9], activity: null, "w1", Day1);
-        ledger.CompleteScope("s1", "aws/111", true, null, [1], activity: [1, 1], "w1", Day1);
+        ledger.CompleteScope("s1", "aws/111", true, null, [1], activity: [1, 1], ["aws/111/cloudtrail/a.json.gz", "aws/111/cloudtrail/b.json.gz"], "w1", Day1);
         Assert.True(ledger.CompleteScope("s1", "aws/222", true, null, [2], activity: [2, 2], "w2", Day1).EnqueueEvaluation);
         Assert.Equal(["aws/111", "aws/222"], ledger.PendingPartials("s1")); // the root scope has no trail
 
@@ -249,6 +249,8 @@ public abstract class HistoryStoreContract
         var forOne = ledger.LoadScopes("s1", onlyActivityOf: "aws/111");
         Assert.Equal([[9], [1], [2]], forOne.Select(x => x.Payload));
         Assert.Equal([null, [1, 1], null], forOne.Select(x => x.Activity));
+        Assert.Equal(["aws/111/cloudtrail/a.json.gz", "aws/111/cloudtrail/b.json.gz"], forOne[1].ActivityFiles); // listed without fetching the trail
+        Assert.Equal([null, null, [2, 2]], ledger.LoadScopes("s1", withActivity: scope => scope != "aws/111").Select(x => x.Activity));
 
         Assert.False(ledger.CompletePartial("s1", "aws/111", [7, 7, 7], null, "w1", Day1));
         Assert.False(ledger.CompletePartial("s1", "aws/111", null, "late duplicate", "w2", Day1)); // the first completion wins; not closed yet
