@@ -85,16 +85,8 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             log.StagingInterrupted(scope, scanId);
             throw;
         }
-        catch (Exception e)
+        catch (Exception e) when (!WillRetry(e, context, scope, scanId))
         {
-            var retriesSoFar = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
-            var delays = runtime.Settings.Worker.EffectiveRetryDelays;
-            if (retriesSoFar < delays.Count)
-            {
-                log.StagingRetry(scope, scanId, retriesSoFar + 1, delays.Count + 1, e.Message, delays[retriesSoFar]);
-                throw;
-            }
-
             log.StagingGaveUp(scope, scanId, e.Message);
             QueueEvaluationIf(ledger, ledger.CompleteScope(scanId, scope, false, $"{e.GetType().Name}: {e.Message}", null, runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
             return;
@@ -150,16 +142,8 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             log.StagingInterrupted(scope, scanId);
             throw;
         }
-        catch (Exception e)
+        catch (Exception e) when (!WillRetry(e, context, scope, scanId))
         {
-            var retriesSoFar = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
-            var delays = runtime.Settings.Worker.EffectiveRetryDelays;
-            if (retriesSoFar < delays.Count)
-            {
-                log.StagingRetry(scope, scanId, retriesSoFar + 1, delays.Count + 1, e.Message, delays[retriesSoFar]);
-                throw;
-            }
-
             log.ScopeEvaluationGaveUp(scope, scanId, e.Message);
             QueueMergeIf(ledger.CompletePartial(scanId, scope, null, $"{e.GetType().Name}: {e.Message}", runtime.Name, runtime.Clock.GetUtcNow()), scanId, profileName);
             return;
@@ -276,6 +260,23 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
                 log.SinkFailed(outcome.Sink, outcome.RunId, outcome.Attempts, outcome.Error, outcome.NextAttempt);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether Hangfire will run a failed scope job again (the exception then propagates to it, logged as a retry);
+    /// false on the last attempt, when the job records the failure instead.
+    /// </summary>
+    private bool WillRetry(Exception e, PerformContext? context, string scope, string scanId)
+    {
+        var retriesSoFar = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
+        var delays = runtime.Settings.Worker.EffectiveRetryDelays;
+        if (retriesSoFar >= delays.Count)
+        {
+            return false;
+        }
+
+        log.ScopeJobRetry(scope, scanId, retriesSoFar + 1, delays.Count + 1, e.Message, delays[retriesSoFar]);
+        return true;
     }
 
     /// <summary>Renews the scan's lease now and every third of it while the job runs (on its own connection).</summary>

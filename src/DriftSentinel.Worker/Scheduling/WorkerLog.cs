@@ -20,8 +20,8 @@ internal static partial class WorkerLog
     [LoggerMessage(5, LogLevel.Warning, "Staging {Scope} of scan {ScanId} interrupted by shutdown; the job goes back to the queue")]
     public static partial void StagingInterrupted(this ILogger log, string scope, string scanId);
 
-    [LoggerMessage(6, LogLevel.Warning, "Staging {Scope} of scan {ScanId} failed (attempt {Attempt} of {Attempts}): {Error}; retrying in {Delay} s")]
-    public static partial void StagingRetry(this ILogger log, string scope, string scanId, int attempt, int attempts, string error, int delay);
+    [LoggerMessage(6, LogLevel.Warning, "Scope job for {Scope} of scan {ScanId} failed (attempt {Attempt} of {Attempts}): {Error}; retrying in {Delay} s")]
+    public static partial void ScopeJobRetry(this ILogger log, string scope, string scanId, int attempt, int attempts, string error, int delay);
 
     [LoggerMessage(7, LogLevel.Error, "Staging {Scope} of scan {ScanId} failed on its last attempt: {Error}; recorded as a coverage gap")]
     public static partial void StagingGaveUp(this ILogger log, string scope, string scanId, string error);

@@ -89,15 +89,18 @@ internal sealed class BreakGlassWithoutJustificationCheck : Rule
 
     public override void ReadState(Engine.PartialStateReader reader)
     {
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++)
+        foreach (var (key, session) in reader.ReadAll(static r => (r.ReadString(), ReadSession(r))))
         {
-            var key = reader.ReadString();
-            var s = new Session(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadOrder()) { RequestedSeconds = reader.ReadNullableInt32() };
-            s.ReadSightings(reader);
-            s.Evidence.Read(reader);
-            _sessions[key] = s;
+            _sessions[key] = session;
         }
+    }
+
+    private static Session ReadSession(Engine.PartialStateReader r)
+    {
+        var s = new Session(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadOrder()) { RequestedSeconds = r.ReadNullableInt32() };
+        s.ReadSightings(r);
+        s.Evidence.Read(r);
+        return s;
     }
 
     public override IEnumerable<Finding> Complete(RuleContext context)

@@ -282,18 +282,20 @@ internal sealed class OutOfBandDeployCheck : Rule
     public override void ReadState(Engine.PartialStateReader reader)
     {
         _findings.Read(reader);
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++)
+        foreach (var (key, session) in reader.ReadAll(static r => (r.ReadString(), ReadSession(r))))
         {
-            var key = reader.ReadString();
-            var subject = reader.ReadBoolean()
-                ? new PipelineSubject(reader.ReadString(), reader.ReadString(), reader.ReadNullableString(), reader.ReadNullableString(), reader.ReadBoolean(), reader.ReadString())
-                : null;
-            var origin = new SessionOrigin(subject, reader.ReadNullableString(), reader.ReadString(), reader.ReadString());
-            _sessions[key] = (origin, reader.ReadOrder());
+            _sessions[key] = session;
         }
 
         _pending.AddRange(reader.ReadAll(static r => r.ReadEvent()));
+    }
+
+    private static (SessionOrigin Origin, long Order) ReadSession(Engine.PartialStateReader r)
+    {
+        var subject = r.ReadBoolean()
+            ? new PipelineSubject(r.ReadString(), r.ReadString(), r.ReadNullableString(), r.ReadNullableString(), r.ReadBoolean(), r.ReadString())
+            : null;
+        return (new SessionOrigin(subject, r.ReadNullableString(), r.ReadString(), r.ReadString()), r.ReadOrder());
     }
 
     public override IEnumerable<Finding> Complete(RuleContext context)
