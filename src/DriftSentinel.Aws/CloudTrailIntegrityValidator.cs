@@ -1,0 +1,300 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using DriftSentinel.Core.Io;
+
+namespace DriftSentinel.Aws;
+
+/// <summary>What is wrong with a trail's integrity evidence.</summary>
+public enum IntegrityProblemKind
+{
+    /// <summary>A log file a valid digest lists is not in the snapshot.</summary>
+    LogFileMissing,
+
+    /// <summary>A log file's content does not hash to what its digest recorded.</summary>
+    LogFileAltered,
+
+    /// <summary>Data follows the log file's gzip member (CloudTrail writes exactly one).</summary>
+    LogFileTrailingData,
+
+    /// <summary>A log file delivered within the digests' period that no digest lists.</summary>
+    LogFileUnlisted,
+
+    /// <summary>A digest whose signature does not verify with CloudTrail's public key.</summary>
+    DigestSignatureInvalid,
+
+    /// <summary>A digest signed with a key the snapshot's public keys do not hold.</summary>
+    DigestKeyUnknown,
+
+    /// <summary>A digest not at the key it names (moved or renamed after delivery).</summary>
+    DigestMoved,
+
+    /// <summary>A digest whose previous-digest hash or signature does not match the digest before it.</summary>
+    ChainBroken,
+
+    /// <summary>A digest that starts a new chain (no previous signature) after an earlier one: validation was off or the trail restarted.</summary>
+    ChainRestarted,
+
+    /// <summary>No digest covers a period between two digests (deleted, or validation disabled meanwhile).</summary>
+    DigestMissing,
+
+    /// <summary>A digest or log file that cannot be read.</summary>
+    Unreadable,
+}
+
+/// <summary>One finding of the integrity check, naming the file and what was expected.</summary>
+public sealed record IntegrityProblem(IntegrityProblemKind Kind, string File, string Detail, DateTimeOffset? Time);
+
+/// <summary>
+/// The integrity of one account's delivered trail: what the digests prove, what they contradict, and what cannot be
+/// proven. <see cref="Verifiable"/> is false when log files are present but no digest (or no signature or key) could
+/// vouch for them — never a silent pass.
+/// </summary>
+public sealed record TrailIntegrity(
+    string Account,
+    int Digests,
+    int DigestsVerified,
+    int LogFilesListed,
+    int LogFilesVerified,
+    int LogFilesPresent,
+    IReadOnlyList<IntegrityProblem> Problems,
+    IReadOnlyList<string> NotVerifiable,
+    DateTimeOffset? From,
+    DateTimeOffset? To)
+{
+    public bool Verifiable => NotVerifiable.Count == 0;
+}
+
+/// <summary>
+/// Validates a delivered CloudTrail folder as <c>aws cloudtrail validate-logs</c> does, offline: each digest's RSA
+/// SHA-256 signature over (end time, bucket/key, SHA-256 of the inflated digest, previous signature), the chain through
+/// previous hashes and signatures per trail and region, and the SHA-256 of every listed log file's inflated content
+/// (read on every core). Digests, their signatures (<c>*.head-object.json</c>) and CloudTrail's public keys
+/// (<c>public-keys.json</c>) come from the snapshot, so an offline scan can prove what a live one could.
+/// </summary>
+public static class CloudTrailIntegrityValidator
+{
+    public const string PublicKeysFile = "public-keys.json";
+
+    public static bool IsDigest(string path) => path.Contains("CloudTrail-Digest", StringComparison.OrdinalIgnoreCase)
+        && path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsDeliveredLog(string path) => path.Contains("_CloudTrail_", StringComparison.Ordinal)
+        && !IsDigest(path) && path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Validates the trail folder of one account (<c>aws/ACCOUNT/cloudtrail</c>); <paramref name="relative"/> names files in problems.</summary>
+    public static TrailIntegrity Validate(string account, string trailFolder, Func<string, string> relative, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(relative);
+        var files = Directory.EnumerateFiles(trailFolder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var problems = new List<IntegrityProblem>();
+        var notVerifiable = new List<string>();
+        var logs = files.Where(IsDeliveredLog).ToDictionary(f => CloudTrailDigest.KeyOf(f), f => f, StringComparer.Ordinal);
+
+        CloudTrailPublicKeys? keys = null;
+        var keysPath = Path.Combine(trailFolder, PublicKeysFile);
+        if (File.Exists(keysPath))
+        {
+            keys = CloudTrailPublicKeys.Read(keysPath, relative(keysPath));
+        }
+
+        var digests = new List<CloudTrailDigest>();
+        foreach (var path in files.Where(IsDigest))
+        {
+            try
+            {
+                digests.Add(CloudTrailDigest.Read(path, relative(path)));
+            }
+            catch (Exception e) when (e is InputFormatException or InvalidDataException or System.Text.Json.JsonException or IOException)
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.Unreadable, relative(path), $"digest cannot be read: {e.Message}", null));
+            }
+        }
+
+        if (digests.Count == 0)
+        {
+            if (logs.Count > 0)
+            {
+                notVerifiable.Add($"{logs.Count} delivered log file(s) and no digest file: enable log file validation on the trail and collect CloudTrail-Digest/ with the logs");
+            }
+
+            return new TrailIntegrity(account, 0, 0, 0, 0, logs.Count, problems, notVerifiable, null, null);
+        }
+
+        if (keys is null)
+        {
+            notVerifiable.Add($"no {PublicKeysFile} (the output of `aws cloudtrail list-public-keys` for the period): digest signatures cannot be checked");
+        }
+
+        var verified = new List<CloudTrailDigest>();
+        var holes = new List<(DateTimeOffset From, DateTimeOffset To)>();
+        foreach (var chain in digests.GroupBy(d => (d.Region, d.Trail)).OrderBy(g => g.Key.Region, StringComparer.Ordinal).ThenBy(g => g.Key.Trail, StringComparer.Ordinal))
+        {
+            verified.AddRange(CheckChain([.. chain.OrderBy(d => d.EndTime)], keys, relative, problems, notVerifiable, holes));
+        }
+
+        // Every log file a verified digest lists is hashed; a file listed by a digest that could not be verified is
+        // still compared (what it says may be false, but a mismatch is worth reporting), and counted as unproven.
+        var listed = digests.SelectMany(d => d.LogFiles.Select(f => (Digest: d, File: f))).ToList();
+        var outcomes = new IntegrityProblem?[listed.Count];
+        Parallel.For(0, listed.Count, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount }, i =>
+        {
+            var (digest, file) = listed[i];
+            var key = CloudTrailDigest.KeyFromAwsLogs(file.ObjectKey);
+            outcomes[i] = logs.TryGetValue(key, out var local)
+                ? CheckLogFile(local, relative(local), file, digest)
+                : new IntegrityProblem(IntegrityProblemKind.LogFileMissing, key, $"listed by digest {relative(digest.LocalPath)} but not in the snapshot (deleted after delivery, or not collected)", digest.EndTime);
+        });
+        problems.AddRange(outcomes.OfType<IntegrityProblem>());
+
+        var listedKeys = listed.Select(x => CloudTrailDigest.KeyFromAwsLogs(x.File.ObjectKey)).ToHashSet(StringComparer.Ordinal);
+        var from = digests.Min(d => d.StartTime);
+        var to = digests.Max(d => d.EndTime);
+        foreach (var (key, path) in logs.Where(l => !listedKeys.Contains(l.Key)))
+        {
+            // A file delivered after the last digest's end is simply not digested yet; one in a hole of the chain is unproven.
+            if (DeliveredAt(path) is { } inHole && holes.Any(h => inHole >= h.From && inHole < h.To))
+            {
+                notVerifiable.Add($"{relative(path)}: delivered {inHole:yyyy-MM-ddTHH:mmZ}, in the period whose digest is missing");
+            }
+            else if (DeliveredAt(path) is { } at && at >= from && at < to)
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.LogFileUnlisted, relative(path), $"delivered {at:yyyy-MM-ddTHH:mmZ}, within the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}, but no digest lists it (added after delivery?)", at));
+            }
+            else if (DeliveredAt(path) is null || DeliveredAt(path) < from)
+            {
+                notVerifiable.Add($"{relative(path)}: delivered outside the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}");
+            }
+        }
+
+        var verifiedLogs = listed.Count - outcomes.Count(o => o is not null);
+        return new TrailIntegrity(account, digests.Count, verified.Count, listed.Count, verifiedLogs, logs.Count, problems, notVerifiable, from, to);
+    }
+
+    private static List<CloudTrailDigest> CheckChain(List<CloudTrailDigest> chain, CloudTrailPublicKeys? keys, Func<string, string> relative, List<IntegrityProblem> problems, List<string> notVerifiable,
+        List<(DateTimeOffset From, DateTimeOffset To)> holes)
+    {
+        var verified = new List<CloudTrailDigest>();
+        for (var i = 0; i < chain.Count; i++)
+        {
+            var d = chain[i];
+            var name = relative(d.LocalPath);
+            if (!string.Equals(CloudTrailDigest.KeyFromAwsLogs(d.ObjectKey), d.FoundKey, StringComparison.Ordinal))
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.DigestMoved, name, $"found at {d.FoundKey} but names itself {d.ObjectKey}", d.EndTime));
+            }
+
+            if (d.Signature is null)
+            {
+                notVerifiable.Add($"{name}: {d.SignatureSource}");
+            }
+            else if (keys is not null)
+            {
+                switch (keys.Verify(d.PublicKeyFingerprint ?? "", d.StringToSign, d.Signature))
+                {
+                    case null:
+                        problems.Add(new IntegrityProblem(IntegrityProblemKind.DigestKeyUnknown, name, $"signed with key {d.PublicKeyFingerprint}, which {PublicKeysFile} does not hold", d.EndTime));
+                        break;
+                    case false:
+                        problems.Add(new IntegrityProblem(IntegrityProblemKind.DigestSignatureInvalid, name, $"the {d.SignatureAlgorithm ?? "SHA256withRSA"} signature does not verify with key {d.PublicKeyFingerprint}: the digest or its metadata was changed", d.EndTime));
+                        break;
+                    default:
+                        verified.Add(d);
+                        break;
+                }
+            }
+
+            if (i == 0)
+            {
+                continue;
+            }
+
+            var previous = chain[i - 1];
+            if (d.PreviousSignature is null)
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.ChainRestarted, name, $"starts a new chain after {relative(previous.LocalPath)}: log file validation was disabled or the trail stopped in between", d.StartTime));
+                continue;
+            }
+
+            if (d.PreviousObjectKey is { } prevKey && !string.Equals(CloudTrailDigest.KeyFromAwsLogs(prevKey), CloudTrailDigest.KeyFromAwsLogs(previous.ObjectKey), StringComparison.Ordinal))
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.DigestMissing, CloudTrailDigest.KeyFromAwsLogs(prevKey),
+                    $"the digest before {name} is not in the snapshot (the one present ends {previous.EndTime:yyyy-MM-ddTHH:mmZ}); logs delivered between {previous.EndTime:yyyy-MM-ddTHH:mmZ} and {d.StartTime:yyyy-MM-ddTHH:mmZ} are unproven", previous.EndTime));
+                holes.Add((previous.EndTime, d.StartTime));
+                continue;
+            }
+
+            if (!string.Equals(d.PreviousHash, previous.ContentHash, StringComparison.Ordinal) || !string.Equals(d.PreviousSignature, previous.Signature ?? d.PreviousSignature, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.ChainBroken, relative(previous.LocalPath),
+                    $"{name} records the previous digest's SHA-256 as {d.PreviousHash} but it is {previous.ContentHash} (or its signature differs): the previous digest was changed", previous.EndTime));
+            }
+        }
+
+        return verified;
+    }
+
+    private static IntegrityProblem? CheckLogFile(string path, string name, DigestLogFile listed, CloudTrailDigest digest)
+    {
+        try
+        {
+            var (sha, crc, length) = Inflate(path);
+            var trailer = ReadTrailer(path);
+            if (trailer is not { } t || t.Crc != crc || t.Size != (uint)length)
+            {
+                return new IntegrityProblem(IntegrityProblemKind.LogFileTrailingData, name, "data follows its gzip member (CloudTrail delivers exactly one): something was appended after delivery", digest.EndTime);
+            }
+
+            return string.Equals(sha, listed.HashValue, StringComparison.Ordinal)
+                ? null
+                : new IntegrityProblem(IntegrityProblemKind.LogFileAltered, name, $"SHA-256 of its content is {sha}, digest {Path.GetFileName(digest.LocalPath)} recorded {listed.HashValue}: changed after delivery", digest.EndTime);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return new IntegrityProblem(IntegrityProblemKind.Unreadable, name, $"cannot be inflated: {e.Message}", digest.EndTime);
+        }
+    }
+
+    /// <summary>SHA-256 (hex), CRC-32 and length of a gzip file's inflated content.</summary>
+    private static (string Sha, uint Crc, long Length) Inflate(string path)
+    {
+        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var crc = new Crc32();
+        var buffer = new byte[81920];
+        long length = 0;
+        int n;
+        while ((n = gz.Read(buffer)) > 0)
+        {
+            sha.AppendData(buffer, 0, n);
+            crc.Append(buffer.AsSpan(0, n));
+            length += n;
+        }
+
+        return (Convert.ToHexStringLower(sha.GetHashAndReset()), crc.GetCurrentHashAsUInt32(), length);
+    }
+
+    // The last eight bytes of a single-member gzip file: CRC-32 and size of the content (little-endian).
+    private static (uint Crc, uint Size)? ReadTrailer(string path)
+    {
+        using var file = File.OpenRead(path);
+        if (file.Length < 18)
+        {
+            return null;
+        }
+
+        Span<byte> tail = stackalloc byte[8];
+        file.Seek(-8, SeekOrigin.End);
+        file.ReadExactly(tail);
+        return (BinaryPrimitives.ReadUInt32LittleEndian(tail), BinaryPrimitives.ReadUInt32LittleEndian(tail[4..]));
+    }
+
+    // 111122223333_CloudTrail_us-east-1_20261119T2310Z_ea2a1467….json.gz: the delivery time in the name.
+    private static DateTimeOffset? DeliveredAt(string path)
+    {
+        var parts = Path.GetFileName(path).Split('_');
+        return parts.Length >= 4 && DateTimeOffset.TryParseExact(parts[3], "yyyyMMdd'T'HHmm'Z'", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+    }
+}
