@@ -37,6 +37,8 @@ internal static class Program
                 args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60,
                 args.Length > 3 ? args[3] : "lookup"),
             "live-azure" => LiveAzureBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10),
+            "demo-digests" => DemoDigests.Run(args.Length > 1 ? args[1] : Path.Combine("demo", "snapshot")),
+            "integrity" => IntegrityBench.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "ds-bench-trail-1000000"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount),
             "floor" => ParseFloorBench.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "ds-bench-trail-1000000"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1),
             "rule-cost" => RuleCostBench.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "ds-bench-trail-1000000"), args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount, TrailShape.Named(args.Length > 3 ? args[3] : "busy")),
             "live-pipelines" => PipelineCollectionBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20),
@@ -78,7 +80,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] [threads] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench rule-cost [folder] [threads] [shape] | bench fake-github [port]");
+        Console.Error.WriteLine("usage: bench demo [runs] | bench trail [events] [folder] [busy|accounts|principals|findings] [threads] | bench findings [count] | bench live [accounts] [events-per-region] [lookup|s3] | bench live-azure [subscriptions] | bench live-pipelines [per-provider] | bench floor [folder] [threads] | bench integrity [folder] [threads] | bench demo-digests [demo-snapshot] | bench rule-cost [folder] [threads] [shape] | bench fake-github [port]");
         return 2;
     }
 

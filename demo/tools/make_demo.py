@@ -108,9 +108,9 @@ prod_events_19 = [
 trail_file(PROD, "2026-11-17", prod_events_17, stamp="1000")
 trail_file(PROD, "2026-11-18", prod_events_18, stamp="2215")
 trail_file(PROD, "2026-11-19", prod_events_19, stamp="2310")
-# CloudTrail writes a digest next to each log; the scanner skips it.
-write(f"aws/{PROD}/cloudtrail/AWSLogs/{PROD}/CloudTrail-Digest/us-east-1/2026/11/19/{PROD}_CloudTrail-Digest_us-east-1_org-trail_us-east-1_20261119T230000Z.json.gz",
-      {"awsAccountId": PROD, "digestStartTime": "2026-11-19T22:00:00Z", "digestEndTime": "2026-11-19T23:00:00Z", "logFiles": []}, gz=True)
+# CloudTrail's hourly digests (signed; DS-LOG-002) are written after this script by .NET, which can sign them:
+#   dotnet run -c Release --project bench/DriftSentinel.Bench -- demo-digests demo/snapshot
+# It also alters one delivered log file and deletes another, which the demo's DS-LOG-002 findings show.
 
 alice_stg = iam_user(STAGING, "alice", "")
 staging_events = [

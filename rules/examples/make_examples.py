@@ -163,6 +163,22 @@ def _():
                                      {"name": f"arn:aws:cloudtrail:us-east-1:{PROD}:trail/org-trail"}, None)])
 
 
+# DS-LOG-002 Audit trail integrity: a trail updated with log file validation turned off (the digest checks are tested
+# in CloudTrailIntegrityTests, with digests signed there: these examples are written without an RSA key).
+@example("DS-LOG-002", "fires", expect=[('critical', 'open', 'arn:aws:iam::111122223333:role/ops-admin', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail')])
+def _():
+    trail(PROD, "2026-11-19", [event(PROD, "2026-11-19T23:00:00Z", "cloudtrail.amazonaws.com", "UpdateTrail",
+                                     role_session(PROD, "ops-admin", "ops", "ASIAOPSADMIN00000001"), False,
+                                     {"name": f"arn:aws:cloudtrail:us-east-1:{PROD}:trail/org-trail", "enableLogFileValidation": False}, None)])
+
+
+@example("DS-LOG-002", "quiet")
+def _():
+    trail(PROD, "2026-11-19", [event(PROD, "2026-11-19T23:00:00Z", "cloudtrail.amazonaws.com", "UpdateTrail",
+                                     role_session(PROD, "ops-admin", "ops", "ASIAOPSADMIN00000001"), False,
+                                     {"name": f"arn:aws:cloudtrail:us-east-1:{PROD}:trail/org-trail", "enableLogFileValidation": True}, None)])
+
+
 # DS-PRIV-001 Stale privileged access: an admin role last used eight months ago.
 @example("DS-PRIV-001", "fires", expect=[('medium', 'open', 'arn:aws:iam::111122223333:role/legacy-admin', 'policy AdministratorAccess')])
 def _():

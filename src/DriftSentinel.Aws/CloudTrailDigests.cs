@@ -66,7 +66,7 @@ public sealed record CloudTrailDigest
         string Required(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
             ? v.GetString()!
             : throw new InputFormatException(display, name, $"required digest field '{name}' is missing");
-        string? Optional(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        string? Optional(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.Text() : null;
 
         var logFiles = new List<DigestLogFile>();
         if (root.TryGetProperty("logFiles", out var files) && files.ValueKind == JsonValueKind.Array)
@@ -130,17 +130,28 @@ public sealed record CloudTrailDigest
     private static (string? Signature, string Source) ReadSignature(string digestPath)
     {
         var sidecar = digestPath + ".head-object.json";
-        if (!File.Exists(sidecar))
+        if (!SnapshotFiles.Present(sidecar))
         {
             return (null, $"no {Path.GetFileName(sidecar)} beside the digest (the signature is in the object's S3 metadata; collect it with `aws s3api head-object`)");
         }
 
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(sidecar));
-        var root = doc.RootElement;
-        if (root.TryGetProperty("Metadata", out var meta) && meta.ValueKind == JsonValueKind.Object
-            && meta.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String)
+        if (SnapshotFiles.Refuse(sidecar, 1024 * 1024) is { } refused)
         {
-            return (s.GetString()!.ToLowerInvariant(), Path.GetFileName(sidecar));
+            return (null, $"{Path.GetFileName(sidecar)} {refused}");
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(sidecar));
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("Metadata", out var meta) && meta.ValueKind == JsonValueKind.Object
+                && meta.TryGetProperty("signature", out var s) && s.ValueKind == JsonValueKind.String)
+            {
+                return (s.GetString()!.ToLowerInvariant(), Path.GetFileName(sidecar));
+            }
+        }
+        catch (JsonException e)
+        {
+            return (null, $"{Path.GetFileName(sidecar)} is not JSON: {e.Message}");
         }
 
         return (null, $"{Path.GetFileName(sidecar)} has no Metadata.signature");
@@ -178,11 +189,26 @@ public sealed class CloudTrailPublicKeys
 
     public int Count => _keys.Count;
 
+    /// <summary>Entries of the list that could not be used, and why.</summary>
+    public List<string> Skipped { get; } = [];
+
+    private static byte[]? FromBase64(string value)
+    {
+        try
+        {
+            return Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     public static CloudTrailPublicKeys Read(string path, string display)
     {
         var keys = new CloudTrailPublicKeys();
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        if (!doc.RootElement.TryGetProperty("PublicKeyList", out var list) || list.ValueKind != JsonValueKind.Array)
+        using var doc = Json.ParseFile(path, display);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("PublicKeyList", out var list) || list.ValueKind != JsonValueKind.Array)
         {
             throw new InputFormatException(display, "PublicKeyList", "expected the output of `aws cloudtrail list-public-keys` (a PublicKeyList array)");
         }
@@ -190,14 +216,19 @@ public sealed class CloudTrailPublicKeys
         var i = 0;
         foreach (var k in list.EnumerateArray())
         {
-            var fingerprint = k.TryGetProperty("Fingerprint", out var f) ? f.GetString() : null;
-            var value = k.TryGetProperty("Value", out var v) ? v.GetString() : null;
-            if (fingerprint is null || value is null)
+            var fingerprint = k.ValueKind == JsonValueKind.Object && k.TryGetProperty("Fingerprint", out var f) && f.ValueKind == JsonValueKind.String ? f.Text() : null;
+            var value = k.ValueKind == JsonValueKind.Object && k.TryGetProperty("Value", out var v) && v.ValueKind == JsonValueKind.String ? v.Text() : null;
+            var der = value is null ? null : FromBase64(value);
+            if (fingerprint is null || der is null)
             {
-                throw new InputFormatException(display, $"PublicKeyList[{i}]", "each key needs Fingerprint and Value");
+                // A key that cannot be used verifies nothing: digests signed with it are reported as signed with an unknown key.
+                keys.Skipped.Add($"PublicKeyList[{i}]: expected Fingerprint and a base64 Value");
+            }
+            else
+            {
+                keys._keys[fingerprint] = der;
             }
 
-            keys._keys[fingerprint] = Convert.FromBase64String(value);
             i++;
         }
 
@@ -216,15 +247,15 @@ public sealed class CloudTrailPublicKeys
         }
 
         using var rsa = RSA.Create();
-        rsa.ImportRSAPublicKey(der, out _);
         byte[] signature;
         try
         {
+            rsa.ImportRSAPublicKey(der, out _);
             signature = Convert.FromHexString(signatureHex);
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or CryptographicException)
         {
-            return false;
+            return false; // a damaged key or signature proves nothing
         }
 
         return rsa.VerifyData(System.Text.Encoding.UTF8.GetBytes(signed), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

@@ -29,11 +29,17 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
         // Linked folders are not descended into (a link back up would loop); linked files are listed and checked.
         Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.None })
             .Where(f => Extensions.Any(x => f.EndsWith(x, StringComparison.OrdinalIgnoreCase))
-                        && !f.Contains("CloudTrail-Digest", StringComparison.OrdinalIgnoreCase))
+                        && !f.Contains("CloudTrail-Digest", StringComparison.OrdinalIgnoreCase)
+                        && !IsIntegrityEvidence(f))
             .Order(StringComparer.Ordinal)
             .ToList();
 
     public IReadOnlyList<string> InputFiles() => Files();
+
+    // Beside the logs, not logs: CloudTrail's public keys and each digest's S3 metadata (its signature).
+    private bool IsIntegrityEvidence(string file) =>
+        file.EndsWith(".head-object.json", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(file, Path.Combine(folder, CloudTrailIntegrityValidator.PublicKeysFile), StringComparison.Ordinal);
 
     public IEnumerable<ActivityEvent> Read(CoverageLog coverage)
     {
@@ -62,7 +68,43 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
             parts[i] = () => ReadFile(file, outcome);
         }
 
-        return new ActivityParts(parts, () => Record(coverage, outcomes));
+        // Delivered log files are checked against their digests as one more part, read on whichever core is free:
+        // whoever reads the trail proves it (a worker's scope job, whose result travels with its partial state).
+        if (!files.Any(CloudTrailIntegrityValidator.IsDeliveredLog) && !HasDigests())
+        {
+            return new ActivityParts(parts, () => Record(coverage, outcomes));
+        }
+
+        TrailIntegrity? integrity = null;
+        return new ActivityParts([.. parts, () => Validate(r => integrity = r)], () =>
+        {
+            Record(coverage, outcomes);
+            RecordIntegrity(coverage, integrity!);
+        });
+    }
+
+    private bool HasDigests() => Directory.EnumerateFiles(folder, "*.json.gz", SearchOption.AllDirectories).Any(CloudTrailIntegrityValidator.IsDigest);
+
+    private IEnumerable<ActivityEvent> Validate(Action<TrailIntegrity> done)
+    {
+        done(CloudTrailIntegrityValidator.Validate(accountId, folder, f => Path.GetRelativePath(snapshotRoot, f).Replace('\\', '/')));
+        yield break;
+    }
+
+    private void RecordIntegrity(CoverageLog coverage, TrailIntegrity t)
+    {
+        coverage.RecordIntegrity(t);
+
+        // A file the check could not read is a gap of its own, named (it may be what was tampered with).
+        foreach (var unreadable in t.Problems.Where(p => p.Kind == IntegrityProblemKind.Unreadable))
+        {
+            coverage.Failed("aws.cloudtrail.integrity", accountId, 0, $"{unreadable.File}: {unreadable.Detail}");
+        }
+
+        var proven = $"{t.DigestsVerified} of {t.Digests} digest(s) verified, {t.LogFilesVerified} of {t.LogFilesListed} listed log file(s) match, {t.Problems.Count} problem(s)";
+        coverage.Read("aws.cloudtrail.integrity", accountId, t.LogFilesVerified, t.Verifiable
+            ? $"integrity verified {t.From:yyyy-MM-ddTHH:mmZ}–{t.To:yyyy-MM-ddTHH:mmZ}: {proven}"
+            : $"integrity NOT verifiable for part of the trail ({string.Join("; ", t.NotVerifiable.Take(3))}{(t.NotVerifiable.Count > 3 ? $"; and {t.NotVerifiable.Count - 3} more" : "")}); {proven}");
     }
 
     /// <summary>What reading one file gave: its events counted, why it failed or was partly skipped, repaired strings.</summary>

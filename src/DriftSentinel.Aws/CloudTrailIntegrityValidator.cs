@@ -3,68 +3,9 @@ using System.IO.Compression;
 using System.IO.Hashing;
 using System.Security.Cryptography;
 using DriftSentinel.Core.Io;
+using DriftSentinel.Core.Model;
 
 namespace DriftSentinel.Aws;
-
-/// <summary>What is wrong with a trail's integrity evidence.</summary>
-public enum IntegrityProblemKind
-{
-    /// <summary>A log file a valid digest lists is not in the snapshot.</summary>
-    LogFileMissing,
-
-    /// <summary>A log file's content does not hash to what its digest recorded.</summary>
-    LogFileAltered,
-
-    /// <summary>Data follows the log file's gzip member (CloudTrail writes exactly one).</summary>
-    LogFileTrailingData,
-
-    /// <summary>A log file delivered within the digests' period that no digest lists.</summary>
-    LogFileUnlisted,
-
-    /// <summary>A digest whose signature does not verify with CloudTrail's public key.</summary>
-    DigestSignatureInvalid,
-
-    /// <summary>A digest signed with a key the snapshot's public keys do not hold.</summary>
-    DigestKeyUnknown,
-
-    /// <summary>A digest not at the key it names (moved or renamed after delivery).</summary>
-    DigestMoved,
-
-    /// <summary>A digest whose previous-digest hash or signature does not match the digest before it.</summary>
-    ChainBroken,
-
-    /// <summary>A digest that starts a new chain (no previous signature) after an earlier one: validation was off or the trail restarted.</summary>
-    ChainRestarted,
-
-    /// <summary>No digest covers a period between two digests (deleted, or validation disabled meanwhile).</summary>
-    DigestMissing,
-
-    /// <summary>A digest or log file that cannot be read.</summary>
-    Unreadable,
-}
-
-/// <summary>One finding of the integrity check, naming the file and what was expected.</summary>
-public sealed record IntegrityProblem(IntegrityProblemKind Kind, string File, string Detail, DateTimeOffset? Time);
-
-/// <summary>
-/// The integrity of one account's delivered trail: what the digests prove, what they contradict, and what cannot be
-/// proven. <see cref="Verifiable"/> is false when log files are present but no digest (or no signature or key) could
-/// vouch for them — never a silent pass.
-/// </summary>
-public sealed record TrailIntegrity(
-    string Account,
-    int Digests,
-    int DigestsVerified,
-    int LogFilesListed,
-    int LogFilesVerified,
-    int LogFilesPresent,
-    IReadOnlyList<IntegrityProblem> Problems,
-    IReadOnlyList<string> NotVerifiable,
-    DateTimeOffset? From,
-    DateTimeOffset? To)
-{
-    public bool Verifiable => NotVerifiable.Count == 0;
-}
 
 /// <summary>
 /// Validates a delivered CloudTrail folder as <c>aws cloudtrail validate-logs</c> does, offline: each digest's RSA
@@ -76,6 +17,16 @@ public sealed record TrailIntegrity(
 public static class CloudTrailIntegrityValidator
 {
     public const string PublicKeysFile = "public-keys.json";
+
+    // Digests, their metadata and the key list are small; a larger one is not what CloudTrail wrote.
+    private const long MaxEvidenceBytes = 64L * 1024 * 1024;
+
+    // What a damaged or foreign file raises while read: reported as that file's problem, never a failed scan.
+    private static bool IsBadInput(Exception e) => e is InputFormatException or InvalidDataException or System.Text.Json.JsonException or IOException
+        or FormatException or InvalidOperationException or UnauthorizedAccessException or ArgumentException or CryptographicException;
+
+    /// <summary>How long after the last digest a delivered log file may still await its digest (CloudTrail digests hourly).</summary>
+    public static readonly TimeSpan UndigestedAfter = TimeSpan.FromHours(2);
 
     public static bool IsDigest(string path) => path.Contains("CloudTrail-Digest", StringComparison.OrdinalIgnoreCase)
         && path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);
@@ -94,9 +45,18 @@ public static class CloudTrailIntegrityValidator
 
         CloudTrailPublicKeys? keys = null;
         var keysPath = Path.Combine(trailFolder, PublicKeysFile);
-        if (File.Exists(keysPath))
+        if (SnapshotFiles.Present(keysPath))
         {
-            keys = CloudTrailPublicKeys.Read(keysPath, relative(keysPath));
+            try
+            {
+                keys = SnapshotFiles.Refuse(keysPath, MaxEvidenceBytes) is { } refused
+                    ? throw new InvalidDataException(refused)
+                    : CloudTrailPublicKeys.Read(keysPath, relative(keysPath));
+            }
+            catch (Exception e) when (IsBadInput(e))
+            {
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.Unreadable, relative(keysPath), $"CloudTrail's public keys cannot be read: {e.Message}", null));
+            }
         }
 
         var digests = new List<CloudTrailDigest>();
@@ -104,9 +64,11 @@ public static class CloudTrailIntegrityValidator
         {
             try
             {
-                digests.Add(CloudTrailDigest.Read(path, relative(path)));
+                digests.Add(SnapshotFiles.Refuse(path, MaxEvidenceBytes) is { } refused
+                    ? throw new InvalidDataException(refused)
+                    : CloudTrailDigest.Read(path, relative(path)));
             }
-            catch (Exception e) when (e is InputFormatException or InvalidDataException or System.Text.Json.JsonException or IOException)
+            catch (Exception e) when (IsBadInput(e))
             {
                 problems.Add(new IntegrityProblem(IntegrityProblemKind.Unreadable, relative(path), $"digest cannot be read: {e.Message}", null));
             }
@@ -144,7 +106,7 @@ public static class CloudTrailIntegrityValidator
             var key = CloudTrailDigest.KeyFromAwsLogs(file.ObjectKey);
             outcomes[i] = logs.TryGetValue(key, out var local)
                 ? CheckLogFile(local, relative(local), file, digest)
-                : new IntegrityProblem(IntegrityProblemKind.LogFileMissing, key, $"listed by digest {relative(digest.LocalPath)} but not in the snapshot (deleted after delivery, or not collected)", digest.EndTime);
+                : new IntegrityProblem(IntegrityProblemKind.LogFileMissing, relative(Path.Combine(trailFolder, key)), $"listed by digest {relative(digest.LocalPath)} but not in the snapshot (deleted after delivery, or not collected)", digest.EndTime);
         });
         problems.AddRange(outcomes.OfType<IntegrityProblem>());
 
@@ -162,10 +124,19 @@ public static class CloudTrailIntegrityValidator
             {
                 problems.Add(new IntegrityProblem(IntegrityProblemKind.LogFileUnlisted, relative(path), $"delivered {at:yyyy-MM-ddTHH:mmZ}, within the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}, but no digest lists it (added after delivery?)", at));
             }
-            else if (DeliveredAt(path) is null || DeliveredAt(path) < from)
+            else if (DeliveredAt(path) is not { } when || when < from)
             {
                 notVerifiable.Add($"{relative(path)}: delivered outside the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}");
             }
+        }
+
+        // CloudTrail delivers a digest every hour, log files or not: log files delivered well after the last digest mean
+        // digests stopped while the trail logged (validation disabled, or the digests deleted).
+        var undigested = logs.Values.Select(DeliveredAt).OfType<DateTimeOffset>().Where(at => at >= to + UndigestedAfter).Order().ToList();
+        if (undigested.Count > 0)
+        {
+            problems.Add(new IntegrityProblem(IntegrityProblemKind.DigestMissing, relative(trailFolder),
+                $"{undigested.Count} log file(s) delivered {undigested[0]:yyyy-MM-ddTHH:mmZ}–{undigested[^1]:yyyy-MM-ddTHH:mmZ}, after the last digest ({to:yyyy-MM-ddTHH:mmZ}): no digest for a period the trail was logging", undigested[0]));
         }
 
         var verifiedLogs = listed.Count - outcomes.Count(o => o is not null);
@@ -239,6 +210,11 @@ public static class CloudTrailIntegrityValidator
     {
         try
         {
+            if (SnapshotFiles.Refuse(path, SnapshotFiles.MaxTrailFileBytes) is { } refused)
+            {
+                return new IntegrityProblem(IntegrityProblemKind.Unreadable, name, $"cannot be checked: {refused}", digest.EndTime);
+            }
+
             var (sha, crc, length) = Inflate(path);
             var trailer = ReadTrailer(path);
             if (trailer is not { } t || t.Crc != crc || t.Size != (uint)length)
@@ -250,7 +226,7 @@ public static class CloudTrailIntegrityValidator
                 ? null
                 : new IntegrityProblem(IntegrityProblemKind.LogFileAltered, name, $"SHA-256 of its content is {sha}, digest {Path.GetFileName(digest.LocalPath)} recorded {listed.HashValue}: changed after delivery", digest.EndTime);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (IsBadInput(e))
         {
             return new IntegrityProblem(IntegrityProblemKind.Unreadable, name, $"cannot be inflated: {e.Message}", digest.EndTime);
         }

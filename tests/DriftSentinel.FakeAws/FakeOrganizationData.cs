@@ -34,7 +34,7 @@ public sealed class FakeOrganizationData
             var trail = Path.Combine(dir, "cloudtrail");
             if (Directory.Exists(trail))
             {
-                foreach (var file in Directory.EnumerateFiles(trail, "*.json*", SearchOption.AllDirectories).Where(f => !f.Contains("Digest", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+                foreach (var file in Directory.EnumerateFiles(trail, "*.json*", SearchOption.AllDirectories).Where(f => !f.Contains("Digest", StringComparison.Ordinal) && !f.EndsWith("public-keys.json", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
                 {
                     account.Events.AddRange(JsonRecordStream.ReadFile(file, file, (e, _) => ToEvent(e), [], "Records", "Events"));
                 }

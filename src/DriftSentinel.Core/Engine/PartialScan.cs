@@ -19,8 +19,11 @@ internal sealed class PartialScan : IDisposable
     private readonly Dictionary<string, int> _localBase = new(StringComparer.Ordinal);
     private bool _coverageRecorded;
 
-    private PartialScan(PartialStateReader reader, List<(string, int)> streams, long events, long afterAsOf, List<CoverageEntry> coverage)
+    private readonly List<TrailIntegrity> _integrity;
+
+    private PartialScan(PartialStateReader reader, List<(string, int)> streams, long events, long afterAsOf, List<CoverageEntry> coverage, List<TrailIntegrity> integrity)
     {
+        _integrity = integrity;
         _reader = reader;
         _streams = streams;
         Events = events;
@@ -65,7 +68,8 @@ internal sealed class PartialScan : IDisposable
             var events = reader.ReadInt64();
             var afterAsOf = reader.ReadInt64();
             var coverage = reader.ReadAll(static r => new CoverageEntry(r.ReadString(), r.ReadString(), (CoverageStatus)r.ReadInt32(), r.ReadInt64(), r.ReadNullableString()));
-            return new PartialScan(reader, streams, events, afterAsOf, coverage);
+            var integrity = reader.ReadAll(TrailIntegrity.Read);
+            return new PartialScan(reader, streams, events, afterAsOf, coverage, integrity);
         }
         catch
         {
@@ -75,7 +79,7 @@ internal sealed class PartialScan : IDisposable
     }
 
     /// <summary>The version <see cref="ScanEngine.EvaluatePartial"/> writes; bumped whenever what a state holds changes.</summary>
-    public const int PartialFormatVersion = 1;
+    public const int PartialFormatVersion = 2;
 
     /// <summary>Whether every stream it covers is in the scan with the same number of parts.</summary>
     public bool Fits(IReadOnlyDictionary<string, int> partsOf) => _streams.All(s => partsOf.TryGetValue(s.Name, out var n) && n == s.Parts);
@@ -98,6 +102,7 @@ internal sealed class PartialScan : IDisposable
         {
             _coverageRecorded = true;
             _coverage.ForEach(coverage.Add);
+            _integrity.ForEach(coverage.RecordIntegrity);
         }
     };
 

@@ -141,6 +141,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
                 w.Write(c.Items);
                 w.Write(c.Detail);
             });
+            w.WriteAll(streamCoverage.Integrity, static (w, t) => t.Write(w));
             context.WriteState(w);
             foreach (var rule in _rules)
             {

@@ -33,6 +33,29 @@ public sealed class CoverageLog
         }
     }
 
+    private readonly List<TrailIntegrity> _integrity = [];
+
+    /// <summary>What each trail's integrity validation proved and contradicted (DS-LOG-002 reads it), in the order recorded.</summary>
+    public IReadOnlyList<TrailIntegrity> Integrity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _integrity];
+            }
+        }
+    }
+
+    /// <summary>Records a trail's integrity validation (a reader does, once per trail, when it reads the trail).</summary>
+    public void RecordIntegrity(TrailIntegrity integrity)
+    {
+        lock (_gate)
+        {
+            _integrity.Add(integrity);
+        }
+    }
+
     public void Read(string source, string scope, long items, string? detail = null) =>
         Add(new CoverageEntry(source, scope, CoverageStatus.Read, items, detail));
 

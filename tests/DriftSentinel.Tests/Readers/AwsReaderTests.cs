@@ -53,7 +53,10 @@ public class CloudTrailReaderTests
         t.WriteGzip("aws/111122223333/cloudtrail/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/18/d.json.gz", "{\"not\":\"records\"}");
         var coverage = new CoverageLog();
         Assert.Single(ReadFolder(t, coverage));
-        Assert.Equal(CoverageStatus.Read, Assert.Single(coverage.Entries).Status);
+        Assert.Equal(CoverageStatus.Read, Assert.Single(coverage.Entries, c => c.Source == "aws.cloudtrail").Status);
+
+        // The digest is evidence, not a log: what cannot be read of it is the integrity check's gap, named.
+        Assert.Contains(coverage.Entries, c => c.Source == "aws.cloudtrail.integrity" && c.Status == CoverageStatus.Failed && c.Detail!.Contains("d.json.gz", StringComparison.Ordinal));
     }
 
     [Fact]

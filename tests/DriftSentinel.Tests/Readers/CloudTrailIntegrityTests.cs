@@ -1,5 +1,11 @@
 using DriftSentinel.Aws;
+using DriftSentinel.Core.Baseline;
+using DriftSentinel.Core.Engine;
+using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Rules;
+using DriftSentinel.FakeAws;
 using DriftSentinel.Tests.Support;
+using DriftSentinel.Worker;
 
 namespace DriftSentinel.Tests.Readers;
 
@@ -161,5 +167,49 @@ public sealed class CloudTrailIntegrityTests : IDisposable
         Assert.False(t.Verifiable);
         Assert.Contains("aws s3api head-object", Assert.Single(t.NotVerifiable), StringComparison.Ordinal);
         Assert.Equal(3, t.DigestsVerified);
+    }
+
+    [Fact]
+    public void A_scan_reports_an_altered_and_a_deleted_log_file_as_DS_LOG_002_and_the_proof_in_coverage()
+    {
+        DigestedTrail.Rewrite(_trail.LogFiles[1], json => json.Replace("ListBuckets", "DeleteBucket", StringComparison.Ordinal));
+        File.Delete(_trail.LogFiles[3]);
+        var result = Scan(partial: false);
+
+        var findings = result.Findings.Where(f => f.RuleId == "DS-LOG-002").ToList();
+        Assert.Equal(["CloudTrail log file altered after delivery", "CloudTrail log file deleted after delivery"],
+            findings.Select(f => f.Message[..f.Message.IndexOf(" in account", StringComparison.Ordinal)]).Order());
+        Assert.All(findings, f => Assert.Equal((Severity.Critical, "prod"), (f.Severity, f.Environment)));
+        var coverage = Assert.Single(result.Coverage, c => c.Source == "aws.cloudtrail.integrity");
+        Assert.StartsWith("integrity verified 2026-11-19T10:00Z–2026-11-19T14:00Z: 4 of 4 digest(s) verified, 2 of 4 listed log file(s) match, 2 problem(s)", coverage.Detail, StringComparison.Ordinal);
+
+        // A worker's scope job validates the trail it reads; the merged result says the same.
+        var merged = Scan(partial: true);
+        Assert.Equal(result.Findings.Select(f => (f.Fingerprint, f.Message)), merged.Findings.Select(f => (f.Fingerprint, f.Message)));
+        Assert.Equal(result.Coverage, merged.Coverage);
+    }
+
+    private ScanResult Scan(bool partial)
+    {
+        var baseline = BaselineLoader.Parse("version: 1\norganization: X\nenvironments:\n  - name: prod\n    tier: production\n    aws_accounts: [\"111122223333\"]\n", "b.yaml");
+        var catalogue = RuleCatalogue.Load(Path.Combine(TestPaths.RepositoryRoot, "rules"));
+        var root = _temp.Path;
+        var snapshot = Path.Combine(root, "snapshot");
+        if (!Directory.Exists(snapshot))
+        {
+            Directory.CreateDirectory(Path.Combine(snapshot, "aws", "111122223333"));
+            Directory.Move(_trail.Folder, Path.Combine(snapshot, "aws", "111122223333", "cloudtrail"));
+        }
+
+        var asOf = Start.AddDays(1);
+        var engine = new ScanEngine(catalogue) { Threads = 2 };
+        if (!partial)
+        {
+            return engine.Run(SourceModules.Default().Read(snapshot, baseline), baseline, asOf, "t");
+        }
+
+        using var state = new MemoryStream();
+        engine.EvaluatePartial(SourceModules.Default().Read(snapshot, baseline), baseline, asOf, s => s.Name.StartsWith("aws/", StringComparison.Ordinal), state);
+        return engine.Run(SourceModules.Default().Read(snapshot, baseline), baseline, asOf, "t", null, [state.ToArray()]);
     }
 }

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace DriftSentinel.Tests.Support;
+namespace DriftSentinel.FakeAws;
 
 /// <summary>
 /// Writes a CloudTrail folder as S3 delivers it with log file validation on: hourly log files, hourly digest files
@@ -58,6 +58,42 @@ public sealed class DigestedTrail : IDisposable
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// Digests log files already in the folder (a generated or demo trail) as CloudTrail would have: one digest per
+    /// hour from the first file's hour to the last's, each listing the files delivered in it (an hour with none gets
+    /// an empty digest, as CloudTrail writes one).
+    /// </summary>
+    public DigestedTrail DigestExisting()
+    {
+        var delivered = Directory.EnumerateFiles(Path.Combine(Folder, "AWSLogs", _account, "CloudTrail"), "*.json.gz", SearchOption.AllDirectories)
+            .Select(f => (Path: f, At: DeliveredAt(f)))
+            .Where(x => x.At is not null)
+            .Select(x => (x.Path, At: x.At!.Value))
+            .OrderBy(x => x.At).ThenBy(x => x.Path, StringComparer.Ordinal)
+            .ToList();
+        if (delivered.Count == 0)
+        {
+            return this;
+        }
+
+        var hour = new DateTimeOffset(delivered[0].At.Year, delivered[0].At.Month, delivered[0].At.Day, delivered[0].At.Hour, 0, 0, TimeSpan.Zero);
+        for (; hour <= delivered[^1].At; hour = hour.AddHours(1))
+        {
+            var start = hour;
+            WriteDigest(start, start.AddHours(1), [.. delivered.Where(x => x.At >= start && x.At < start.AddHours(1)).Select(x => x.Path)]);
+        }
+
+        LogFiles.AddRange(delivered.Select(x => x.Path));
+        return this;
+    }
+
+    private static DateTimeOffset? DeliveredAt(string path)
+    {
+        var parts = Path.GetFileName(path).Split('_');
+        return parts.Length >= 4 && DateTimeOffset.TryParseExact(parts[3], "yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
     }
 
     /// <summary>A log file delivered at <paramref name="at"/> holding one event; returns its path.</summary>
