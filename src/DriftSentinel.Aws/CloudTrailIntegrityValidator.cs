@@ -266,8 +266,8 @@ public static class CloudTrailIntegrityValidator
         return (BinaryPrimitives.ReadUInt32LittleEndian(tail), BinaryPrimitives.ReadUInt32LittleEndian(tail[4..]));
     }
 
-    // 111122223333_CloudTrail_us-east-1_20261119T2310Z_ea2a1467….json.gz: the delivery time in the name.
-    private static DateTimeOffset? DeliveredAt(string path)
+    /// <summary>The delivery time a log file's name carries (<c>111122223333_CloudTrail_us-east-1_20261119T2310Z_….json.gz</c>).</summary>
+    public static DateTimeOffset? DeliveredAt(string path)
     {
         var parts = Path.GetFileName(path).Split('_');
         return parts.Length >= 4 && DateTimeOffset.TryParseExact(parts[3], "yyyyMMdd'T'HHmm'Z'", System.Globalization.CultureInfo.InvariantCulture,

@@ -68,7 +68,7 @@ public sealed class DigestedTrail : IDisposable
     public DigestedTrail DigestExisting()
     {
         var delivered = Directory.EnumerateFiles(Path.Combine(Folder, "AWSLogs", _account, "CloudTrail"), "*.json.gz", SearchOption.AllDirectories)
-            .Select(f => (Path: f, At: DeliveredAt(f)))
+            .Select(f => (Path: f, At: DriftSentinel.Aws.CloudTrailIntegrityValidator.DeliveredAt(f)))
             .Where(x => x.At is not null)
             .Select(x => (x.Path, At: x.At!.Value))
             .OrderBy(x => x.At).ThenBy(x => x.Path, StringComparer.Ordinal)
@@ -87,13 +87,6 @@ public sealed class DigestedTrail : IDisposable
 
         LogFiles.AddRange(delivered.Select(x => x.Path));
         return this;
-    }
-
-    private static DateTimeOffset? DeliveredAt(string path)
-    {
-        var parts = Path.GetFileName(path).Split('_');
-        return parts.Length >= 4 && DateTimeOffset.TryParseExact(parts[3], "yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
     }
 
     /// <summary>A log file delivered at <paramref name="at"/> holding one event; returns its path.</summary>
