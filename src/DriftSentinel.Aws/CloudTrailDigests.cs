@@ -189,8 +189,11 @@ public sealed class CloudTrailPublicKeys
 
     public int Count => _keys.Count;
 
-    /// <summary>Entries of the list that could not be used, and why.</summary>
+    /// <summary>Entries of the list that are not keys at all (the file is not what the CLI wrote), and why.</summary>
     public List<string> Skipped { get; } = [];
+
+    /// <summary>Keys read but unusable (a damaged value), and why.</summary>
+    public List<string> Unusable { get; } = [];
 
     private static byte[]? FromBase64(string value)
     {
@@ -219,10 +222,14 @@ public sealed class CloudTrailPublicKeys
             var fingerprint = k.ValueKind == JsonValueKind.Object && k.TryGetProperty("Fingerprint", out var f) && f.ValueKind == JsonValueKind.String ? f.Text() : null;
             var value = k.ValueKind == JsonValueKind.Object && k.TryGetProperty("Value", out var v) && v.ValueKind == JsonValueKind.String ? v.Text() : null;
             var der = value is null ? null : FromBase64(value);
-            if (fingerprint is null || der is null)
+            if (fingerprint is null || value is null)
             {
-                // A key that cannot be used verifies nothing: digests signed with it are reported as signed with an unknown key.
-                keys.Skipped.Add($"PublicKeyList[{i}]: expected Fingerprint and a base64 Value");
+                keys.Skipped.Add($"PublicKeyList[{i}]: expected an object with Fingerprint and Value");
+            }
+            else if (der is null)
+            {
+                // Read, but unusable (its text is damaged): digests signed with it are unproven, not forged.
+                keys.Unusable.Add($"PublicKeyList[{i}] ({fingerprint}): Value is not base64");
             }
             else
             {

@@ -52,6 +52,13 @@ public static class CloudTrailIntegrityValidator
                 keys = SnapshotFiles.Refuse(keysPath, MaxEvidenceBytes) is { } refused
                     ? throw new InvalidDataException(refused)
                     : CloudTrailPublicKeys.Read(keysPath, relative(keysPath));
+                if (keys.Skipped.Count > 0)
+                {
+                    problems.Add(new IntegrityProblem(IntegrityProblemKind.Unreadable, relative(keysPath),
+                        $"{keys.Skipped.Count} entr(ies) are not keys ({string.Join("; ", keys.Skipped.Take(3))}): digests signed with them are unproven", null));
+                }
+
+                notVerifiable.AddRange(keys.Unusable.Select(u => $"{relative(keysPath)}: {u}"));
             }
             catch (Exception e) when (IsBadInput(e))
             {
