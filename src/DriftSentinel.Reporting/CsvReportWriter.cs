@@ -14,14 +14,15 @@ internal static class CsvReportWriter
     {
         using var csv = new CsvTableWriter(output);
         string?[] header = ["fingerprint", "rule_id", "title", "severity", "status", "environment", "cloud", "account", "principal", "resource",
-            "first_seen", "last_seen", "occurrences", "message", "details", "evidence", "exception_owner", "exception_reason", "exception_ticket", "exception_expires"];
+            "first_seen", "last_seen", "occurrences", "message", "details", "evidence", "exception_owner", "exception_reason", "exception_ticket", "exception_expires", "compliance", "remediation"];
         string?[] historyHeader = ["history_status", "history_first_seen", "history_last_seen", "history_times_seen", "exception_expired"];
         Row(csv, history is null ? header : [.. header, .. historyHeader]);
         foreach (var f in result.Findings)
         {
             string?[] cells = [f.Fingerprint, f.RuleId, f.Title, f.Severity.ToText(), ReportFormat.Status(f), f.Environment, f.Cloud.ToText(), f.Account, f.Principal, f.Resource,
                 ReportFormat.Time(f.FirstSeen), ReportFormat.Time(f.LastSeen), f.Occurrences.ToString(CultureInfo.InvariantCulture), f.Message, ReportFormat.Details(f), ReportFormat.Evidence(f),
-                f.Suppression?.Owner, f.Suppression?.Reason, f.Suppression?.Ticket, f.Suppression?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)];
+                f.Suppression?.Owner, f.Suppression?.Reason, f.Suppression?.Ticket, f.Suppression?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                string.Join("; ", result.Catalogue.ControlsOf(f.RuleId).Select(c => $"{c.Framework} {c.Control}")), result.Catalogue.Rules.TryGetValue(f.RuleId, out var rule) ? rule.Remediation : null];
             if (history?.Lifecycle(f.Fingerprint) is { } s)
             {
                 cells = [.. cells, RunHistoryReport.Text(s.Status), ReportFormat.Time(s.FirstSeen), ReportFormat.Time(s.LastSeen), s.TimesSeen.ToString(CultureInfo.InvariantCulture), s.AcceptanceExpired ? "yes" : "no"];

@@ -185,6 +185,11 @@ internal static class JsonReportWriter
             }
 
             w.WriteEndArray();
+            if (result.Catalogue.Rules.TryGetValue(f.RuleId, out var rule) && rule.Remediation.Length > 0)
+            {
+                w.WriteString("remediation", rule.Remediation);
+            }
+
             if (f.Suppression is { } s)
             {
                 w.WriteStartObject("exception");

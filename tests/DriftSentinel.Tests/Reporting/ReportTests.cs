@@ -78,7 +78,16 @@ public class ReportTests
         {
             var rule = Catalogue[f.GetProperty("rule_id").GetString()!];
             Assert.Equal(rule.Compliance.Order(StringComparer.Ordinal), f.GetProperty("compliance").EnumerateArray().Select(c => c.GetString()!).Order(StringComparer.Ordinal));
+            Assert.Equal(rule.Remediation, f.GetProperty("remediation").GetString());
         });
+
+        // The CSV carries the same references and remediation, one column each.
+        var csv = new StringWriter();
+        CsvReportWriter.WriteFindings(result, csv);
+        var lines = csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",compliance,remediation", lines[0].TrimEnd('\r'), StringComparison.Ordinal);
+        var root = result.Findings.First(f => f.RuleId == "DS-ACC-004");
+        Assert.Contains(lines, l => l.StartsWith(root.Fingerprint, StringComparison.Ordinal) && l.Contains(string.Join("; ", Catalogue.ControlsOf("DS-ACC-004").Select(c => $"{c.Framework} {c.Control}")), StringComparison.Ordinal));
     }
 
     [Fact]
