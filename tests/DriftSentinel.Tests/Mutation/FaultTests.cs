@@ -37,7 +37,10 @@ public class FaultTests
         using var t = new TempFolder();
         var outDir = Path.Combine(t.Path, "reports");
         Directory.CreateDirectory(outDir);
-        var root = Environment.UserName == "root" && Run("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", outDir) == 0;
+        // Room for one report set and half of another: the second scan runs out of space while writing (sized from the
+        // demo's sample reports, so the test follows the reports as they grow).
+        var oneSet = Directory.EnumerateFiles(Path.Combine(TestPaths.RepositoryRoot, "sample-reports")).Sum(f => new FileInfo(f).Length);
+        var root = Environment.UserName == "root" && Run("mount", "-t", "tmpfs", "-o", $"size={oneSet * 3 / 2 / 1024}k", "tmpfs", outDir) == 0;
         try
         {
             Assert.Equal(0, Demo(outDir).Exit);
