@@ -123,15 +123,16 @@ public static class CloudTrailIntegrityValidator
         foreach (var (key, path) in logs.Where(l => !listedKeys.Contains(l.Key)))
         {
             // A file delivered after the last digest's end is simply not digested yet; one in a hole of the chain is unproven.
-            if (DeliveredAt(path) is { } inHole && holes.Any(h => inHole >= h.From && inHole < h.To))
+            var at = DeliveredAt(path);
+            if (at is { } inHole && holes.Any(h => inHole >= h.From && inHole < h.To))
             {
                 notVerifiable.Add($"{relative(path)}: delivered {inHole:yyyy-MM-ddTHH:mmZ}, in the period whose digest is missing");
             }
-            else if (DeliveredAt(path) is { } at && at >= from && at < to)
+            else if (at is { } within && within >= from && within < to)
             {
-                problems.Add(new IntegrityProblem(IntegrityProblemKind.LogFileUnlisted, relative(path), $"delivered {at:yyyy-MM-ddTHH:mmZ}, within the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}, but no digest lists it (added after delivery?)", at));
+                problems.Add(new IntegrityProblem(IntegrityProblemKind.LogFileUnlisted, relative(path), $"delivered {within:yyyy-MM-ddTHH:mmZ}, within the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}, but no digest lists it (added after delivery?)", within));
             }
-            else if (DeliveredAt(path) is not { } when || when < from)
+            else if (at is null || at < from)
             {
                 notVerifiable.Add($"{relative(path)}: delivered outside the digests' period {from:yyyy-MM-ddTHH:mmZ}–{to:yyyy-MM-ddTHH:mmZ}");
             }

@@ -273,13 +273,13 @@ public sealed class ScanLedger(SqlHistoryStore store)
     /// <summary>
     /// What a scope job needs: every read scope's inventory files, and the audit-trail files of <paramref name="onlyActivityOf"/>.
     /// </summary>
-    public IReadOnlyList<StagedScope> LoadScopes(string scanId, string onlyActivityOf) => LoadScopes(scanId, scope => scope == onlyActivityOf);
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId, string onlyActivityOf) => LoadScopes(scanId, s => s.Scope == onlyActivityOf);
 
     /// <summary>
     /// Every scope with its inventory files and the names of its audit-trail files; the trail files themselves only for
     /// the scopes <paramref name="withActivity"/> selects (all when null): a merging job does not fetch trails it will not read.
     /// </summary>
-    public IReadOnlyList<StagedScope> LoadScopes(string scanId, Func<string, bool>? withActivity = null)
+    public IReadOnlyList<StagedScope> LoadScopes(string scanId, Func<StagedScope, bool>? withActivity = null)
     {
         var scopes = new List<StagedScope>();
         var hasActivity = new List<bool>();
@@ -299,7 +299,7 @@ public sealed class ScanLedger(SqlHistoryStore store)
 
         for (var i = 0; i < scopes.Count; i++)
         {
-            if (hasActivity[i] && (withActivity?.Invoke(scopes[i].Scope) ?? true))
+            if (hasActivity[i] && (withActivity?.Invoke(scopes[i]) ?? true))
             {
                 using var command = store.Command("SELECT activity FROM scan_scopes WHERE scan_id = @id AND scope = @scope", null, ("id", scanId), ("scope", scopes[i].Scope));
                 scopes[i] = scopes[i] with { Activity = command.ExecuteScalar() is byte[] blob ? blob : null };

@@ -130,7 +130,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             ScopeStaging.Assemble(scopes, work, runtime.Clock.GetUtcNow());
             cancellation.ThrowIfCancellationRequested();
             var baseline = BaselineLoader.Load(runtime.Settings.Resolve(profile.Baseline));
-            var trail = ScopeStaging.EntriesOf(own.Activity ?? []);
+            var trail = own.ActivityFiles.ToHashSet(StringComparer.Ordinal);
             var input = runtime.Settings.Modules.Read(work, baseline);
             using var buffer = new MemoryStream();
             summary = new ScanEngine(RuleCatalogue.Load(RuleCatalogue.LocateFolder())) { Threads = runtime.Settings.Worker.ScanThreads ?? Environment.ProcessorCount }
@@ -197,9 +197,10 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
 
         // A merged scope's trail is not read again: its files are listed (the run record and the parts' places in the
         // read order need their names), not unpacked.
-        var scopes = ledger.LoadScopes(scanId);
-        var listOnly = merged.Select(p => p.Scope).Intersect(scopes.Where(s => s.ActivityFiles.Count > 0).Select(s => s.Scope)).ToHashSet(StringComparer.Ordinal);
-        ScopeStaging.Assemble(ledger.LoadScopes(scanId, withActivity: scope => !listOnly.Contains(scope)), snapshot, runtime.Clock.GetUtcNow(), listOnly);
+        var mergedScopes = merged.Select(p => p.Scope).ToHashSet(StringComparer.Ordinal);
+        static bool Listable(StagedScope s, HashSet<string> mergedScopes) => mergedScopes.Contains(s.Scope) && s.ActivityFiles.Count > 0;
+        var scopes = ledger.LoadScopes(scanId, withActivity: s => !Listable(s, mergedScopes));
+        ScopeStaging.Assemble(scopes, snapshot, runtime.Clock.GetUtcNow(), scopes.Where(s => Listable(s, mergedScopes)).Select(s => s.Scope).ToHashSet(StringComparer.Ordinal));
         cancellation.ThrowIfCancellationRequested();
         var assembled = runtime.Clock.GetTimestamp();
 

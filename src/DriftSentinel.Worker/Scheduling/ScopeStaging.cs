@@ -246,12 +246,5 @@ public static class ScopeStaging
         return files.Count > 0 && files.All(f => trailEntries.Contains(Path.GetRelativePath(snapshotRoot, f).Replace('\\', '/')));
     }
 
-    /// <summary>The entries of a scope's trail zip.</summary>
-    public static HashSet<string> EntriesOf(byte[] zip)
-    {
-        using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
-        return [.. archive.Entries.Select(e => e.FullName)];
-    }
-
     private static string PartManifestName(string scope) => $"collection-{scope.Replace('/', '-')}.json";
 }

@@ -250,7 +250,7 @@ public abstract class HistoryStoreContract
         Assert.Equal([[9], [1], [2]], forOne.Select(x => x.Payload));
         Assert.Equal([null, [1, 1], null], forOne.Select(x => x.Activity));
         Assert.Equal(["aws/111/cloudtrail/a.json.gz", "aws/111/cloudtrail/b.json.gz"], forOne[1].ActivityFiles); // listed without fetching the trail
-        Assert.Equal([null, null, [2, 2]], ledger.LoadScopes("s1", withActivity: scope => scope != "aws/111").Select(x => x.Activity));
+        Assert.Equal([null, null, [2, 2]], ledger.LoadScopes("s1", withActivity: s => s.Scope != "aws/111").Select(x => x.Activity));
 
         Assert.False(ledger.CompletePartial("s1", "aws/111", [7, 7, 7], null, "w1", Day1));
         Assert.False(ledger.CompletePartial("s1", "aws/111", null, "late duplicate", "w2", Day1)); // the first completion wins; not closed yet
