@@ -35,7 +35,7 @@ public sealed class AwsSnapshotReader : ISnapshotReader
             if (Directory.Exists(trailDir))
             {
                 var stream = new CloudTrailFolderStream(snapshotRoot, trailDir, account);
-                input.InputsRead.AddRange(stream.Files().Select(f => SnapshotFiles.Relative(snapshotRoot, f)));
+                input.InputsRead.AddRange(stream.Files().Concat(stream.IntegrityFiles()).Select(f => SnapshotFiles.Relative(snapshotRoot, f)));
                 input.Streams.Add(stream);
             }
             else

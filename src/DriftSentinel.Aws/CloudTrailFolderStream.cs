@@ -36,6 +36,12 @@ internal sealed class CloudTrailFolderStream(string snapshotRoot, string folder,
 
     public IReadOnlyList<string> InputFiles() => Files();
 
+    /// <summary>The files the integrity check reads besides the logs (digests, their signature metadata, the public keys), for the run record.</summary>
+    public IReadOnlyList<string> IntegrityFiles() =>
+        [.. Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.None })
+            .Where(f => CloudTrailIntegrityValidator.IsDigest(f) || IsIntegrityEvidence(f))
+            .Order(StringComparer.Ordinal)];
+
     // Beside the logs, not logs: CloudTrail's public keys and each digest's S3 metadata (its signature).
     private bool IsIntegrityEvidence(string file) =>
         file.EndsWith(".head-object.json", StringComparison.OrdinalIgnoreCase)

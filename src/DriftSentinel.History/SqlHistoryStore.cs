@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using DriftSentinel.Core.History;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Output;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -22,7 +23,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 7;
+    public const int SchemaVersion = 8;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -232,6 +233,18 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 tx.Commit();
             }
 
+            if (current < 8)
+            {
+                // v8: each run's manifest, the chain `verify --history` walks (docs/reports.md, "Run manifest").
+                using var tx = _connection.BeginTransaction();
+                Execute("""
+                    CREATE TABLE run_manifests (
+                      run_id BIGINT PRIMARY KEY, profile TEXT NOT NULL, sha256 TEXT NOT NULL, manifest TEXT NOT NULL)
+                    """, tx);
+                Execute("INSERT INTO schema_version (version) VALUES (8)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -411,6 +424,37 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
 
     public IReadOnlyList<HistoryRun> ListRuns(int limit) =>
         QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs ORDER BY id DESC LIMIT @limit", ("limit", limit));
+
+    public bool RecordManifest(long runId, string profile, string sha256, string manifest)
+    {
+        using var command = Command("INSERT INTO run_manifests (run_id, profile, sha256, manifest) VALUES (@run, @profile, @sha, @manifest) ON CONFLICT (run_id) DO NOTHING", null,
+            ("run", runId), ("profile", profile), ("sha", sha256), ("manifest", manifest));
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    public ManifestLink? PreviousManifest(string profile, long before)
+    {
+        if (PreviousRun(profile, before) is not { } previous)
+        {
+            return null;
+        }
+
+        using var command = Command("SELECT sha256 FROM run_manifests WHERE run_id = @run", null, ("run", previous.Id));
+        return command.ExecuteScalar() is string sha ? new ManifestLink(previous.Id, sha) : null;
+    }
+
+    public IReadOnlyList<StoredManifest> ListManifests()
+    {
+        using var command = Command("SELECT run_id, profile, sha256, manifest FROM run_manifests ORDER BY run_id", null);
+        using var reader = command.ExecuteReader();
+        var manifests = new List<StoredManifest>();
+        while (reader.Read())
+        {
+            manifests.Add(new StoredManifest(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return manifests;
+    }
 
     public HistoryRun? PreviousRun(string profile, long before)
     {

@@ -30,10 +30,11 @@ public static class Program
         var allowGaps = new Option<bool>("--allow-gaps") { Description = "Do not exit 2 when an input file could not be read (it is still reported as a coverage gap)" };
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
         var threads = new Option<int?>("--threads") { Description = "Read the audit trails on this many threads (default: the machine's cores); the result is the same for any number" };
+        var signKey = new Option<string?>("--sign-key") { Description = "Sign manifest.json with this PEM private key (RSA or ECDSA, optionally with its X.509 certificate); default: DRIFTSENTINEL_SIGNING_KEY (PEM) or DRIFTSENTINEL_SIGNING_KEY_FILE" };
         var tickets = new Option<string?>("--tickets") { Description = "Keep tickets for the recorded run's findings as this JSON configuration's Tickets section says (needs --history; see docs/tickets.md)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads, signKey })
         {
             scan.Options.Add(o);
         }
@@ -79,6 +80,7 @@ public static class Program
         root.Subcommands.Add(collect);
         root.Subcommands.Add(worker);
         root.Subcommands.Add(health);
+        root.Subcommands.Add(VerifyCommand.Build(stdout, stderr));
         root.Subcommands.Add(TicketCommands.Build(stdout, stderr, clock));
         foreach (var command in HistoryCommands.Build(stdout, stderr, clock))
         {
@@ -102,6 +104,7 @@ public static class Program
             Threads = parse.GetValue(threads),
             Rules = parse.GetValue(rules),
             Tickets = parse.GetValue(tickets),
+            SignKey = parse.GetValue(signKey),
         }));
 
         var result = root.Parse(args);
@@ -208,4 +211,7 @@ public sealed record ScanOptions
 
     /// <summary>Threads the trails are read on (null: the machine's cores).</summary>
     public int? Threads { get; init; }
+
+    /// <summary>A PEM private key that signs the run's manifest (null: the environment's, if any).</summary>
+    public string? SignKey { get; init; }
 }

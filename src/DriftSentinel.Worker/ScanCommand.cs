@@ -130,6 +130,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var threads = options.Threads is < 1 ? throw new UsageException($"--threads {options.Threads} is not a number of threads; expected 1 or more") : options.Threads;
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var lifecycleSinks = options.History is null ? [] : Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock, catalogue);
+        using var signer = SigningKeys.Resolve(options.SignKey, Environment.GetEnvironmentVariable);
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
             Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads));
@@ -137,6 +138,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         string? historyError = null;
         IReadOnlyList<DeliveryOutcome> deliveries = [];
         Dictionary<string, string> sinkSummaries = [];
+        ManifestLink? previousManifest = null;
         if (options.History is { } historyStore)
         {
             // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the
@@ -148,6 +150,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 store.Migrate();
                 var sinks = new LifecycleDispatcher(lifecycleSinks, clock);
                 history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!);
+                previousManifest = store.PreviousManifest(history.Recorded.Run.Profile, history.Recorded.Run.Id);
                 deliveries = sinks.DeliverPending(store, CancellationToken.None);
                 sinkSummaries = sinks.Sinks.Where(s => s.Summary is not null).ToDictionary(s => s.Name, s => s.Summary!, StringComparer.Ordinal);
             }
@@ -157,7 +160,28 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             }
         }
 
-        OutputModules.Reports().WriteAll(result, outDir, history);
+        var manifest = OutputModules.Reports().WriteAll(result, outDir, history, new ManifestContext
+        {
+            Profile = history?.Recorded.Run.Profile,
+            RunId = history?.Recorded.Run.Id,
+            Recorded = history is null ? null : (history.Recorded.Run.Findings, history.Recorded.Run.Active, history.Recorded.Run.Gaps),
+            Previous = previousManifest,
+            SnapshotRoot = snapshotDir,
+            Signer = signer,
+        });
+        if (history is not null && options.History is { } chainStore)
+        {
+            try
+            {
+                using var store = DriftSentinel.History.SqlHistoryStore.Open(chainStore);
+                store.RecordManifest(history.Recorded.Run.Id, history.Recorded.Run.Profile, manifest.Sha256, System.Text.Encoding.UTF8.GetString(manifest.Bytes));
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                historyError = $"the history store could not keep this run's manifest ({e.GetType().Name}: {e.Message}); the reports were written, but `verify --history` will report the run";
+            }
+        }
+
         stopwatch.Stop();
 
         // Only now that the reports exist may the next scan skip what this one read.

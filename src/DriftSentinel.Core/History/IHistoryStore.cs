@@ -1,4 +1,5 @@
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Output;
 
 namespace DriftSentinel.Core.History;
 
@@ -88,4 +89,19 @@ public interface IHistoryStore : IDisposable
     IReadOnlyList<FindingState> ListFindings(FindingQuery query);
 
     RunDiff Diff(long fromRun, long toRun);
+
+    /// <summary>
+    /// Keeps a run's manifest (its SHA-256 and text) in the profile's chain. The first write wins: a repeated
+    /// evaluation of the run changes nothing, and false says a manifest was already there.
+    /// </summary>
+    bool RecordManifest(long runId, string profile, string sha256, string manifest);
+
+    /// <summary>The manifest of the profile's last finished run before <paramref name="before"/>; null when there is none or it has none.</summary>
+    ManifestLink? PreviousManifest(string profile, long before);
+
+    /// <summary>Every kept manifest, by run id.</summary>
+    IReadOnlyList<StoredManifest> ListManifests();
 }
+
+/// <summary>A run's manifest as the history store keeps it.</summary>
+public sealed record StoredManifest(long RunId, string Profile, string Sha256, string Manifest);

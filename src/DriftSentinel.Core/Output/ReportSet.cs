@@ -65,29 +65,64 @@ public sealed class ReportSet
     }
 
     /// <summary>
-    /// Writes every report; with <paramref name="history"/> (a recorded run) they carry each finding's lifecycle and the
-    /// changes since the last run. The files are written to a staging folder beside them and only then renamed
-    /// over the previous ones, so a full disk or a crash while writing leaves the previous complete set in place.
+    /// Writes every report and, last, manifest.json over them (and manifest.sig with a signer); with
+    /// <paramref name="history"/> (a recorded run) they carry each finding's lifecycle and the changes since the last run.
+    /// The files are written to a staging folder beside them and only then renamed over the previous ones, so a full
+    /// disk or a crash while writing leaves the previous complete set in place.
     /// </summary>
-    public void WriteAll(ScanResult result, string folder, RunHistoryReport? history = null)
+    /// <returns>The manifest written, for the history store's chain.</returns>
+    public WrittenManifest WriteAll(ScanResult result, string folder, RunHistoryReport? history = null, ManifestContext? manifest = null)
     {
+        ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(folder);
         var staging = Path.Combine(folder, $".staging-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
         try
         {
             Write(result, staging, history);
+            var context = manifest ?? new ManifestContext();
+            var outputs = RunManifest.HashFiles(staging, [.. Directory.EnumerateFiles(staging, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(staging, f).Replace('\\', '/')).Order(StringComparer.Ordinal)]);
+            var written = RunManifest.Build(result, outputs, context);
+            File.WriteAllBytes(Path.Combine(staging, RunManifest.FileName), written.Bytes);
+            var names = new List<string>(Entries(staging));
+            if (context.Signer is { } signer)
+            {
+                File.WriteAllBytes(Path.Combine(staging, RunManifest.SignatureFileName), signer.Sign(written.Bytes));
+                names.Add(RunManifest.SignatureFileName);
+            }
 
             // Every rename must be possible before the first is made, so the set is replaced whole or not at all.
-            foreach (var name in FileNames.Where(n => Directory.Exists(Path.Combine(folder, n))))
+            foreach (var name in names.Where(n => File.Exists(Path.Combine(staging, n)) && Directory.Exists(Path.Combine(folder, n))))
             {
                 throw new IOException($"cannot replace {Path.Combine(folder, name)}: it is a folder");
             }
 
-            foreach (var name in FileNames)
+            // A signature left from an earlier signed run would describe another manifest.
+            if (context.Signer is null)
             {
-                File.Move(Path.Combine(staging, name), Path.Combine(folder, name), overwrite: true);
+                File.Delete(Path.Combine(folder, RunManifest.SignatureFileName));
             }
+
+            foreach (var name in names.Distinct(StringComparer.Ordinal))
+            {
+                var from = Path.Combine(staging, name);
+                var to = Path.Combine(folder, name);
+                if (Directory.Exists(from))
+                {
+                    if (Directory.Exists(to))
+                    {
+                        Directory.Delete(to, recursive: true);
+                    }
+
+                    Directory.Move(from, to);
+                }
+                else
+                {
+                    File.Move(from, to, overwrite: true);
+                }
+            }
+
+            return written;
         }
         finally
         {
@@ -101,6 +136,11 @@ public sealed class ReportSet
             }
         }
     }
+
+    // The top-level entries of a staged set: its files and the folders bundles wrote, manifest.json last.
+    private static IEnumerable<string> Entries(string staging) =>
+        Directory.EnumerateFileSystemEntries(staging).Select(Path.GetFileName).OfType<string>()
+            .OrderBy(n => n == RunManifest.FileName).ThenBy(n => n, StringComparer.Ordinal);
 
     private void Write(ScanResult result, string folder, RunHistoryReport? history)
     {

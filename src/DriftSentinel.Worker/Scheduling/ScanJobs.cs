@@ -200,7 +200,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var mergedScopes = merged.Select(p => p.Scope).ToHashSet(StringComparer.Ordinal);
         static bool Listable(StagedScope s, HashSet<string> mergedScopes) => mergedScopes.Contains(s.Scope) && s.ActivityFiles.Count > 0;
         var scopes = ledger.LoadScopes(scanId, withActivity: s => !Listable(s, mergedScopes));
-        ScopeStaging.Assemble(scopes, snapshot, runtime.Clock.GetUtcNow(), scopes.Where(s => Listable(s, mergedScopes)).Select(s => s.Scope).ToHashSet(StringComparer.Ordinal));
+        var inputDigests = ScopeStaging.Assemble(scopes, snapshot, runtime.Clock.GetUtcNow(), scopes.Where(s => Listable(s, mergedScopes)).Select(s => s.Scope).ToHashSet(StringComparer.Ordinal));
         cancellation.ThrowIfCancellationRequested();
         var assembled = runtime.Clock.GetTimestamp();
 
@@ -228,7 +228,18 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         }
 
         var outDir = Path.Combine(settings.Resolve(profile.Out), $"run-{recorded.Run.Id:D6}");
-        OutputModules.Reports().WriteAll(result, outDir, new RunHistoryReport(recorded));
+        using var signer = SigningKeys.Resolve(null, Environment.GetEnvironmentVariable);
+        var manifest = OutputModules.Reports().WriteAll(result, outDir, new RunHistoryReport(recorded), new ManifestContext
+        {
+            Profile = profile.Name,
+            RunId = recorded.Run.Id,
+            Recorded = (recorded.Run.Findings, recorded.Run.Active, recorded.Run.Gaps),
+            Previous = store.PreviousManifest(profile.Name, recorded.Run.Id),
+            InputDigests = inputDigests,
+            SnapshotRoot = snapshot,
+            Signer = signer,
+        });
+        store.RecordManifest(recorded.Run.Id, profile.Name, manifest.Sha256, System.Text.Encoding.UTF8.GetString(manifest.Bytes));
         log.FinalJobTimes(scanId, runtime.Clock.GetElapsedTime(started, assembled).TotalSeconds, runtime.Clock.GetElapsedTime(assembled, scanned).TotalSeconds,
             runtime.Clock.GetElapsedTime(scanned, stored).TotalSeconds, runtime.Clock.GetElapsedTime(stored).TotalSeconds);
         ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());

@@ -1,7 +1,9 @@
 using System.IO.Compression;
+using System.Text.Json;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Collection;
 using DriftSentinel.Core.Model;
+using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Sources;
 using DriftSentinel.History;
 
@@ -125,17 +127,25 @@ public static class ScopeStaging
     private static HashSet<string> ActivityFiles(string root, SourceRegistry modules, OrganizationBaseline baseline) =>
         [.. modules.Read(root, baseline).Streams.SelectMany(s => s.InputFiles()).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))];
 
+    /// <summary>
+    /// The entry of a scope's inventory zip listing every staged file's SHA-256 (trail files too): the run manifest's
+    /// input hashes, taken from the files as they were staged, since the final job never sees a merged trail's bytes.
+    /// </summary>
+    public const string DigestsEntry = ".driftsentinel-input-digests.json";
+
     private static StagedFiles Zip(IEnumerable<(string Entry, string File)> files, HashSet<string> activity, CancellationToken cancellation)
     {
         using var rest = new MemoryStream();
         using var trail = new MemoryStream();
         var trailFiles = new List<string>();
+        var digests = new List<FileDigest>();
         using (var restZip = new ZipArchive(rest, ZipArchiveMode.Create, leaveOpen: true))
         using (var trailZip = new ZipArchive(trail, ZipArchiveMode.Create, leaveOpen: true))
         {
             foreach (var (entry, file) in files)
             {
                 cancellation.ThrowIfCancellationRequested();
+                digests.Add(RunManifest.HashFile(Path.GetDirectoryName(file)!, Path.GetFileName(file)) with { Path = entry });
                 var isTrail = activity.Contains(entry);
                 if (isTrail)
                 {
@@ -146,6 +156,9 @@ public static class ScopeStaging
                 (isTrail ? trailZip : restZip).CreateEntryFromFile(file, entry,
                     file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? CompressionLevel.NoCompression : CompressionLevel.Fastest);
             }
+
+            using var list = restZip.CreateEntry(DigestsEntry, CompressionLevel.Fastest).Open();
+            JsonSerializer.Serialize(list, digests);
         }
 
         return new StagedFiles(rest.ToArray(), trailFiles.Count > 0 ? trail.ToArray() : null, trailFiles);
@@ -160,8 +173,10 @@ public static class ScopeStaging
     /// <param name="snapshotRoot">Where to assemble the snapshot (emptied first).</param>
     /// <param name="now">The time a manifest written for failed scopes carries.</param>
     /// <param name="listOnly">Scopes whose trail is merged from a partial state: its files (by <see cref="StagedScope.ActivityFiles"/>) are created empty — listed, never read.</param>
-    public static void Assemble(IReadOnlyList<StagedScope> scopes, string snapshotRoot, DateTimeOffset now, IReadOnlySet<string>? listOnly = null)
+    /// <returns>Every staged file's SHA-256 as it was staged, by its path in the snapshot.</returns>
+    public static IReadOnlyDictionary<string, FileDigest> Assemble(IReadOnlyList<StagedScope> scopes, string snapshotRoot, DateTimeOffset now, IReadOnlySet<string>? listOnly = null)
     {
+        var digests = new Dictionary<string, FileDigest>(StringComparer.Ordinal);
         ArgumentNullException.ThrowIfNull(scopes);
         if (Directory.Exists(snapshotRoot))
         {
@@ -175,6 +190,16 @@ public static class ScopeStaging
             {
                 using var zip = new ZipArchive(new MemoryStream(scope.Payload), ZipArchiveMode.Read);
                 zip.ExtractToDirectory(snapshotRoot, overwriteFiles: true);
+                var listed = Path.Combine(snapshotRoot, DigestsEntry);
+                if (File.Exists(listed))
+                {
+                    foreach (var d in JsonSerializer.Deserialize<List<FileDigest>>(File.ReadAllBytes(listed)) ?? [])
+                    {
+                        digests[d.Path] = d;
+                    }
+
+                    File.Delete(listed); // not a snapshot file
+                }
             }
 
             if (listOnly?.Contains(scope.Scope) == true)
@@ -214,7 +239,7 @@ public static class ScopeStaging
             $"scope {s.Scope} could not be staged after {s.Attempts} attempt(s): {s.Detail}")).ToList();
         if (parts.Count == 0 && failed.Count == 0)
         {
-            return;
+            return digests;
         }
 
         var metrics = parts.SelectMany(p => p.Metrics).GroupBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
@@ -225,6 +250,7 @@ public static class ScopeStaging
             Coverage = [.. parts.SelectMany(p => p.Coverage), .. failed],
             Metrics = metrics,
         }.Write(snapshotRoot);
+        return digests;
     }
 
     /// <summary>

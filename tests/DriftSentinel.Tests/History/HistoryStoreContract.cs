@@ -306,6 +306,27 @@ public abstract class HistoryStoreContract
         Assert.Equal(ScanStatus.Abandoned, ledger.Find("s1")!.Status);
     }
 
+    [Fact]
+    public void A_runs_manifest_is_kept_once_and_the_next_run_of_its_profile_links_to_it()
+    {
+        using var store = Open();
+        store.Migrate();
+        Run(store, "nightly", Day1, [F("a", "111111111111")], Read("111111111111"));
+        Run(store, "weekly", Day1, [F("w", "111111111111")], Read("111111111111"));
+        Run(store, "nightly", Day1.AddDays(1), [F("a", "111111111111")], Read("111111111111"));
+        var runs = store.ListRuns(10).OrderBy(r => r.Id).ToList();
+
+        Assert.True(store.RecordManifest(runs[0].Id, "nightly", "aa", "{\"first\":true}"));
+        Assert.False(store.RecordManifest(runs[0].Id, "nightly", "bb", "{\"repeat\":true}")); // a repeated evaluation changes nothing
+        Assert.True(store.RecordManifest(runs[1].Id, "weekly", "ww", "{}"));
+
+        // Another profile's run in between is not in this profile's chain.
+        Assert.Equal(new DriftSentinel.Core.Output.ManifestLink(runs[0].Id, "aa"), store.PreviousManifest("nightly", runs[2].Id));
+        Assert.Null(store.PreviousManifest("nightly", runs[0].Id));
+        var kept = Assert.Single(Reopen().ListManifests(), m => m.RunId == runs[0].Id);
+        Assert.Equal(("aa", "{\"first\":true}"), (kept.Sha256, kept.Manifest));
+    }
+
     private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage) =>
         Run(store, "test", asOf, findings, coverage);
 
