@@ -8,9 +8,12 @@ namespace DriftSentinel.Worker;
 /// <summary>The one place the worker names its outputs: report writers and finding lifecycle sinks, one line each.</summary>
 public static class OutputModules
 {
-    /// <summary>Every file output of a scan.</summary>
-    public static ReportSet Reports() => new ReportSet()
-        .AddStandardReports();
+    /// <summary>Every file output of a scan, and the evidence packs of <paramref name="evidence"/> (framework slugs).</summary>
+    public static ReportSet Reports(IReadOnlyList<string>? evidence = null)
+    {
+        var set = new ReportSet().AddStandardReports();
+        return evidence is { Count: > 0 } ? set.AddBundle(new EvidencePackWriter(evidence)) : set;
+    }
 
     /// <summary>
     /// The finding lifecycle sinks (tickets, notifications) configured in <paramref name="settings"/>; each receives

@@ -31,10 +31,11 @@ public static class Program
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
         var threads = new Option<int?>("--threads") { Description = "Read the audit trails on this many threads (default: the machine's cores); the result is the same for any number" };
         var signKey = new Option<string?>("--sign-key") { Description = "Sign manifest.json with this PEM private key (RSA or ECDSA, optionally with its X.509 certificate); default: DRIFTSENTINEL_SIGNING_KEY (PEM) or DRIFTSENTINEL_SIGNING_KEY_FILE" };
+        var evidence = new Option<string[]>("--evidence") { Description = "Also write a compliance evidence pack under evidence/: soc2, iso27001, pci-dss or all (repeatable; see docs/reports.md)", DefaultValueFactory = _ => [] };
         var tickets = new Option<string?>("--tickets") { Description = "Keep tickets for the recorded run's findings as this JSON configuration's Tickets section says (needs --history; see docs/tickets.md)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads, signKey })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads, signKey, evidence })
         {
             scan.Options.Add(o);
         }
@@ -105,6 +106,7 @@ public static class Program
             Rules = parse.GetValue(rules),
             Tickets = parse.GetValue(tickets),
             SignKey = parse.GetValue(signKey),
+            Evidence = parse.GetValue(evidence) ?? [],
         }));
 
         var result = root.Parse(args);
@@ -214,4 +216,7 @@ public sealed record ScanOptions
 
     /// <summary>A PEM private key that signs the run's manifest (null: the environment's, if any).</summary>
     public string? SignKey { get; init; }
+
+    /// <summary>Frameworks to write an evidence pack for (soc2, iso27001, pci-dss, all).</summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
 }

@@ -131,6 +131,15 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var lifecycleSinks = options.History is null ? [] : Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock, catalogue);
         using var signer = SigningKeys.Resolve(options.SignKey, Environment.GetEnvironmentVariable);
+        try
+        {
+            Reporting.EvidencePackWriter.Select(catalogue, options.Evidence); // an unknown framework fails before the scan
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
             Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads));
@@ -160,7 +169,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             }
         }
 
-        var manifest = OutputModules.Reports().WriteAll(result, outDir, history, new ManifestContext
+        var manifest = OutputModules.Reports(options.Evidence).WriteAll(result, outDir, history, new ManifestContext
         {
             Profile = history?.Recorded.Run.Profile,
             RunId = history?.Recorded.Run.Id,

@@ -235,4 +235,7 @@ public sealed class ScanProfile
 
     /// <summary>Report folder; each run writes into a subfolder named after its run id.</summary>
     public string Out { get; set; } = "driftsentinel-out";
+
+    /// <summary>Compliance evidence packs written with each run's reports (soc2, iso27001, pci-dss, all).</summary>
+    public List<string> Evidence { get; set; } = [];
 }

@@ -10,8 +10,25 @@ namespace DriftSentinel.Core.Output;
 public sealed class ReportSet
 {
     private readonly List<IReportWriter> _writers = [];
+    private readonly List<IReportBundle> _bundles = [];
 
     public IReadOnlyList<IReportWriter> Writers => _writers;
+
+    /// <summary>Adds a folder of outputs (an evidence pack); two of one name is a wiring mistake and throws.</summary>
+    public ReportSet AddBundle(IReportBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        if (_bundles.Any(b => b.Folder.Equals(bundle.Folder, StringComparison.OrdinalIgnoreCase)) || _writers.Any(w => w.FileName.Equals(bundle.Folder, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new InvalidOperationException($"two report outputs write {bundle.Folder}");
+        }
+
+        _bundles.Add(bundle);
+        return this;
+    }
+
+    /// <summary>The folders written beside the files (evidence packs), in registration order.</summary>
+    public IReadOnlyList<string> Folders => [.. _bundles.Select(b => b.Folder)];
 
     /// <summary>The file names, in registration order.</summary>
     public IReadOnlyList<string> FileNames => [.. _writers.Select(w => w.FileName)];
@@ -148,6 +165,13 @@ public sealed class ReportSet
         {
             using var output = File.Create(Path.Combine(folder, writer.FileName));
             writer.Write(result, history, output);
+        }
+
+        foreach (var bundle in _bundles)
+        {
+            var path = Path.Combine(folder, bundle.Folder);
+            Directory.CreateDirectory(path);
+            bundle.Write(result, history, path);
         }
     }
 }

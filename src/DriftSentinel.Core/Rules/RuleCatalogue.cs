@@ -89,6 +89,9 @@ public sealed class RuleCatalogue
     public required DeployActionCatalogue DeployActions { get; init; }
     public required string Folder { get; init; }
 
+    /// <summary>The frameworks the evidence pack can be written for (rules/frameworks/*.yaml).</summary>
+    public IReadOnlyList<ComplianceFramework> Frameworks { get; init; } = [];
+
     /// <summary>
     /// The compliance references as data: framework ("SOC 2", "ISO 27001", "PCI DSS") → control → the rules that
     /// produce evidence for it, each level sorted. A reference is "FRAMEWORK CONTROL", the control being its last word.
@@ -195,6 +198,6 @@ public sealed class RuleCatalogue
             throw new InvalidDataException($"rule catalogue '{folder}' has no DS-*.yaml rule files");
         }
 
-        return new RuleCatalogue { Rules = rules, DeployActions = deploy, Folder = folder };
+        return new RuleCatalogue { Rules = rules, DeployActions = deploy, Folder = folder, Frameworks = ComplianceFramework.Load(Path.Combine(folder, "frameworks"), deserializer) };
     }
 }

@@ -41,12 +41,21 @@ public static class WorkerCommand
 
         var overrides = demo ? [.. DemoProfile(), .. sets] : sets;
         var settings = LiveSettings.Load(configFile, overrides, forWorker: true, modules: sources);
+        var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         foreach (var profile in settings.Profiles)
         {
             BaselineLoader.Load(settings.Resolve(profile.Baseline)); // a broken baseline stops the worker now, not at 2 a.m.
+            try
+            {
+                Reporting.EvidencePackWriter.Select(catalogue, profile.Evidence);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"profile {profile.Name}: {e.Message}");
+            }
         }
 
-        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings, clock, RuleCatalogue.Load(RuleCatalogue.LocateFolder())) };
+        var runtime = new WorkerRuntime(settings, clock) { Sinks = sinks ?? OutputModules.LifecycleSinks(settings, clock, catalogue) };
         try
         {
             using var store = runtime.OpenStore();

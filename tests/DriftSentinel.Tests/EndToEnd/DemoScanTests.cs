@@ -66,7 +66,7 @@ public class DemoScanTests
                            || File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "sample-reports", name)) != File.ReadAllText(Path.Combine(t.Path, name)))
             .ToList();
         Assert.True(stale.Count == 0,
-            $"sample-reports/ is out of date ({string.Join(", ", stale)}); regenerate with: dotnet run --project src/DriftSentinel.Worker -- scan --demo --out sample-reports");
+            $"sample-reports/ is out of date ({string.Join(", ", stale)}); regenerate with: dotnet run --project src/DriftSentinel.Worker -- scan --demo --out sample-reports --evidence soc2");
     }
 
     [Fact]
