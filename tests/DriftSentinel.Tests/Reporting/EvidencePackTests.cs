@@ -65,18 +65,7 @@ public sealed class EvidencePackTests
     public void No_control_looks_clean_when_an_input_was_not_read()
     {
         var demo = ScanCommand.Scan(Path.Combine(DemoFolder, "snapshot"), BaselineLoader.Load(Path.Combine(DemoFolder, "baseline.yaml")), Catalogue, DemoLocator.AsOf(DemoFolder), "demo");
-        ScanResult With(IReadOnlyList<CoverageEntry> coverage) => new()
-        {
-            Run = demo.Run,
-            Coverage = coverage,
-            Findings = [],
-            ProductionChanges = demo.ProductionChanges,
-            ProductionChangeCounts = demo.ProductionChangeCounts,
-            Baseline = demo.Baseline,
-            Inventory = demo.Inventory,
-            Catalogue = demo.Catalogue,
-            Entitlements = demo.Entitlements,
-        };
+        ScanResult With(IReadOnlyList<CoverageEntry> coverage) => demo.With(findings: [], coverage: coverage);
 
         string Status(ScanResult result, string control)
         {

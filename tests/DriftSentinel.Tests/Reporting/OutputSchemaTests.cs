@@ -75,18 +75,7 @@ public sealed class OutputSchemaTests
         var firstRun = new RunHistoryReport(HistoryRecorder.Record(store, first, "nightly", "demo", Cli.Now, Cli.Now)!);
         var gone = first.Active.First(f => f.RuleId == "DS-CRED-001");
         var second = Demo();
-        second = new ScanResult
-        {
-            Run = second.Run,
-            Coverage = second.Coverage,
-            Findings = [.. second.Findings.Where(f => f.Fingerprint != gone.Fingerprint)],
-            ProductionChanges = second.ProductionChanges,
-            ProductionChangeCounts = second.ProductionChangeCounts,
-            Baseline = second.Baseline,
-            Inventory = second.Inventory,
-            Catalogue = second.Catalogue,
-            Entitlements = second.Entitlements,
-        };
+        second = second.With(findings: [.. second.Findings.Where(f => f.Fingerprint != gone.Fingerprint)]);
         var secondRun = new RunHistoryReport(HistoryRecorder.Record(store, second, "nightly", "demo", Cli.Now.AddDays(1), Cli.Now.AddDays(1))!);
 
         var events = new List<JsonElement>();
