@@ -45,30 +45,9 @@ public sealed class ManifestSigner : IDisposable
             certificate = cert.RawData;
         }
 
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(pem);
-            rsa.ExportParameters(includePrivateParameters: true); // a public key alone cannot sign
-            return Checked(new ManifestSigner(rsa, null, certificate), origin);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            rsa.Dispose();
-        }
-
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportFromPem(pem);
-            ecdsa.ExportParameters(includePrivateParameters: true);
-            return Checked(new ManifestSigner(null, ecdsa, certificate), origin);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            ecdsa.Dispose();
-            throw new InvalidDataException($"{origin}: no RSA or ECDSA private key in PEM form (expected -----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)", e);
-        }
+        return ManifestSignature.ImportKey(pem, requirePrivate: true) is (var rsa, var ecdsa)
+            ? Checked(new ManifestSigner(rsa, ecdsa, certificate), origin)
+            : throw new InvalidDataException($"{origin}: no RSA or ECDSA private key in PEM form (expected -----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)");
     }
 
     private static ManifestSigner Checked(ManifestSigner signer, string origin)
@@ -155,8 +134,11 @@ public static class ManifestSignature
         }
     }
 
-    internal static PublicKey PublicKeyOf(X509Certificate2 cert) =>
-        new(cert.GetRSAPublicKey(), cert.GetRSAPublicKey() is null ? cert.GetECDsaPublicKey() : null);
+    internal static PublicKey PublicKeyOf(X509Certificate2 cert)
+    {
+        var rsa = cert.GetRSAPublicKey();
+        return new PublicKey(rsa, rsa is null ? cert.GetECDsaPublicKey() : null);
+    }
 
     /// <summary>A public key from PEM: a certificate, a PUBLIC KEY (SubjectPublicKeyInfo) or an RSA PUBLIC KEY; or a private key's public half.</summary>
     internal static PublicKey ReadPublicKey(string pem, string origin)
@@ -167,27 +149,45 @@ public static class ManifestSignature
             return PublicKeyOf(cert);
         }
 
+        return ImportKey(pem, requirePrivate: false) is (var rsa, var ecdsa)
+            ? new PublicKey(rsa, ecdsa)
+            : throw new InvalidDataException($"{origin}: no certificate, RSA or EC public key in PEM form");
+    }
+
+    /// <summary>
+    /// The RSA or, failing that, EC key in <paramref name="pem"/> (exactly one of the two set); with
+    /// <paramref name="requirePrivate"/> only a private key counts. Null when neither kind reads.
+    /// </summary>
+    internal static (RSA? Rsa, ECDsa? Ecdsa)? ImportKey(string pem, bool requirePrivate)
+    {
         var rsa = RSA.Create();
-        try
+        if (TryImport(rsa, pem, requirePrivate, k => k.ExportParameters(includePrivateParameters: true)))
         {
-            rsa.ImportFromPem(pem);
-            return new PublicKey(rsa, null);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            rsa.Dispose();
+            return (rsa, null);
         }
 
         var ecdsa = ECDsa.Create();
+        return TryImport(ecdsa, pem, requirePrivate, k => k.ExportParameters(includePrivateParameters: true)) ? (null, ecdsa) : null;
+    }
+
+    // Disposes the key when it does not read; a public key alone fails the private export, so it cannot sign.
+    private static bool TryImport<T>(T key, string pem, bool requirePrivate, Action<T> exportPrivate)
+        where T : AsymmetricAlgorithm
+    {
         try
         {
-            ecdsa.ImportFromPem(pem);
-            return new PublicKey(null, ecdsa);
+            key.ImportFromPem(pem);
+            if (requirePrivate)
+            {
+                exportPrivate(key);
+            }
+
+            return true;
         }
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
-            ecdsa.Dispose();
-            throw new InvalidDataException($"{origin}: no certificate, RSA or EC public key in PEM form", e);
+            key.Dispose();
+            return false;
         }
     }
 
