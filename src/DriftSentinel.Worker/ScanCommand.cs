@@ -148,6 +148,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         IReadOnlyList<DeliveryOutcome> deliveries = [];
         Dictionary<string, string> sinkSummaries = [];
         ManifestLink? previousManifest = null;
+        DriftSentinel.History.SqlHistoryStore? store = null;
         if (options.History is { } historyStore)
         {
             // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the
@@ -155,7 +156,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             // columns, never the reports.
             try
             {
-                using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
+                store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
                 store.Migrate();
                 var sinks = new LifecycleDispatcher(lifecycleSinks, clock);
                 history = new RunHistoryReport(Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!);
@@ -169,6 +170,9 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             }
         }
 
+        // Kept open until the run's manifest is in it (a run recorded before a failing delivery still gets its manifest).
+        using var historyConnection = store;
+
         var manifest = OutputModules.Reports(options.Evidence).WriteAll(result, outDir, history, new ManifestContext
         {
             Profile = history?.Recorded.Run.Profile,
@@ -178,11 +182,10 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             SnapshotRoot = snapshotDir,
             Signer = signer,
         });
-        if (history is not null && options.History is { } chainStore)
+        if (history is not null && store is not null)
         {
             try
             {
-                using var store = DriftSentinel.History.SqlHistoryStore.Open(chainStore);
                 store.RecordManifest(history.Recorded.Run.Id, history.Recorded.Run.Profile, manifest.Sha256, System.Text.Encoding.UTF8.GetString(manifest.Bytes));
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)

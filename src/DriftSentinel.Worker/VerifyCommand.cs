@@ -40,13 +40,13 @@ public static class VerifyCommand
         {
             var trusted = keyFile is null ? null : File.ReadAllText(keyFile);
             var failed = false;
-            Dictionary<long, StoredManifest> recorded = [];
+            IReadOnlyDictionary<long, StoredManifest> recorded = new Dictionary<long, StoredManifest>();
             if (historyStore is not null)
             {
                 using var store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
                 store.Migrate();
                 var chain = HistoryChainVerifier.Verify(store);
-                recorded = store.ListManifests().ToDictionary(m => m.RunId);
+                recorded = chain.Manifests;
                 stdout.WriteLine($"History: {chain.RunsChecked} run manifest(s) checked in {chain.Profiles} profile(s)");
                 foreach (var p in chain.Problems)
                 {

@@ -3,8 +3,11 @@ using DriftSentinel.Core.Output;
 
 namespace DriftSentinel.Core.History;
 
-/// <summary>What `verify --history` found: problems fail verification; <see cref="RunsChecked"/> counts runs whose manifest was checked.</summary>
-public sealed record HistoryVerification(IReadOnlyList<string> Problems, int RunsChecked, int Profiles)
+/// <summary>
+/// What `verify --history` found: problems fail verification; <see cref="RunsChecked"/> counts runs whose manifest was
+/// checked; <see cref="Manifests"/> are the kept manifests by run id (a report folder is matched against them).
+/// </summary>
+public sealed record HistoryVerification(IReadOnlyList<string> Problems, int RunsChecked, int Profiles, IReadOnlyDictionary<long, StoredManifest> Manifests)
 {
     public bool Passed => Problems.Count == 0;
 }
@@ -75,7 +78,7 @@ public static class HistoryChainVerifier
 
                 if (before is { } prior)
                 {
-                    problems.AddRange(ManifestVerifier.Link(label, manifest, stored.Sha256, $"run #{prior.Id}", prior.Manifest, prior.Sha));
+                    problems.AddRange(ManifestVerifier.Link(label, manifest, $"run #{prior.Id}", prior.Manifest, prior.Sha));
                 }
                 else if (manifest.Previous is { Run: { } named } && !runIds.Contains(named))
                 {
@@ -86,6 +89,6 @@ public static class HistoryChainVerifier
             }
         }
 
-        return new HistoryVerification(problems, checkedRuns, profiles.Count);
+        return new HistoryVerification(problems, checkedRuns, profiles.Count, manifests);
     }
 }

@@ -76,7 +76,7 @@ public static partial class ManifestVerifier
 
             if (before?.Manifest is { } prior)
             {
-                chain.AddRange(Link($"{name}", m, v.ManifestSha256!, $"run-{beforeNumber:D6}", prior, before.ManifestSha256!));
+                chain.AddRange(Link(name, m, $"run-{beforeNumber:D6}", prior, before.ManifestSha256!));
             }
 
             before = v;
@@ -90,11 +90,10 @@ public static partial class ManifestVerifier
     /// The problems in the link from <paramref name="prior"/> (whose manifest hashes to <paramref name="priorSha"/>)
     /// to <paramref name="current"/>, which should name it as its previous run.
     /// </summary>
-    public static IEnumerable<string> Link(string currentName, ParsedManifest current, string currentSha, string priorName, ParsedManifest prior, string priorSha)
+    public static IEnumerable<string> Link(string currentName, ParsedManifest current, string priorName, ParsedManifest prior, string priorSha)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(prior);
-        _ = currentSha;
         if (current.Previous is not { } previous)
         {
             yield return $"{currentName} names no previous run, but {priorName} comes before it: the chain was restarted or a run re-ordered";

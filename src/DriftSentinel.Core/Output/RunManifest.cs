@@ -83,7 +83,7 @@ public static class RunManifest
         {
             // Zero length (an empty file, or what a FIFO or device reports) is the empty content's hash, taken without
             // opening anything that could block; folders and dangling or looping links are named, not hashed.
-            return problem.StartsWith("is empty", StringComparison.Ordinal)
+            return File.Exists(path) && new FileInfo(path).Length == 0
                 ? new FileDigest(relativePath, Sha256([]), 0)
                 : new FileDigest(relativePath, null, 0, problem);
         }
