@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text.Json;
 using DriftSentinel.Core.Baseline;
 using DriftSentinel.Core.Collection;
@@ -145,7 +147,6 @@ public static class ScopeStaging
             foreach (var (entry, file) in files)
             {
                 cancellation.ThrowIfCancellationRequested();
-                digests.Add(RunManifest.HashFile(Path.GetDirectoryName(file)!, Path.GetFileName(file)) with { Path = entry });
                 var isTrail = activity.Contains(entry);
                 if (isTrail)
                 {
@@ -153,8 +154,8 @@ public static class ScopeStaging
                 }
 
                 // Compressed logs are stored as they are: deflating gzip again costs time and saves nothing.
-                (isTrail ? trailZip : restZip).CreateEntryFromFile(file, entry,
-                    file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? CompressionLevel.NoCompression : CompressionLevel.Fastest);
+                digests.Add(AddEntry(isTrail ? trailZip : restZip, file, entry,
+                    file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? CompressionLevel.NoCompression : CompressionLevel.Fastest));
             }
 
             using var list = restZip.CreateEntry(DigestsEntry, CompressionLevel.Fastest).Open();
@@ -162,6 +163,40 @@ public static class ScopeStaging
         }
 
         return new StagedFiles(rest.ToArray(), trailFiles.Count > 0 ? trail.ToArray() : null, trailFiles);
+    }
+
+    /// <summary>
+    /// Adds a file to a zip as <c>CreateEntryFromFile</c> does, hashing the same bytes on the way: each staged file is
+    /// read once, however large its trail.
+    /// </summary>
+    private static FileDigest AddEntry(ZipArchive zip, string file, string entry, CompressionLevel level)
+    {
+        var zipEntry = zip.CreateEntry(entry, level);
+        var written = File.GetLastWriteTime(file);
+
+        // A zip holds times from 1980 to 2107; CreateEntryFromFile stores 1980-01-01 for any other, and so do we.
+        zipEntry.LastWriteTime = written.Year is < 1980 or > 2107 ? new DateTime(1980, 1, 1, 0, 0, 0, DateTimeKind.Local) : written;
+        using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var target = zipEntry.Open();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        long bytes = 0;
+        try
+        {
+            int read;
+            while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                target.Write(buffer, 0, read);
+                bytes += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return new FileDigest(entry, Convert.ToHexStringLower(hash.GetHashAndReset()), bytes);
     }
 
     /// <summary>
