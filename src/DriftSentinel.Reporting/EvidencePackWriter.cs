@@ -65,7 +65,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
         var controls = framework.Controls
             .Concat(mapped.Keys.Where(id => framework.Controls.All(c => c.Id != id)).Select(id => new ComplianceControl { Id = id, Title = "(mapped by a rule; not in rules/frameworks)" }))
             .ToList();
-        var gaps = result.Gaps.ToList();
+        var gaps = result.Gaps.ToHashSet();
         var evidence = controls.Select(control =>
         {
             var rules = mapped.GetValueOrDefault(control.Id) ?? [];
@@ -78,33 +78,43 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
             return new ControlEvidence(control, rules, findings, resolved, status, FolderName(control.Id));
         }).ToList();
 
+        // The same in every control's folder (each folder stands alone for an auditor): rendered once per pack.
+        var coverage = Render(w => WriteCoverage(w, result, gaps));
+        var accessReview = evidence.Any(e => e.Control.Access) ? Render(w => CsvReportWriter.WriteAccessReview(result, w)) : [];
         Directory.CreateDirectory(folder);
         foreach (var e in evidence)
         {
             var controlFolder = Path.Combine(folder, e.Folder);
             Directory.CreateDirectory(controlFolder);
-            WriteControlJson(Path.Combine(controlFolder, "control.json"), result, history, framework, e);
+            WriteControlJson(Path.Combine(controlFolder, "control.json"), result, history, framework, e, gaps.Count);
             Text(Path.Combine(controlFolder, "findings.csv"), w => WriteFindings(w, e));
-            Text(Path.Combine(controlFolder, "coverage.csv"), w => WriteCoverage(w, result));
+            File.WriteAllBytes(Path.Combine(controlFolder, "coverage.csv"), coverage);
             if (e.Control.Access)
             {
-                Text(Path.Combine(controlFolder, "access-review.csv"), w => CsvReportWriter.WriteAccessReview(result, w));
+                File.WriteAllBytes(Path.Combine(controlFolder, "access-review.csv"), accessReview);
             }
 
             Text(Path.Combine(controlFolder, "index.html"), w => WriteControlPage(w, result, framework, e));
         }
 
-        Text(Path.Combine(folder, "index.html"), w => WriteIndex(w, result, history, framework, evidence));
+        Text(Path.Combine(folder, "index.html"), w => WriteIndex(w, result, history, framework, evidence, gaps.Count));
     }
 
     // A control id as a folder name: "CC6.1", "A.8.15" and "10.3.2" are already safe; anything else is made so.
     private static string FolderName(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_'));
 
-    private static void Text(string path, Action<TextWriter> write)
+    private static void Text(string path, Action<TextWriter> write) => File.WriteAllBytes(path, Render(write));
+
+    private static byte[] Render(Action<TextWriter> write)
     {
-        using var writer = new StreamWriter(path, append: false, Utf8);
-        writer.NewLine = "\n";
-        write(writer);
+        using var buffer = new MemoryStream();
+        using (var writer = new StreamWriter(buffer, Utf8, leaveOpen: true))
+        {
+            writer.NewLine = "\n";
+            write(writer);
+        }
+
+        return buffer.ToArray();
     }
 
     private static void WriteFindings(TextWriter output, ControlEvidence e)
@@ -127,18 +137,17 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
         }
     }
 
-    private static void WriteCoverage(TextWriter output, ScanResult result)
+    private static void WriteCoverage(TextWriter output, ScanResult result, IReadOnlySet<CoverageEntry> gaps)
     {
         using var csv = new CsvTableWriter(output);
         csv.WriteRow("source", "scope", "status", "gap", "items", "detail");
-        var gaps = result.Gaps.ToHashSet();
         foreach (var c in result.Coverage)
         {
             csv.WriteRow(c.Source, c.Scope, c.Status.ToString().ToLowerInvariant(), gaps.Contains(c) ? "yes" : "no", c.Items.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Detail);
         }
     }
 
-    private static void WriteControlJson(string path, ScanResult result, RunHistoryReport? history, ComplianceFramework framework, ControlEvidence e)
+    private static void WriteControlJson(string path, ScanResult result, RunHistoryReport? history, ComplianceFramework framework, ControlEvidence e, int gaps)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -171,7 +180,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
         w.WriteNumber("suppressed", e.Findings.Count(f => f.IsSuppressed));
         w.WriteNumber("resolved_since_previous_run", e.Resolved.Count);
         w.WriteEndObject();
-        w.WriteNumber("coverage_gaps", result.Gaps.Count());
+        w.WriteNumber("coverage_gaps", gaps);
         w.WriteStartArray("files");
         foreach (var file in Files(e))
         {
@@ -202,13 +211,12 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
         _ => "not-covered",
     };
 
-    private static void WriteIndex(TextWriter w, ScanResult result, RunHistoryReport? history, ComplianceFramework framework, IReadOnlyList<ControlEvidence> evidence)
+    private static void WriteIndex(TextWriter w, ScanResult result, RunHistoryReport? history, ComplianceFramework framework, IReadOnlyList<ControlEvidence> evidence, int gapCount)
     {
         w.WriteLine($"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{H(framework.Name)} — evidence</title>{Style}</head><body>");
         w.WriteLine($"<h1>{H(framework.Name)}: evidence from DriftSentinel</h1>");
         w.WriteLine($"<p>{H(result.Run.Organization)}, as of {H(ReportFormat.Time(result.Run.AsOf))}{(history is null ? "" : $", run #{history.Recorded.Run.Id} of profile {H(history.Recorded.Run.Profile)}")}. "
             + $"Every file of this pack is hashed in the run's <a href=\"../../{RunManifest.FileName}\">{RunManifest.FileName}</a>; check it with <code>driftsentinel verify</code>.</p>");
-        var gapCount = result.Gaps.Count();
         w.WriteLine(gapCount == 0
             ? "<p>Every declared input was read completely.</p>"
             : $"<p class=\"incomplete\">{gapCount} input(s) were missing or not read completely: no control can be shown as clean (see each control's coverage.csv).</p>");
@@ -261,7 +269,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
             {
                 var s = f.Suppression;
                 w.WriteLine($"<tr><td>{(f.IsSuppressed ? "suppressed" : "open")}</td><td>{H(f.Severity.ToText())}</td><td>{H(f.RuleId)}</td><td>{H(string.Join(" ", new[] { f.Environment, f.Account, f.Principal ?? f.Resource }.Where(x => x is not null)))}</td>"
-                    + $"<td>{H(f.Message)}</td><td>{(s is null ? "" : H($"{s.AcceptedBy ?? s.Owner} until {s.Expires:yyyy-MM-dd}: {s.Reason}"))}</td></tr>");
+                    + $"<td>{H(f.Message)}</td><td>{(s is null ? "" : H(ReportFormat.Exception(s)))}</td></tr>");
             }
 
             foreach (var r in e.Resolved)

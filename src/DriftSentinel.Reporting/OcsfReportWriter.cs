@@ -86,9 +86,7 @@ internal static class OcsfReportWriter
         w.WriteString("status", status == Status.InProgress ? "In Progress" : status.ToString());
         if (f?.Suppression is { } s)
         {
-            w.WriteString("status_detail", s.AcceptedBy is not null
-                ? $"accepted by {s.AcceptedBy} until {Day(s.Expires)}: {s.Reason}"
-                : $"baseline exception owned by {s.Owner} until {Day(s.Expires)}: {s.Reason}");
+            w.WriteString("status_detail", ReportFormat.Exception(s));
         }
 
         w.WriteNumber("time", time);
@@ -209,8 +207,6 @@ internal static class OcsfReportWriter
         w.WriteEndObject();
         w.WriteEndObject();
     }
-
-    private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "no expiry";
 
     private static int SeverityId(Severity s) => s switch
     {
