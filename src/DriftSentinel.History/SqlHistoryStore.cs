@@ -456,6 +456,35 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
         return manifests;
     }
 
+    public IReadOnlyList<RunTrendPoint> Trend(string profile, long upToRun, int limit)
+    {
+        var runs = QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs WHERE profile = @profile AND id <= @upTo AND finished_at IS NOT NULL ORDER BY id DESC LIMIT @limit",
+            ("profile", profile), ("upTo", upToRun), ("limit", limit));
+        if (runs.Count == 0)
+        {
+            return [];
+        }
+
+        // A finding's severity is its rule's, so the latest state's severity stands for every run it was open in.
+        var counts = runs.ToDictionary(r => r.Id, _ => new Dictionary<Severity, int>());
+        using var command = Command("""
+            SELECT rf.run_id, f.severity, COUNT(*) FROM run_findings rf
+            JOIN findings f ON f.profile = @profile AND f.fingerprint = rf.fingerprint
+            WHERE rf.run_id >= @from AND rf.run_id <= @upTo AND rf.status IN ('New', 'Open', 'Reopened')
+            GROUP BY rf.run_id, f.severity
+            """, null, ("profile", profile), ("from", runs[^1].Id), ("upTo", upToRun));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (counts.TryGetValue(reader.GetInt64(0), out var bySeverity) && EnumText.TryParseSeverity(reader.GetString(1), out var severity))
+            {
+                bySeverity[severity] = Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return runs.OrderBy(r => r.Id).Select(r => new RunTrendPoint(r.Id, r.AsOf, counts[r.Id])).ToList();
+    }
+
     public HistoryRun? PreviousRun(string profile, long before)
     {
         var runs = QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs WHERE profile = @profile AND id < @before AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",

@@ -101,6 +101,18 @@ public interface IHistoryStore : IDisposable
 
     /// <summary>Every kept manifest, by run id.</summary>
     IReadOnlyList<StoredManifest> ListManifests();
+
+    /// <summary>
+    /// Open findings by severity for the profile's last <paramref name="limit"/> finished runs up to and including
+    /// <paramref name="upToRun"/>, oldest first: the trend report.html draws.
+    /// </summary>
+    IReadOnlyList<RunTrendPoint> Trend(string profile, long upToRun, int limit);
+}
+
+/// <summary>One recorded run's open findings by severity.</summary>
+public sealed record RunTrendPoint(long RunId, DateTimeOffset AsOf, IReadOnlyDictionary<Severity, int> Open)
+{
+    public int Total => Open.Values.Sum();
 }
 
 /// <summary>A run's manifest as the history store keeps it.</summary>

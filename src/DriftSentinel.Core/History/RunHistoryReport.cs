@@ -10,15 +10,24 @@ public sealed class RunHistoryReport
 {
     private readonly Dictionary<string, FindingState> _states;
 
-    public RunHistoryReport(RecordedRun recorded)
+    /// <param name="recorded">The run as recorded.</param>
+    /// <param name="trend">The profile's recent runs up to this one (<see cref="IHistoryStore.Trend"/>), for the report's trend.</param>
+    public RunHistoryReport(RecordedRun recorded, IReadOnlyList<RunTrendPoint>? trend = null)
     {
         ArgumentNullException.ThrowIfNull(recorded);
         Recorded = recorded;
+        Trend = trend ?? [];
         _states = recorded.Update.States.Concat(recorded.Update.NotVerified).GroupBy(s => s.Fingerprint, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 
     public RecordedRun Recorded { get; }
+
+    /// <summary>Open findings by severity over the profile's recent runs, oldest first; empty when not loaded.</summary>
+    public IReadOnlyList<RunTrendPoint> Trend { get; }
+
+    /// <summary>How many recent runs the reports' trend covers.</summary>
+    public const int TrendRuns = 90;
 
     public FindingState? Lifecycle(string fingerprint) => _states.GetValueOrDefault(fingerprint);
 

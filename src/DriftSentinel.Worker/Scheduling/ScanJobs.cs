@@ -229,7 +229,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
 
         var outDir = Path.Combine(settings.Resolve(profile.Out), $"run-{recorded.Run.Id:D6}");
         using var signer = SigningKeys.Resolve(null, Environment.GetEnvironmentVariable);
-        var manifest = OutputModules.Reports(profile.Evidence).WriteAll(result, outDir, new RunHistoryReport(recorded), new ManifestContext
+        var manifest = OutputModules.Reports(profile.Evidence).WriteAll(result, outDir, new RunHistoryReport(recorded, store.Trend(profile.Name, recorded.Run.Id, RunHistoryReport.TrendRuns)), new ManifestContext
         {
             Profile = profile.Name,
             RunId = recorded.Run.Id,

@@ -23,7 +23,7 @@ public sealed class HistoryCliTests
         Assert.EndsWith("history_status,history_first_seen,history_last_seen,history_times_seen,exception_expired", csv[0], StringComparison.Ordinal);
         Assert.Contains(csv.Skip(1), l => l.EndsWith(",open,2026-11-20T12:00:00Z,2026-11-20T12:00:00Z,2,no", StringComparison.Ordinal));
         Assert.Contains("### Changes since run #1", File.ReadAllText(Path.Combine(temp.Path, "r2", "summary.md")), StringComparison.Ordinal);
-        Assert.Contains("<h2>Changes since run #1", File.ReadAllText(Path.Combine(temp.Path, "r2", "report.html")), StringComparison.Ordinal);
+        Assert.Contains("<p>Changes since run #1", File.ReadAllText(Path.Combine(temp.Path, "r2", "report.html")), StringComparison.Ordinal);
 
         var list = Run("findings", "list", "--history", db, "--severity", "critical");
         Assert.Equal(0, list.Exit);

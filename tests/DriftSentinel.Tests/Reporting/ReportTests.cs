@@ -1,4 +1,5 @@
 using AngleSharp.Html.Parser;
+using DriftSentinel.Core.Findings;
 using DriftSentinel.Core.Rules.Checks;
 using DriftSentinel.Reporting;
 using DriftSentinel.Tests.Support;
@@ -133,18 +134,56 @@ public class ReportTests
     }
 
     [Fact]
-    public void Html_report_is_self_contained_and_lists_each_finding_with_escaped_text()
+    public void Html_report_is_self_contained_and_embeds_each_finding_once_as_data_no_value_can_break_out_of()
     {
-        var result = HostileScan();
+        var scan = HostileScan();
+        const string breakout = "</script><script>alert(1)</script><!--";
+        var first = scan.Findings[0];
+        var hostile = new Finding
+        {
+            Fingerprint = first.Fingerprint,
+            RuleId = first.RuleId,
+            Title = first.Title,
+            Severity = first.Severity,
+            Cloud = first.Cloud,
+            Environment = first.Environment,
+            Account = first.Account,
+            Principal = first.Principal,
+            Message = breakout,
+            Resource = "<img src=x onerror=alert(2)>",
+        };
+        var result = scan.With(findings: [hostile, .. scan.Findings.Skip(1)]);
         var w = new StringWriter();
         HtmlReportWriter.Write(result, w);
         var doc = new HtmlParser().ParseDocument(w.ToString());
         Assert.Empty(doc.QuerySelectorAll("link[href], script[src], img[src], iframe"));
         Assert.DoesNotContain("http://", doc.Head!.InnerHtml, StringComparison.Ordinal);
-        Assert.Equal(result.Findings.Count, doc.QuerySelectorAll("table.findings tbody tr").Length);
-        Assert.NotNull(doc.QuerySelector("input#filter"));
-        Assert.Contains(doc.QuerySelectorAll("table.findings td"), td => td.TextContent.Contains("=HYPERLINK", StringComparison.Ordinal));
+        Assert.Equal(3, doc.QuerySelectorAll("script").Length);
+        var data = doc.QuerySelector("script#ds-data")!.TextContent;
+        Assert.DoesNotContain("<", data, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse(data);
+        var rows = json.RootElement.GetProperty("f").EnumerateArray().ToList();
+        Assert.Equal(result.Findings.Count, rows.Count);
+        using var detail = HtmlReportDetail(doc);
+        Assert.Equal(rows.Count, detail.RootElement.GetProperty("d").GetArrayLength());
+        Assert.Equal(result.Findings.Select(f => f.Fingerprint).Order(StringComparer.Ordinal), rows.Select(r => r[11].GetString()!).Order(StringComparer.Ordinal));
+        Assert.Contains(rows, r => r[6].GetString() == breakout && r[7].GetString() == "<img src=x onerror=alert(2)>");
+        foreach (var name in Hostile)
+        {
+            Assert.Contains(rows, r => r[5].GetString()!.Contains(name.Trim(), StringComparison.Ordinal));
+        }
+
+        Assert.NotNull(doc.QuerySelector("table#grid"));
         Assert.Empty(doc.QuerySelectorAll("a[href^='http://evil']"));
+    }
+
+    /// <summary>The expand-only half of report.html's data: gzip in base64, as the page's script reads it.</summary>
+    private static System.Text.Json.JsonDocument HtmlReportDetail(AngleSharp.Html.Dom.IHtmlDocument doc)
+    {
+        var element = doc.QuerySelector("script#ds-detail")!;
+        Assert.Equal("gzip+base64", element.GetAttribute("data-encoding"));
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String(element.TextContent.Trim())), System.IO.Compression.CompressionMode.Decompress);
+        return System.Text.Json.JsonDocument.Parse(gzip);
     }
 
     [Fact]
@@ -161,9 +200,40 @@ public class ReportTests
         var w = new StringWriter();
         HtmlReportWriter.Write(result, w);
         var html = w.ToString();
-        // Sections over 200 findings start collapsed, and each finding is one table row.
-        Assert.Contains("<details class=\"rule\"><summary><b>DS-ACC-001</b>", html, StringComparison.Ordinal);
-        Assert.True(html.Length < 1500 * result.Findings.Count, $"{html.Length} bytes for {result.Findings.Count} findings");
+        // Findings are data drawn a page at a time, not rows: the markup does not grow with them.
+        var doc = new HtmlParser().ParseDocument(html);
+        Assert.Empty(doc.QuerySelectorAll("#grid tbody tr"));
+        using var json = System.Text.Json.JsonDocument.Parse(doc.QuerySelector("script#ds-data")!.TextContent);
+        Assert.Equal(result.Findings.Count, json.RootElement.GetProperty("f").GetArrayLength());
+        using var detail = HtmlReportDetail(doc);
+        Assert.Equal(result.Findings.Count, detail.RootElement.GetProperty("d").GetArrayLength());
+        Assert.True(html.Length < 1000 * result.Findings.Count, $"{html.Length} bytes for {result.Findings.Count} findings");
+    }
+
+    [Fact]
+    public void Html_report_says_none_where_a_table_is_empty_and_unknown_without_history()
+    {
+        var result = new RuleHarness().RunAll().With(findings: []);
+        var w = new StringWriter();
+        HtmlReportWriter.Write(result, w);
+        var doc = new HtmlParser().ParseDocument(w.ToString());
+        Assert.Contains(doc.QuerySelectorAll("#production tr.none td"), td => td.TextContent.StartsWith("None: no deploy-class change", StringComparison.Ordinal));
+        Assert.Contains(doc.QuerySelectorAll("#coverage tr.none td"), td => td.TextContent.StartsWith("None: every declared source was read", StringComparison.Ordinal));
+        Assert.StartsWith("Unknown: this run was not recorded", doc.QuerySelector("#changes p.none")!.TextContent, StringComparison.Ordinal);
+        Assert.StartsWith("No trend", doc.QuerySelector("#summary p.none")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(4, doc.QuerySelectorAll("#production table.legend tbody tr").Length);
+    }
+
+    [Theory]
+    [InlineData("env2", "env10")]
+    [InlineData("DS-ACC-002", "DS-ACC-010")]
+    [InlineData("Alice", "bob")]
+    [InlineData("user007", "user8")]
+    [InlineData("prod", "prod-eu")]
+    public void Natural_order_puts_numbers_by_value_and_ignores_case(string before, string after)
+    {
+        Assert.True(NaturalOrder.Instance.Compare(before, after) < 0);
+        Assert.True(NaturalOrder.Instance.Compare(after, before) > 0);
     }
 
     [Fact]
