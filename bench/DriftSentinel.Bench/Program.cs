@@ -181,7 +181,7 @@ internal static class Program
         var sw = Stopwatch.StartNew();
         OutputModules.Reports().WriteAll(result, outDir);
         sw.Stop();
-        Console.WriteLine($"{result.Findings.Count:N0} findings: 5 reports written in {sw.Elapsed.TotalSeconds:0.00} s; " +
+        Console.WriteLine($"{result.Findings.Count:N0} findings: {OutputModules.Reports().FileNames.Count} reports and the manifest written in {sw.Elapsed.TotalSeconds:0.00} s; " +
             string.Join(", ", OutputModules.Reports().FileNames.Select(f => $"{f} {new FileInfo(Path.Combine(outDir, f)).Length / 1048576.0:0.0} MiB")));
         return 0;
     }

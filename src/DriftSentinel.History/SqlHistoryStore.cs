@@ -23,7 +23,7 @@ public enum HistoryDialect
 public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 8;
+    public const int SchemaVersion = 9;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -245,6 +245,26 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 tx.Commit();
             }
 
+            if (current < 9)
+            {
+                // v9: the principal of each finding (findings list shows it; states from earlier runs have none until
+                // seen again), and every triage decision kept in order (accept, unaccept), so an acceptance that was
+                // withdrawn still says who granted it, who withdrew it and when.
+                using var tx = _connection.BeginTransaction();
+                Execute("ALTER TABLE findings ADD COLUMN principal TEXT", tx);
+                Execute($"""
+                    CREATE TABLE triage_log (
+                      id {id}, fingerprint TEXT NOT NULL, action TEXT NOT NULL, reason TEXT, until_at TEXT, decided_by TEXT NOT NULL,
+                      decided_at TEXT NOT NULL, ticket TEXT, UNIQUE (fingerprint, action, decided_at))
+                    """, tx);
+                Execute("""
+                    INSERT INTO triage_log (fingerprint, action, reason, until_at, decided_by, decided_at, ticket)
+                    SELECT fingerprint, 'accept', reason, until_at, decided_by, decided_at, ticket FROM triage
+                    """, tx);
+                Execute("INSERT INTO schema_version (version) VALUES (9)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -323,16 +343,17 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
         foreach (var s in update.States)
         {
             using var upsert = Command("""
-                INSERT INTO findings (profile, fingerprint, rule_id, title, severity, environment, scope, status, first_seen, last_seen, times_seen, resolved_at, acceptance_expired, last_run_id)
-                VALUES (@profile, @fp, @rule, @title, @severity, @env, @scope, @status, @first, @last, @times, @resolved, @expired, @run)
+                INSERT INTO findings (profile, fingerprint, rule_id, title, severity, environment, scope, status, first_seen, last_seen, times_seen, resolved_at, acceptance_expired, last_run_id, principal)
+                VALUES (@profile, @fp, @rule, @title, @severity, @env, @scope, @status, @first, @last, @times, @resolved, @expired, @run, @principal)
                 ON CONFLICT (profile, fingerprint) DO UPDATE SET rule_id = excluded.rule_id, title = excluded.title, severity = excluded.severity,
+                  principal = COALESCE(excluded.principal, findings.principal),
                   environment = excluded.environment, scope = excluded.scope, status = excluded.status, first_seen = excluded.first_seen,
                   last_seen = excluded.last_seen, times_seen = excluded.times_seen, resolved_at = excluded.resolved_at,
                   acceptance_expired = excluded.acceptance_expired, last_run_id = excluded.last_run_id
                 """, tx,
                 ("profile", run.Profile), ("fp", s.Fingerprint), ("rule", s.RuleId), ("title", s.Title), ("severity", s.Severity.ToText()), ("env", s.Environment), ("scope", s.Scope),
                 ("status", s.Status.ToString()), ("first", Iso(s.FirstSeen)), ("last", Iso(s.LastSeen)), ("times", s.TimesSeen),
-                ("resolved", s.ResolvedAt is { } r ? Iso(r) : null), ("expired", s.AcceptanceExpired ? 1 : 0), ("run", run.Id));
+                ("resolved", s.ResolvedAt is { } r ? Iso(r) : null), ("expired", s.AcceptanceExpired ? 1 : 0), ("run", run.Id), ("principal", s.Principal));
             upsert.ExecuteNonQuery();
         }
 
@@ -415,10 +436,60 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
     public void RecordTriage(TriageDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        using var command = Command("""
+        using var tx = _connection.BeginTransaction();
+        using (var command = Command("""
             INSERT INTO triage (fingerprint, reason, until_at, decided_by, decided_at, ticket) VALUES (@fp, @reason, @until, @by, @at, @ticket)
             ON CONFLICT (fingerprint) DO UPDATE SET reason = excluded.reason, until_at = excluded.until_at, decided_by = excluded.decided_by, decided_at = excluded.decided_at, ticket = excluded.ticket
-            """, null, ("fp", decision.Fingerprint), ("reason", decision.Reason), ("until", Iso(decision.Until)), ("by", decision.DecidedBy), ("at", Iso(decision.DecidedAt)), ("ticket", decision.Ticket));
+            """, tx, ("fp", decision.Fingerprint), ("reason", decision.Reason), ("until", Iso(decision.Until)), ("by", decision.DecidedBy), ("at", Iso(decision.DecidedAt)), ("ticket", decision.Ticket)))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        LogTriage(tx, decision.Fingerprint, "accept", decision.Reason, decision.Until, decision.DecidedBy, decision.DecidedAt, decision.Ticket);
+        tx.Commit();
+    }
+
+    public TriageDecision? RemoveTriage(string fingerprint, string decidedBy, DateTimeOffset at, string? reason)
+    {
+        using var tx = _connection.BeginTransaction();
+        var existing = LoadTriage(tx).GetValueOrDefault(fingerprint);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        using (var command = Command("DELETE FROM triage WHERE fingerprint = @fp", tx, ("fp", fingerprint)))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        LogTriage(tx, fingerprint, "unaccept", reason, null, decidedBy, at, existing.Ticket);
+        tx.Commit();
+        return existing;
+    }
+
+    public IReadOnlyList<TriageLogEntry> TriageLog(string? fingerprint)
+    {
+        using var command = Command($"SELECT fingerprint, action, reason, until_at, decided_by, decided_at, ticket FROM triage_log{(fingerprint is null ? "" : " WHERE fingerprint = @fp")} ORDER BY id", null,
+            ("fp", fingerprint));
+        using var reader = command.ExecuteReader();
+        var log = new List<TriageLogEntry>();
+        while (reader.Read())
+        {
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            log.Add(new TriageLogEntry(reader.GetString(0), reader.GetString(1), Text(2), Text(3) is { } u ? Time(u) : null, reader.GetString(4), Time(reader.GetString(5)), Text(6)));
+        }
+
+        return log;
+    }
+
+    // A repeated command (the same decision at the same instant) is one entry, not two.
+    private void LogTriage(DbTransaction tx, string fingerprint, string action, string? reason, DateTimeOffset? until, string by, DateTimeOffset at, string? ticket)
+    {
+        using var command = Command("""
+            INSERT INTO triage_log (fingerprint, action, reason, until_at, decided_by, decided_at, ticket) VALUES (@fp, @action, @reason, @until, @by, @at, @ticket)
+            ON CONFLICT (fingerprint, action, decided_at) DO NOTHING
+            """, tx, ("fp", fingerprint), ("action", action), ("reason", reason), ("until", until is { } u ? Iso(u) : null), ("by", by), ("at", Iso(at)), ("ticket", ticket));
         command.ExecuteNonQuery();
     }
 
@@ -614,6 +685,7 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 ResolvedAt = Text("resolved_at") is { } r ? Time(r) : null,
                 AcceptanceExpired = Convert.ToInt32(reader["acceptance_expired"], CultureInfo.InvariantCulture) != 0,
                 LastRunId = Convert.ToInt64(reader["last_run_id"], CultureInfo.InvariantCulture),
+                Principal = Text("principal"),
             });
         }
 

@@ -28,6 +28,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
     {
         public const string Findings = "findings";
         public const string Incomplete = "incomplete: coverage gaps";
+        public const string NotEvaluated = "incomplete: rules not evaluated";
         public const string Clean = "no open findings";
         public const string NotCovered = "not covered";
     }
@@ -73,6 +74,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
             var resolved = history?.Recorded.Update.Resolved.Where(s => rules.Contains(s.RuleId, StringComparer.Ordinal)).ToList() ?? [];
             var status = rules.Count == 0 ? Status.NotCovered
                 : findings.Any(f => !f.IsSuppressed) ? Status.Findings
+                : rules.Any(r => !result.Run.RuleVersions.ContainsKey(r)) ? Status.NotEvaluated
                 : gaps.Count > 0 ? Status.Incomplete
                 : Status.Clean;
             return new ControlEvidence(control, rules, findings, resolved, status, FolderName(control.Id));
@@ -206,7 +208,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
     private static string StatusClass(string status) => status switch
     {
         Status.Findings => "findings",
-        Status.Incomplete => "incomplete",
+        Status.Incomplete or Status.NotEvaluated => "incomplete",
         Status.Clean => "clean",
         _ => "not-covered",
     };
@@ -229,7 +231,7 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
         }
 
         w.WriteLine("</tbody></table>");
-        w.WriteLine("<p>Status: <b>findings</b> — open findings of a rule that tests the control; <b>incomplete</b> — none open, but some input was not read, so absence proves nothing; "
+        w.WriteLine("<p>Status: <b>findings</b> — open findings of a rule that tests the control; <b>incomplete</b> — none open, but some input was not read or a rule that tests the control was not evaluated, so absence proves nothing; "
             + "<b>no open findings</b> — every input read and nothing open; <b>not covered</b> — no DriftSentinel rule tests this control: other evidence is needed.</p>");
         w.WriteLine("</body></html>");
     }

@@ -78,7 +78,7 @@ internal static class HtmlReportAssets
           report.applyMs=performance.now()-t0;report.applies++;report.shown=view.length;}
         function row(i,f){
           var o=st.open[i]?'true':'false';
-          return '<tr data-i="'+i+'" tabindex="0" aria-expanded="'+o+'" class="sev-'+SEV[f[0]]+(f[9]?' suppressed':'')+'"><td>'+SEV[f[0]]+'</td><td>'+esc(ST[f[8]])+(f[10]?'<div class="sub">'+esc(f[10])+'</div>':'')
+          return '<tr data-i="'+i+'" tabindex="0" aria-expanded="'+o+'" class="sev-'+SEV[f[0]]+(f[9]?' suppressed':'')+'"><td>'+SEV[f[0]]+'</td><td>'+esc(ST[f[8]])+(f[10]&&f[10]!==ST[f[8]]?'<div class="sub">'+esc(f[10])+'</div>':'')
             +'</td><td title="'+esc(R[f[1]][1])+'">'+esc(R[f[1]][0])+'</td><td>'+esc(ENV[f[2]])+'<div class="sub">'+esc(CL[f[3]]+' '+AC[f[4]])+'</div></td><td>'+esc(f[5])
             +'</td><td>'+esc(f[6])+(f[7]?'<div class="sub">'+esc(f[7])+'</div>':'')+'</td><td>'+esc(f[12])+'</td></tr>';}
         var DD=null,loading=false;

@@ -20,6 +20,9 @@ namespace DriftSentinel.Reporting;
 internal static class HtmlReportWriter
 {
     private const int ChangeRowsShown = 1000;
+
+    /// <summary>The rule that classifies production changes (OutOfBandDeployCheck).</summary>
+    private const string ProductionChangeRule = "DS-DEP-001";
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static void Write(ScanResult result, TextWriter w, RunHistoryReport? history = null)
@@ -68,6 +71,11 @@ internal static class HtmlReportWriter
         w.Write($"<div class=\"card\"><b>{result.Findings.Count(f => f.IsSuppressed):N0}</b><span>suppressed</span></div>");
         w.Write($"<div class=\"card{(result.Gaps.Any() ? " warn" : "")}\"><b>{result.Gaps.Count():N0}</b><span>coverage gaps</span></div>");
         w.Write($"<div class=\"card\"><b>{unjustified:N0}</b><span>production changes without an approved run</span></div></div>\n");
+
+        if (Core.Rules.RuleSelection.NotEvaluated(result.Catalogue, result.Run.RuleVersions) is { Count: > 0 } skipped)
+        {
+            w.Write($"<p class=\"gap-note\" id=\"not-evaluated\">Not evaluated in this run: {E(string.Join(", ", skipped))}. Their findings cannot appear here; a recorded run carries earlier ones over instead of resolving them.</p>");
+        }
 
         w.Write("<div class=\"charts\"><figure><figcaption>Open findings over the recorded runs</figcaption>");
         if (history is { Trend.Count: > 0 })
@@ -166,6 +174,12 @@ internal static class HtmlReportWriter
         }
 
         w.Write("</tbody></table>");
+        if (!result.Run.RuleVersions.ContainsKey(ProductionChangeRule))
+        {
+            w.Write($"<p class=\"gap-note\">Unknown: {ProductionChangeRule}, which classifies production changes, was not evaluated in this run, so no change was classified.</p></section>\n");
+            return;
+        }
+
         var total = result.ProductionChangeCounts.Values.Sum();
         if (result.ProductionChanges.Count > 0)
         {

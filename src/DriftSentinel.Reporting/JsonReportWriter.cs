@@ -35,6 +35,13 @@ internal static class JsonReportWriter
         }
 
         w.WriteEndObject();
+        w.WriteStartArray("rules_not_evaluated");
+        foreach (var id in Core.Rules.RuleSelection.NotEvaluated(result.Catalogue, result.Run.RuleVersions))
+        {
+            w.WriteStringValue(id);
+        }
+
+        w.WriteEndArray();
         w.WriteStartObject("totals");
         w.WriteNumber("findings", result.Findings.Count);
         w.WriteNumber("open", result.Active.Count());

@@ -34,6 +34,11 @@ internal static class MarkdownSummaryWriter
             AppendChanges(history, sb, Md, top);
         }
 
+        if (Core.Rules.RuleSelection.NotEvaluated(result.Catalogue, result.Run.RuleVersions) is { Count: > 0 } skipped)
+        {
+            sb.AppendLine($"**Not evaluated in this run:** {Md(string.Join(", ", skipped))}: their findings cannot appear here.").AppendLine();
+        }
+
         if (result.ProductionChangeCounts.Count > 0)
         {
             sb.Append("Production changes: ");

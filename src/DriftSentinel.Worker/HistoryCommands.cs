@@ -6,7 +6,7 @@ using DriftSentinel.History;
 
 namespace DriftSentinel.Worker;
 
-/// <summary>`findings list|accept` and `runs list|diff`: read and triage the history store.</summary>
+/// <summary>`findings list|accept|unaccept` and `runs list|diff`: read and triage the history store.</summary>
 public static class HistoryCommands
 {
     public static IEnumerable<Command> Build(TextWriter stdout, TextWriter stderr, TimeProvider clock)
@@ -20,8 +20,9 @@ public static class HistoryCommands
         var environment = new Option<string?>("--environment") { Description = "An environment of the baseline" };
         var since = new Option<string?>("--since") { Description = "Last seen at or after this time (ISO 8601)" };
         var profile = new Option<string?>("--profile") { Description = "Only this profile's findings (history is kept per profile)" };
+        var format = new Option<string>("--format") { Description = "table (default), csv or json", DefaultValueFactory = _ => "table" };
         var list = new Command("list", "List findings with their lifecycle");
-        foreach (var o in new Option[] { listStore, status, severity, rule, environment, since, profile })
+        foreach (var o in new Option[] { listStore, status, severity, rule, environment, since, profile, format })
         {
             list.Options.Add(o);
         }
@@ -37,14 +38,34 @@ public static class HistoryCommands
                 Since = parse.GetValue(since) is { } t ? Time(t, "--since") : null,
                 Profile = parse.GetValue(profile),
             };
+            var shape = parse.GetValue(format)!.ToLowerInvariant();
+            if (shape is not ("table" or "csv" or "json"))
+            {
+                throw new UsageException($"--format '{shape}' is not table, csv or json");
+            }
+
             using var store = OpenExisting(parse.GetValue(listStore)!);
             var findings = store.ListFindings(query);
             var triage = store.LoadTriage();
-            stdout.WriteLine($"{"fingerprint",-24}  {"profile",-12}  {"status",-9}  {"severity",-8}  {"rule",-11}  {"first seen",-10}  {"last seen",-10}  {"seen",4}  title");
+            if (shape == "csv")
+            {
+                Reporting.FindingListWriter.WriteCsv(findings, triage, stdout);
+                return ExitCodes.Ok;
+            }
+
+            if (shape == "json")
+            {
+                using var buffer = new MemoryStream();
+                Reporting.FindingListWriter.WriteJson(findings, triage, buffer);
+                stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                return ExitCodes.Ok;
+            }
+
+            stdout.WriteLine($"{"fingerprint",-24}  {"profile",-12}  {"status",-9}  {"severity",-8}  {"rule",-11}  {"first seen",-10}  {"last seen",-10}  {"seen",4}  {"principal",-30}  title");
             foreach (var f in findings)
             {
                 var accepted = triage.TryGetValue(f.Fingerprint, out var d) && f.Status == FindingStatus.Accepted ? $"  [accepted by {d.DecidedBy} until {d.Until:yyyy-MM-dd}: {d.Reason}{(d.Ticket is null ? "" : $" ({d.Ticket})")}]" : string.Empty;
-                stdout.WriteLine($"{f.Fingerprint,-24}  {f.Profile,-12}  {f.Status.ToString().ToLowerInvariant(),-9}  {f.Severity.ToText(),-8}  {f.RuleId,-11}  {f.FirstSeen:yyyy-MM-dd}  {f.LastSeen:yyyy-MM-dd}  {f.TimesSeen,4}  {f.Title}{(f.AcceptanceExpired ? "  [exception expired]" : string.Empty)}{accepted}");
+                stdout.WriteLine($"{f.Fingerprint,-24}  {f.Profile,-12}  {f.Status.ToString().ToLowerInvariant(),-9}  {f.Severity.ToText(),-8}  {f.RuleId,-11}  {f.FirstSeen:yyyy-MM-dd}  {f.LastSeen:yyyy-MM-dd}  {f.TimesSeen,4}  {ConsoleText.Safe(f.Principal ?? "-"),-30}  {f.Title}{(f.AcceptanceExpired ? "  [exception expired]" : string.Empty)}{accepted}");
             }
 
             stdout.WriteLine($"{findings.Count} finding(s)");
@@ -95,9 +116,38 @@ public static class HistoryCommands
             return ExitCodes.Ok;
         }));
 
+        var unacceptStore = Store();
+        var unacceptFingerprint = new Argument<string>("fingerprint") { Description = "The accepted finding's fingerprint, a unique prefix of it, or RULE:fingerprint" };
+        var unacceptBy = new Option<string?>("--by") { Description = "Who withdraws the acceptance (default: DRIFTSENTINEL_USER, then USER or USERNAME; refused when none is set)" };
+        var unacceptReason = new Option<string?>("--reason") { Description = "Why the acceptance is withdrawn (kept in the triage log)" };
+        var unaccept = new Command("unaccept", "Withdraw a finding's acceptance: the next run shows it open again; the decision is logged with who and when");
+        unaccept.Arguments.Add(unacceptFingerprint);
+        foreach (var o in new Option[] { unacceptStore, unacceptBy, unacceptReason })
+        {
+            unaccept.Options.Add(o);
+        }
+
+        unaccept.SetAction(parse => Guard(stderr, () =>
+        {
+            var who = TriageIdentity.Decider(parse.GetValue(unacceptBy), Environment.GetEnvironmentVariable);
+            using var store = OpenExisting(parse.GetValue(unacceptStore)!);
+            var triage = store.LoadTriage();
+            var fp = ResolveFingerprint(store.LoadStates().Keys.Concat(triage.Keys).Distinct(StringComparer.Ordinal), parse.GetValue(unacceptFingerprint)!);
+            if (store.RemoveTriage(fp, who, clock.GetUtcNow(), parse.GetValue(unacceptReason)) is not { } withdrawn)
+            {
+                // Already withdrawn (or never accepted): saying so and succeeding keeps a repeated command harmless.
+                stdout.WriteLine($"{fp} has no acceptance; nothing changed.");
+                return ExitCodes.Ok;
+            }
+
+            stdout.WriteLine($"{fp}: acceptance by {withdrawn.DecidedBy} (until {withdrawn.Until:yyyy-MM-dd}) withdrawn by {who}; the next run shows it open again.");
+            return ExitCodes.Ok;
+        }));
+
         var findings = new Command("findings", "The findings' history and triage");
         findings.Subcommands.Add(list);
         findings.Subcommands.Add(accept);
+        findings.Subcommands.Add(unaccept);
         yield return findings;
 
         var runsStore = Store();

@@ -31,11 +31,13 @@ public static class Program
         var rules = new Option<string?>("--rules") { Description = "Rule catalogue folder (default: rules/ beside the executable)" };
         var threads = new Option<int?>("--threads") { Description = "Read the audit trails on this many threads (default: the machine's cores); the result is the same for any number" };
         var signKey = new Option<string?>("--sign-key") { Description = "Sign manifest.json with this PEM private key (RSA or ECDSA, optionally with its X.509 certificate); default: DRIFTSENTINEL_SIGNING_KEY (PEM) or DRIFTSENTINEL_SIGNING_KEY_FILE" };
+        var onlyRules = new Option<string[]>("--only-rules") { Description = "Evaluate only these rules: ids or prefixes ending in * (DS-DEP-*), comma-separated or repeated", DefaultValueFactory = _ => [] };
+        var excludeRules = new Option<string[]>("--exclude-rules") { Description = "Do not evaluate these rules (same form as --only-rules); reports name them as not evaluated", DefaultValueFactory = _ => [] };
         var evidence = new Option<string[]>("--evidence") { Description = "Also write a compliance evidence pack under evidence/: soc2, iso27001, pci-dss or all (repeatable; see docs/reports.md)", DefaultValueFactory = _ => [] };
         var tickets = new Option<string?>("--tickets") { Description = "Keep tickets for the recorded run's findings as this JSON configuration's Tickets section says (needs --history; see docs/tickets.md)" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
-        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads, signKey, evidence })
+        foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads, signKey, evidence, onlyRules, excludeRules })
         {
             scan.Options.Add(o);
         }
@@ -107,6 +109,8 @@ public static class Program
             Tickets = parse.GetValue(tickets),
             SignKey = parse.GetValue(signKey),
             Evidence = parse.GetValue(evidence) ?? [],
+            OnlyRules = parse.GetValue(onlyRules) ?? [],
+            ExcludeRules = parse.GetValue(excludeRules) ?? [],
         }));
 
         var result = root.Parse(args);
@@ -219,4 +223,10 @@ public sealed record ScanOptions
 
     /// <summary>Frameworks to write an evidence pack for (soc2, iso27001, pci-dss, all).</summary>
     public IReadOnlyList<string> Evidence { get; init; } = [];
+
+    /// <summary>Rule ids or prefixes (DS-DEP-*) to evaluate alone; empty: every rule.</summary>
+    public IReadOnlyList<string> OnlyRules { get; init; } = [];
+
+    /// <summary>Rule ids or prefixes not to evaluate.</summary>
+    public IReadOnlyList<string> ExcludeRules { get; init; } = [];
 }

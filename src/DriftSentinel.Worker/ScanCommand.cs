@@ -131,9 +131,11 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var catalogue = RuleCatalogue.Load(options.Rules ?? RuleCatalogue.LocateFolder());
         var lifecycleSinks = options.History is null ? [] : Sinks ?? OutputModules.LifecycleSinks(settingsForSinks, clock, catalogue);
         using var signer = SigningKeys.Resolve(options.SignKey, Environment.GetEnvironmentVariable);
+        IReadOnlyList<Rule> rules;
         try
         {
             Reporting.EvidencePackWriter.Select(catalogue, options.Evidence); // an unknown framework fails before the scan
+            rules = RuleSelection.Select(Rule.All(), RuleSelection.Patterns(options.OnlyRules), RuleSelection.Patterns(options.ExcludeRules));
         }
         catch (ArgumentException e)
         {
@@ -142,7 +144,11 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
 
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
-            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads));
+            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads, rules: rules));
+        if (RuleSelection.NotEvaluated(catalogue, result.Run.RuleVersions) is { Count: > 0 } skipped)
+        {
+            stderr.WriteLine($"note: {skipped.Count} rule(s) not evaluated ({string.Join(", ", skipped)}): their findings cannot appear, and a recorded run carries earlier ones over instead of resolving them");
+        }
         RunHistoryReport? history = null;
         string? historyError = null;
         IReadOnlyList<DeliveryOutcome> deliveries = [];
@@ -247,8 +253,8 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
 
     /// <summary>Reads a snapshot with every registered source module and evaluates it. Used by the CLI, tests and benchmarks.</summary>
     public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null, SourceRegistry? sources = null, int? threads = null,
-        IReadOnlyList<byte[]>? partials = null) =>
-        new ScanEngine(catalogue) { Threads = threads ?? Environment.ProcessorCount }.Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress, partials ?? []);
+        IReadOnlyList<byte[]>? partials = null, IReadOnlyList<Rule>? rules = null) =>
+        new ScanEngine(catalogue, rules) { Threads = threads ?? Environment.ProcessorCount }.Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress, partials ?? []);
 
     private static DateTimeOffset ParseAsOf(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)

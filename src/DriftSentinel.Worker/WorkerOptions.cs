@@ -238,4 +238,14 @@ public sealed class ScanProfile
 
     /// <summary>Compliance evidence packs written with each run's reports (soc2, iso27001, pci-dss, all).</summary>
     public List<string> Evidence { get; set; } = [];
+
+    /// <summary>Rule ids or prefixes (DS-DEP-*) to evaluate alone; empty: every rule.</summary>
+    public List<string> OnlyRules { get; set; } = [];
+
+    /// <summary>Rule ids or prefixes not to evaluate; the reports name them as not evaluated.</summary>
+    public List<string> ExcludeRules { get; set; } = [];
+
+    /// <summary>The rules this profile's runs evaluate (<see cref="Core.Rules.RuleSelection"/>).</summary>
+    public IReadOnlyList<Core.Rules.Rule> Rules() =>
+        Core.Rules.RuleSelection.Select(Core.Rules.Rule.All(), Core.Rules.RuleSelection.Patterns(OnlyRules), Core.Rules.RuleSelection.Patterns(ExcludeRules));
 }

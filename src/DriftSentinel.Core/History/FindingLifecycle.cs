@@ -33,6 +33,9 @@ public sealed record FindingState
     public required string Title { get; init; }
     public required Severity Severity { get; init; }
     public string? Environment { get; init; }
+
+    /// <summary>Who the finding is about, as the run that last saw it named them (null in states recorded before schema v9).</summary>
+    public string? Principal { get; init; }
     /// <summary>The scope (account, subscription, tenant, project) it belongs to, then any others it depends on, joined by '|'.</summary>
     public string? Scope { get; init; }
 
@@ -57,6 +60,9 @@ public sealed record FindingState
 /// <summary>A triage decision recorded from the CLI: accept a finding until a date, with who, why and when.</summary>
 public sealed record TriageDecision(string Fingerprint, string Reason, DateTimeOffset Until, string DecidedBy, DateTimeOffset DecidedAt, string? Ticket);
 
+/// <summary>One triage decision as kept in order: <c>accept</c> (with its reason and end) or <c>unaccept</c> (withdrawn).</summary>
+public sealed record TriageLogEntry(string Fingerprint, string Action, string? Reason, DateTimeOffset? Until, string DecidedBy, DateTimeOffset DecidedAt, string? Ticket);
+
 /// <summary>What one run changed: the states to store and the transitions, for "changes since last run".</summary>
 /// <param name="States">Every state this run changed or confirmed.</param>
 /// <param name="Appeared">First seen in this run.</param>
@@ -78,7 +84,7 @@ public sealed record LifecycleUpdate(IReadOnlyList<FindingState> States, IReadOn
 internal static class FindingLifecycle
 {
     public static LifecycleUpdate Apply(IReadOnlyDictionary<string, FindingState> previous, IEnumerable<Finding> current, IReadOnlyList<CoverageEntry> coverage,
-        IReadOnlyDictionary<string, TriageDecision> triage, long runId, DateTimeOffset asOf)
+        IReadOnlyDictionary<string, TriageDecision> triage, long runId, DateTimeOffset asOf, IReadOnlyCollection<string>? evaluatedRules = null)
     {
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(current);
@@ -108,6 +114,7 @@ internal static class FindingLifecycle
                 Title = f.Title,
                 Severity = f.Severity,
                 Environment = f.Environment,
+                Principal = f.Principal,
                 Scope = f.DependsOn.Count == 0 ? f.Account
                     : string.Join(FindingState.ScopeSeparator, new[] { f.Account }.Concat(f.DependsOn).OfType<string>().Distinct(StringComparer.Ordinal)),
                 Status = status,
@@ -136,7 +143,9 @@ internal static class FindingLifecycle
         var notVerified = new List<FindingState>();
         foreach (var before in previous.Values.Where(p => !seen.Contains(p.Fingerprint) && p.Status != FindingStatus.Resolved))
         {
-            if (CompletelyRead(before.Scope, coverage))
+            // A rule this run did not evaluate cannot say its finding is gone: carried over, like an unread scope.
+            var evaluated = evaluatedRules is null || evaluatedRules.Contains(before.RuleId);
+            if (evaluated && CompletelyRead(before.Scope, coverage))
             {
                 var state = before with { Status = FindingStatus.Resolved, ResolvedAt = asOf, LastRunId = runId };
                 states.Add(state);

@@ -28,7 +28,7 @@ public static class HistoryRecorder
             Coverage = result.Coverage,
         };
         var id = run.Id;
-        var update = store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, result.Findings, result.Coverage, triage, id, result.Run.AsOf),
+        var update = store.CompleteRun(run, (states, triage) => FindingLifecycle.Apply(states, result.Findings, result.Coverage, triage, id, result.Run.AsOf, result.Run.RuleVersions.Keys.ToHashSet(StringComparer.Ordinal)),
             sinks?.Deliveries(result, profile, () => id));
         if (update is null)
         {

@@ -79,7 +79,17 @@ public interface IHistoryStore : IDisposable
     /// <summary>Marks a claimed delivery delivered (<paramref name="failure"/> null) or failed, due again at <paramref name="retryAt"/>.</summary>
     void FinishDelivery(string sink, long runId, DateTimeOffset now, string? failure, DateTimeOffset? retryAt);
 
+    /// <summary>Accepts a finding (replacing an earlier acceptance) and appends the decision to the triage log.</summary>
     void RecordTriage(TriageDecision decision);
+
+    /// <summary>
+    /// Withdraws a finding's acceptance, logging who and why; returns the acceptance withdrawn, or null (and changes
+    /// nothing) when there was none, so a repeated command is harmless.
+    /// </summary>
+    TriageDecision? RemoveTriage(string fingerprint, string decidedBy, DateTimeOffset at, string? reason);
+
+    /// <summary>Every triage decision in the order it was taken, for one fingerprint or all.</summary>
+    IReadOnlyList<TriageLogEntry> TriageLog(string? fingerprint);
 
     IReadOnlyList<HistoryRun> ListRuns(int limit);
 

@@ -45,7 +45,7 @@ public sealed class RunHistoryReport
     public string CountsLine()
     {
         var u = Recorded.Update;
-        return $"Run #{Recorded.Run.Id.ToString(CultureInfo.InvariantCulture)} ({Recorded.Run.Profile}): {u.Appeared.Count} new, {u.Reopened.Count} reopened, {u.BackFromAcceptance.Count} back after an exception expired, {u.Resolved.Count} resolved, {u.NotVerified.Count} not verified (scope not read).";
+        return $"Run #{Recorded.Run.Id.ToString(CultureInfo.InvariantCulture)} ({Recorded.Run.Profile}): {u.Appeared.Count} new, {u.Reopened.Count} reopened, {u.BackFromAcceptance.Count} back after an exception expired, {u.Resolved.Count} resolved, {u.NotVerified.Count} not verified (scope not read or rule not evaluated).";
     }
 
     /// <summary>The status as the reports write it.</summary>

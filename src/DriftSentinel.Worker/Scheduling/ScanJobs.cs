@@ -133,7 +133,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             var trail = own.ActivityFiles.ToHashSet(StringComparer.Ordinal);
             var input = runtime.Settings.Modules.Read(work, baseline);
             using var buffer = new MemoryStream();
-            summary = new ScanEngine(RuleCatalogue.Load(RuleCatalogue.LocateFolder())) { Threads = runtime.Settings.Worker.ScanThreads ?? Environment.ProcessorCount }
+            summary = new ScanEngine(RuleCatalogue.Load(RuleCatalogue.LocateFolder()), profile.Rules()) { Threads = runtime.Settings.Worker.ScanThreads ?? Environment.ProcessorCount }
                 .EvaluatePartial(input, baseline, profile.AsOf ?? scan.CreatedAt, s => ScopeStaging.IsOwnStream(s, work, trail), buffer);
             state = buffer.ToArray();
         }
@@ -189,7 +189,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var started = runtime.Clock.GetTimestamp();
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var partials = ledger.LoadPartials(scanId);
-        var engine = new ScanEngine(catalogue);
+        var engine = new ScanEngine(catalogue, profile.Rules());
         var merged = partials.Where(p => p.State is not null && engine.Accepts(p.State)).ToList();
         var states = merged.Select(p => p.State!).ToList();
         var readHere = partials.Except(merged).Select(p => $"{p.Scope} ({p.Detail ?? "its state was written by another build"})").ToList();

@@ -48,6 +48,7 @@ public static class WorkerCommand
             try
             {
                 Reporting.EvidencePackWriter.Select(catalogue, profile.Evidence);
+                profile.Rules();
             }
             catch (ArgumentException e)
             {

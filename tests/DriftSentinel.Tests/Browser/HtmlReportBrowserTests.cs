@@ -102,7 +102,6 @@ public sealed class HtmlReportBrowserTests(ChromiumBrowser chromium, ITestOutput
         var expanded = result.Findings.Single(f => detail.Contains(f.Fingerprint, StringComparison.Ordinal));
         Assert.Contains(expanded.Evidence[0].Reference, detail, StringComparison.Ordinal);
         Assert.Equal("true", await page.GetAttributeAsync("#grid tbody tr[data-i]", "aria-expanded"));
-        await Shot(page, "report-findings-expanded.png", selector: "#findings");
 
         // The rule table's links filter the findings to that rule.
         await page.ClickAsync("a[data-rule='DS-DEP-001']");
@@ -114,6 +113,19 @@ public sealed class HtmlReportBrowserTests(ChromiumBrowser chromium, ITestOutput
         Assert.True(await page.Locator("#chart-heatmap rect").CountAsync() > 0);
         Assert.True(await page.Locator("#chart-changes rect").CountAsync() > 0);
         await Shot(page, "report-production.png", selector: "#production");
+
+        if (Environment.GetEnvironmentVariable("DRIFTSENTINEL_SCREENSHOTS") is { Length: > 0 })
+        {
+            // As a person would look: the default order, production only, a finding opened.
+            await page.ReloadAsync();
+            await page.WaitForSelectorAsync("html[data-ds-ready]");
+            await page.SelectOptionAsync("#f-env", new SelectOptionValue { Label = $"prod ({result.Findings.Count(f => f.Environment == "prod")})" });
+            await page.ClickAsync("#grid tbody tr[data-i]:nth-child(2) td:nth-child(6)");
+            await page.WaitForFunctionAsync("window.dsReport.detailsLoaded === true");
+            await page.EvaluateAsync("document.getElementById('findings').scrollIntoView()");
+            await Shot(page, "report-findings.png");
+        }
+
         await page.CloseAsync();
     }
 
