@@ -496,6 +496,10 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
     public IReadOnlyList<HistoryRun> ListRuns(int limit) =>
         QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs ORDER BY id DESC LIMIT @limit", ("limit", limit));
 
+    public IReadOnlyList<HistoryRun> ListRuns(string profile, int limit) =>
+        QueryRuns("SELECT id, profile, started_at, finished_at, as_of, snapshot, findings, active, gaps, coverage FROM runs WHERE profile = @profile ORDER BY id DESC LIMIT @limit",
+            ("profile", profile), ("limit", limit));
+
     public bool RecordManifest(long runId, string profile, string sha256, string manifest)
     {
         using var command = Command("INSERT INTO run_manifests (run_id, profile, sha256, manifest) VALUES (@run, @profile, @sha, @manifest) ON CONFLICT (run_id) DO NOTHING", null,

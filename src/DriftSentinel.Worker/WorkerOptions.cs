@@ -144,6 +144,16 @@ public sealed class WorkerOptions
                 yield return $"{key}:Cron: '{p.Cron}' is not a cron expression ({cronError})";
             }
 
+            if (p.KeepRuns is < 1)
+            {
+                yield return $"{key}:KeepRuns: {p.KeepRuns} must be 1 or more (leave it out to keep every run's reports)";
+            }
+
+            if (p.KeepDays is < 1)
+            {
+                yield return $"{key}:KeepDays: {p.KeepDays} must be 1 or more (leave it out to keep every run's reports)";
+            }
+
             if (p.TimeZone is { } tz && !TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _))
             {
                 yield return $"{key}:TimeZone: '{tz}' is not a time zone id such as Europe/Berlin or UTC";
@@ -238,6 +248,12 @@ public sealed class ScanProfile
 
     /// <summary>Compliance evidence packs written with each run's reports (soc2, iso27001, pci-dss, all).</summary>
     public List<string> Evidence { get; set; } = [];
+
+    /// <summary>Report retention: keep the newest N run folders (null: no limit by count). See <see cref="Scheduling.ReportRetention"/>.</summary>
+    public int? KeepRuns { get; set; }
+
+    /// <summary>Report retention: keep run folders of runs finished within D days (null: no limit by age).</summary>
+    public int? KeepDays { get; set; }
 
     /// <summary>Rule ids or prefixes (DS-DEP-*) to evaluate alone; empty: every rule.</summary>
     public List<string> OnlyRules { get; set; } = [];

@@ -93,6 +93,9 @@ public interface IHistoryStore : IDisposable
 
     IReadOnlyList<HistoryRun> ListRuns(int limit);
 
+    /// <summary>One profile's runs, newest first.</summary>
+    IReadOnlyList<HistoryRun> ListRuns(string profile, int limit);
+
     /// <summary>The profile's last finished run before run <paramref name="before"/>, if any.</summary>
     HistoryRun? PreviousRun(string profile, long before);
 

@@ -244,6 +244,15 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             runtime.Clock.GetElapsedTime(scanned, stored).TotalSeconds, runtime.Clock.GetElapsedTime(stored).TotalSeconds);
         ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());
         Directory.Delete(work, recursive: true);
+        if (profile.KeepRuns is not null || profile.KeepDays is not null)
+        {
+            var pruned = ReportRetention.Prune(settings.Resolve(profile.Out), profile.KeepRuns, profile.KeepDays, runtime.Clock.GetUtcNow(), ReportRetention.FinishTimes(store, profile.Name));
+            if (pruned.Count > 0)
+            {
+                log.ReportsPruned(profile.Name, pruned.Count, string.Join(", ", pruned.Select(Path.GetFileName)));
+            }
+        }
+
         var u = recorded.Update;
         log.Recorded(
             scanId, profile.Name, recorded.Run.Id, result.Findings.Count, recorded.Run.Active, recorded.Run.Gaps, u.Appeared.Count, u.Reopened.Count, u.Resolved.Count, u.BackFromAcceptance.Count, outDir);

@@ -85,4 +85,7 @@ internal static partial class WorkerLog
 
     [LoggerMessage(27, LogLevel.Information, "Scan {ScanId}: final job assembled in {Assemble:F2} s, scanned and merged in {Scan:F2} s, recorded in {Record:F2} s, reports and deliveries in {Reports:F2} s")]
     public static partial void FinalJobTimes(this ILogger log, string scanId, double assemble, double scan, double record, double reports);
+
+    [LoggerMessage(28, LogLevel.Information, "Profile {Profile}: report retention deleted {Count} run folder(s): {Folders}")]
+    public static partial void ReportsPruned(this ILogger log, string profile, int count, string folders);
 }
