@@ -20,10 +20,10 @@ public enum HistoryDialect
 /// The history store over ADO.NET: a SQLite file by default, PostgreSQL when several workers share state. Times are
 /// stored as ISO 8601 UTC text (sortable, identical in both), and each run is written in one transaction.
 /// </summary>
-public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
+public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger, INotificationLedger
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 9;
+    public const int SchemaVersion = 10;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -265,6 +265,15 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
                 tx.Commit();
             }
 
+            if (current < 10)
+            {
+                // v10: chat messages sent per run and channel, so a notice delivered twice posts once.
+                using var tx = _connection.BeginTransaction();
+                Execute("CREATE TABLE notifications (sink TEXT NOT NULL, run_id BIGINT NOT NULL, channel TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (sink, run_id, channel))", tx);
+                Execute("INSERT INTO schema_version (version) VALUES (10)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -466,6 +475,19 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger
         LogTriage(tx, fingerprint, "unaccept", reason, null, decidedBy, at, existing.Ticket);
         tx.Commit();
         return existing;
+    }
+
+    public bool WasNotified(string sink, long runId, string channel)
+    {
+        using var command = Command("SELECT 1 FROM notifications WHERE sink = @sink AND run_id = @run AND channel = @channel", null, ("sink", sink), ("run", runId), ("channel", channel));
+        return command.ExecuteScalar() is not null;
+    }
+
+    public void RecordNotified(string sink, long runId, string channel, DateTimeOffset at)
+    {
+        using var command = Command("INSERT INTO notifications (sink, run_id, channel, sent_at) VALUES (@sink, @run, @channel, @at) ON CONFLICT (sink, run_id, channel) DO NOTHING", null,
+            ("sink", sink), ("run", runId), ("channel", channel), ("at", Iso(at)));
+        command.ExecuteNonQuery();
     }
 
     public IReadOnlyList<TriageLogEntry> TriageLog(string? fingerprint)

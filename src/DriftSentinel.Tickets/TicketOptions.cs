@@ -1,5 +1,3 @@
-using DriftSentinel.Core.Model;
-
 namespace DriftSentinel.Tickets;
 
 /// <summary>Configuration section DriftSentinel:Tickets (docs/tickets.md): trackers, routes, and the report link.</summary>
@@ -62,9 +60,9 @@ public sealed class TicketOptions
                 yield return $"{key}:Grouping: '{r.Grouping}' is not finding or rule-environment";
             }
 
-            if (r.MinimumSeverity is not null && !EnumText.TryParseSeverity(r.MinimumSeverity, out _))
+            foreach (var error in r.ValidateFilter(key))
             {
-                yield return $"{key}:MinimumSeverity: '{r.MinimumSeverity}' is not critical, high, medium, low or info";
+                yield return error;
             }
         }
 
@@ -133,19 +131,12 @@ public sealed class GitHubTrackerOptions
 /// Which findings go to which project: every listed condition must hold (an empty list matches anything). Labels and
 /// assignees are added to the ticket; the baseline's owners, when it declares them, are assigned too.
 /// </summary>
-public sealed class TicketRoute
+public sealed class TicketRoute : Core.Output.NoticeRoute
 {
     public string Tracker { get; set; } = "github";
 
     /// <summary>owner/repository for GitHub.</summary>
     public string Project { get; set; } = "";
-    public List<string> Environments { get; set; } = [];
-    public List<string> Rules { get; set; } = [];
-    public List<string> Clouds { get; set; } = [];
-    public List<string> Accounts { get; set; } = [];
-
-    /// <summary>Findings below this severity get no ticket on this route (and fall through to the next).</summary>
-    public string? MinimumSeverity { get; set; }
     public List<string> Labels { get; set; } = [];
     public List<string> Assignees { get; set; } = [];
 
@@ -153,12 +144,4 @@ public sealed class TicketRoute
     public string Grouping { get; set; } = "finding";
 
     internal bool Grouped => Grouping == "rule-environment";
-
-    public bool Matches(Core.Output.NoticeFinding f)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        static bool Any(List<string> wanted, string? value) => wanted.Count == 0 || (value is not null && wanted.Contains(value, StringComparer.OrdinalIgnoreCase));
-        return Any(Environments, f.Environment) && Any(Rules, f.RuleId) && Any(Clouds, f.Cloud) && Any(Accounts, f.Account)
-            && (MinimumSeverity is null || !EnumText.TryParseSeverity(MinimumSeverity, out var min) || f.Severity >= min);
-    }
 }

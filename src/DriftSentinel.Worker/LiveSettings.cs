@@ -36,6 +36,9 @@ public sealed class LiveSettings
     /// <summary>Tickets for findings (docs/tickets.md); absent: no tickets.</summary>
     public DriftSentinel.Tickets.TicketOptions? Tickets { get; set; }
 
+    /// <summary>Chat notifications after each recorded run (docs/operations.md, "Chat notifications"); absent: none.</summary>
+    public DriftSentinel.Notifications.NotificationOptions? Notifications { get; set; }
+
     /// <summary>The scheduled worker: storage and concurrency (see docs/operations.md).</summary>
     public WorkerOptions Worker { get; set; } = new();
 
@@ -155,6 +158,7 @@ public sealed class LiveSettings
         }
 
         errors.AddRange(settings.Tickets?.Validate($"{Section}:Tickets") ?? []);
+        errors.AddRange(settings.Notifications?.Validate($"{Section}:Notifications") ?? []);
         foreach (var (module, collector) in collectors.Where(c => sources.ContainsKey(c.Module.Name)))
         {
             errors.AddRange(collector.Validate(sources[module.Name], $"{Section}:{collector.Section}"));

@@ -1,5 +1,6 @@
 using DriftSentinel.Core.Output;
 using DriftSentinel.Core.Rules;
+using DriftSentinel.Notifications;
 using DriftSentinel.Reporting;
 using DriftSentinel.Tickets;
 
@@ -23,18 +24,24 @@ public static class OutputModules
     public static IReadOnlyList<IFindingLifecycleSink> LifecycleSinks(LiveSettings settings, TimeProvider clock, RuleCatalogue catalogue)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Tickets is not { } tickets)
-        {
-            return [];
-        }
-
+        var sinks = new List<IFindingLifecycleSink>();
         try
         {
-            return [new TicketSink(tickets, catalogue, clock, Environment.GetEnvironmentVariable)];
+            if (settings.Tickets is { } tickets)
+            {
+                sinks.Add(new TicketSink(tickets, catalogue, clock, Environment.GetEnvironmentVariable));
+            }
+
+            if (settings.Notifications is { } notifications)
+            {
+                sinks.Add(new ChatSink(notifications, clock, Environment.GetEnvironmentVariable));
+            }
         }
         catch (InvalidOperationException e)
         {
             throw new UsageException(e.Message);
         }
+
+        return sinks;
     }
 }

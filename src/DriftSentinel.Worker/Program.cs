@@ -34,7 +34,7 @@ public static class Program
         var onlyRules = new Option<string[]>("--only-rules") { Description = "Evaluate only these rules: ids or prefixes ending in * (DS-DEP-*), comma-separated or repeated", DefaultValueFactory = _ => [] };
         var excludeRules = new Option<string[]>("--exclude-rules") { Description = "Do not evaluate these rules (same form as --only-rules); reports name them as not evaluated", DefaultValueFactory = _ => [] };
         var evidence = new Option<string[]>("--evidence") { Description = "Also write a compliance evidence pack under evidence/: soc2, iso27001, pci-dss or all (repeatable; see docs/reports.md)", DefaultValueFactory = _ => [] };
-        var tickets = new Option<string?>("--tickets") { Description = "Keep tickets for the recorded run's findings as this JSON configuration's Tickets section says (needs --history; see docs/tickets.md)" };
+        var tickets = new Option<string?>("--tickets", "--sinks") { Description = "Lifecycle sinks for the recorded run as this JSON configuration says: its Tickets section keeps tickets (docs/tickets.md), its Notifications section posts to chat (docs/operations.md); needs --history" };
 
         var scan = new Command("scan", "Evaluate a snapshot against a baseline and write the reports");
         foreach (var o in new Option[] { snapshot, baseline, demo, asOf, output, failOn, allowGaps, rules, config, sets, full, history, profile, tickets, threads, signKey, evidence, onlyRules, excludeRules })

@@ -56,7 +56,7 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
         var outDir = options.Out ?? "driftsentinel-out";
         if (options.Tickets is { } ticketConfig && options.History is null)
         {
-            throw new UsageException("--tickets keeps tickets from the history store's lifecycle; add --history STORE");
+            throw new UsageException("--tickets (--sinks) acts on the history store's lifecycle (tickets, chat notifications); add --history STORE");
         }
 
         CollectCommand.Outcome? collected = null;

@@ -64,7 +64,26 @@ public sealed record NoticeFinding(
 public sealed record NoticeTransition(LifecycleChange Change, NoticeFinding Finding);
 
 /// <summary>What a sink receives for one recorded run.</summary>
-public sealed record LifecycleNotice(string Profile, long RunId, DateTimeOffset AsOf, int Gaps, IReadOnlyList<NoticeTransition> Transitions);
+public sealed record LifecycleNotice(string Profile, long RunId, DateTimeOffset AsOf, int Gaps, IReadOnlyList<NoticeTransition> Transitions)
+{
+    /// <summary>The run's coverage gaps (<see cref="Gaps"/> of them): what was not read, so a notification can say so.</summary>
+    public IReadOnlyList<NoticeGap> GapList { get; init; } = [];
+}
+
+/// <summary>One coverage gap of a run: a source and scope that was failed, partial or missing.</summary>
+public sealed record NoticeGap(string Source, string Scope, string Status, string? Detail);
+
+/// <summary>
+/// What a notification sink has already sent, kept in the state database so a notice delivered twice (at least once)
+/// posts each message once.
+/// </summary>
+public interface INotificationLedger
+{
+    bool WasNotified(string sink, long runId, string channel);
+
+    /// <summary>Records a sent message; a second record of the same (sink, run, channel) changes nothing.</summary>
+    void RecordNotified(string sink, long runId, string channel, DateTimeOffset at);
+}
 
 /// <summary>The outcome of one sink for one run, as the CLI prints it and the worker logs it.</summary>
 public sealed record DeliveryOutcome(string Sink, long RunId, bool Delivered, int Attempts, string? Error, DateTimeOffset? NextAttempt);

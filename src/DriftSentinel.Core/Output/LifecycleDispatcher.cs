@@ -127,7 +127,10 @@ public sealed class LifecycleDispatcher(IReadOnlyList<IFindingLifecycleSink> sin
             // Carried over because their scope was not read: a sink must not take their absence for a fix.
             .Concat(update.NotVerified.Select(s => new NoticeTransition(LifecycleChange.NotVerified, Describe(s, null) with { Owners = result.Baseline.OwnersOf(s.Environment, s.PrimaryScope) })))
             .ToList();
-        return new LifecycleNotice(profile, runId, result.Run.AsOf, result.Gaps.Count(), transitions);
+        return new LifecycleNotice(profile, runId, result.Run.AsOf, result.Gaps.Count(), transitions)
+        {
+            GapList = [.. result.Gaps.Select(g => new NoticeGap(g.Source, g.Scope, Model.EnumText.ToText(g.Status), g.Detail))],
+        };
     }
 
     private static NoticeFinding Describe(FindingState s, Finding? f) => new(

@@ -5,7 +5,7 @@ namespace DriftSentinel.Tests.Architecture;
 
 public sealed class DependencyDirectionTests
 {
-    private static readonly string[] OtherAdapters = ["DriftSentinel.History", "DriftSentinel.Reporting", "DriftSentinel.Tickets"];
+    private static readonly string[] OtherAdapters = ["DriftSentinel.History", "DriftSentinel.Reporting", "DriftSentinel.Tickets", "DriftSentinel.Notifications"];
 
     /// <summary>Every assembly a registered source module lives in, and the assembly of its reader.</summary>
     private static IEnumerable<Assembly> ModuleAssemblies() =>
