@@ -253,8 +253,8 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
 
     /// <summary>Reads a snapshot with every registered source module and evaluates it. Used by the CLI, tests and benchmarks.</summary>
     public static ScanResult Scan(string snapshotDir, OrganizationBaseline baseline, RuleCatalogue catalogue, DateTimeOffset asOf, string snapshotName, ScanProgress? progress = null, SourceRegistry? sources = null, int? threads = null,
-        IReadOnlyList<byte[]>? partials = null, IReadOnlyList<Rule>? rules = null) =>
-        new ScanEngine(catalogue, rules) { Threads = threads ?? Environment.ProcessorCount }.Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress, partials ?? []);
+        IReadOnlyList<byte[]>? partials = null, IReadOnlyList<Rule>? rules = null, IReadOnlyList<Core.Access.ReviewItem>? reviews = null) =>
+        new ScanEngine(catalogue, rules) { Threads = threads ?? Environment.ProcessorCount, ReviewRemediations = reviews ?? [] }.Run((sources ?? SourceModules.Default()).Read(snapshotDir, baseline), baseline, asOf, snapshotName, progress, partials ?? []);
 
     private static DateTimeOffset ParseAsOf(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)

@@ -56,6 +56,9 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
 {
     private readonly IReadOnlyList<Rule> _rules = rules ?? Rule.All();
 
+    /// <summary>Revoke and modify decisions to check against this scan's entitlements (DS-REV-001).</summary>
+    public IReadOnlyList<Access.ReviewItem> ReviewRemediations { get; init; } = [];
+
     /// <summary>Threads that read and evaluate parts at once; defaults to the machine's cores.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
@@ -181,7 +184,7 @@ public sealed class ScanEngine(RuleCatalogue catalogue, IReadOnlyList<Rule>? rul
         }
 
         ExceptionPolicy.Validate(baseline, catalogue, asOf);
-        var context = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage };
+        var context = new RuleContext(baseline, input.Inventory, catalogue, asOf) { Coverage = input.Coverage, ReviewRemediations = ReviewRemediations };
         foreach (var rule in _rules)
         {
             rule.Begin(context);

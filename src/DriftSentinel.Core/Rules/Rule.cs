@@ -117,6 +117,9 @@ public sealed class RuleContext(OrganizationBaseline baseline, ScanInventory inv
     /// <summary>All entitlements with last use; built on first use after the stream.</summary>
     public IReadOnlyList<Entitlement> Entitlements => _entitlements ??= Privilege.Build();
 
+    /// <summary>Access review decisions to revoke or modify not yet carried out (from the history store; empty without one).</summary>
+    public IReadOnlyList<ReviewItem> ReviewRemediations { get; init; } = [];
+
     /// <summary>The kept production changes (the first <see cref="MaxProductionChangesKept"/> in read order), unordered.</summary>
     public IReadOnlyList<ProductionChange> ProductionChanges => [.. _changes.UnorderedItems.Select(x => x.Element)];
 

@@ -23,7 +23,10 @@ public sealed class RuleExampleTests
     {
         var folder = Path.Combine(Examples, rule);
         var asOf = DateTimeOffset.Parse(File.ReadAllText(Path.Combine(Examples, "as-of.txt")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var result = ScanCommand.Scan(Path.Combine(folder, example), BaselineLoader.Load(Path.Combine(folder, "baseline.yaml")), Catalogue, asOf, $"{rule}/{example}");
+        // A rule that checks access review decisions (DS-REV-001) takes them from {example}.decisions.json beside the snapshot.
+        var decisions = Path.Combine(folder, $"{example}.decisions.json");
+        var reviews = File.Exists(decisions) ? DriftSentinel.Core.Access.ReviewJson.ReadFile(decisions) : [];
+        var result = ScanCommand.Scan(Path.Combine(folder, example), BaselineLoader.Load(Path.Combine(folder, "baseline.yaml")), Catalogue, asOf, $"{rule}/{example}", reviews: reviews);
         return [.. result.Findings.Where(f => f.RuleId == rule && f.Severity > Severity.Info)];
     }
 
