@@ -20,10 +20,10 @@ public enum HistoryDialect
 /// The history store over ADO.NET: a SQLite file by default, PostgreSQL when several workers share state. Times are
 /// stored as ISO 8601 UTC text (sortable, identical in both), and each run is written in one transaction.
 /// </summary>
-public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger, INotificationLedger
+public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger, INotificationLedger, Core.Access.IReviewLedger
 {
     /// <summary>The schema version this build writes; <see cref="Migrate"/> applies the steps up to it.</summary>
-    public const int SchemaVersion = 10;
+    public const int SchemaVersion = 11;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly DbConnection _connection;
@@ -274,6 +274,27 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger,
                 tx.Commit();
             }
 
+            if (current < 11)
+            {
+                // v11: access review campaigns. A profile's latest access review (one row per grant, replaced by each
+                // run), campaigns, and their items with decision and remediation; items keep their row as JSON, the
+                // columns the queries need beside it.
+                using var tx = _connection.BeginTransaction();
+                Execute("CREATE TABLE review_latest (profile TEXT NOT NULL, item_id TEXT NOT NULL, run_id BIGINT NOT NULL, as_of TEXT NOT NULL, item TEXT NOT NULL, PRIMARY KEY (profile, item_id))", tx);
+                Execute("""
+                    CREATE TABLE review_campaigns (
+                      id TEXT PRIMARY KEY, profile TEXT NOT NULL, name TEXT NOT NULL, run_id BIGINT NOT NULL, as_of TEXT NOT NULL, started_at TEXT NOT NULL,
+                      ends_at TEXT NOT NULL, remediation_days INTEGER NOT NULL, created_by TEXT NOT NULL)
+                    """, tx);
+                Execute("""
+                    CREATE TABLE review_items (
+                      campaign_id TEXT NOT NULL, item_id TEXT NOT NULL, profile TEXT NOT NULL, decision TEXT, remediation TEXT NOT NULL, item TEXT NOT NULL,
+                      PRIMARY KEY (campaign_id, item_id))
+                    """, tx);
+                Execute("INSERT INTO schema_version (version) VALUES (11)", tx);
+                tx.Commit();
+            }
+
             return SchemaVersion;
         }
         finally
@@ -475,6 +496,163 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger,
         LogTriage(tx, fingerprint, "unaccept", reason, null, decidedBy, at, existing.Ticket);
         tx.Commit();
         return existing;
+    }
+
+    public void SaveLatestReview(string profile, long runId, DateTimeOffset asOf, IReadOnlyList<Core.Access.ReviewItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        using var tx = _connection.BeginTransaction();
+        using (var newer = Command("SELECT MAX(run_id) FROM review_latest WHERE profile = @profile", tx, ("profile", profile)))
+        {
+            if (newer.ExecuteScalar() is { } kept and not DBNull && Convert.ToInt64(kept, CultureInfo.InvariantCulture) > runId)
+            {
+                return; // a later run's review is already kept (evaluations finish out of order)
+            }
+        }
+
+        using (var delete = Command("DELETE FROM review_latest WHERE profile = @profile", tx, ("profile", profile)))
+        {
+            delete.ExecuteNonQuery();
+        }
+
+        foreach (var item in items)
+        {
+            using var insert = Command("INSERT INTO review_latest (profile, item_id, run_id, as_of, item) VALUES (@profile, @id, @run, @asof, @item)", tx,
+                ("profile", profile), ("id", item.ItemId), ("run", runId), ("asof", Iso(asOf)), ("item", Core.Access.ReviewJson.Write(item)));
+            insert.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    public (long RunId, DateTimeOffset AsOf, IReadOnlyList<Core.Access.ReviewItem> Items)? LatestReview(string profile)
+    {
+        using var command = Command("SELECT run_id, as_of, item FROM review_latest WHERE profile = @profile ORDER BY item_id", null, ("profile", profile));
+        using var reader = command.ExecuteReader();
+        long? run = null;
+        var asOf = default(DateTimeOffset);
+        var items = new List<Core.Access.ReviewItem>();
+        while (reader.Read())
+        {
+            run = reader.GetInt64(0);
+            asOf = Time(reader.GetString(1));
+            items.Add(Core.Access.ReviewJson.Read(reader.GetString(2)));
+        }
+
+        return run is { } id ? (id, asOf, items) : null;
+    }
+
+    public bool CreateCampaign(Core.Access.ReviewCampaign campaign, IReadOnlyList<Core.Access.ReviewItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(items);
+        using var tx = _connection.BeginTransaction();
+        using (var insert = Command("""
+            INSERT INTO review_campaigns (id, profile, name, run_id, as_of, started_at, ends_at, remediation_days, created_by)
+            VALUES (@id, @profile, @name, @run, @asof, @started, @ends, @days, @by) ON CONFLICT (id) DO NOTHING
+            """, tx, ("id", campaign.Id), ("profile", campaign.Profile), ("name", campaign.Name), ("run", campaign.RunId), ("asof", Iso(campaign.AsOf)),
+            ("started", Iso(campaign.StartedAt)), ("ends", Iso(campaign.EndsAt)), ("days", campaign.RemediationDays), ("by", campaign.CreatedBy)))
+        {
+            if (insert.ExecuteNonQuery() == 0)
+            {
+                return false;
+            }
+        }
+
+        foreach (var item in items)
+        {
+            SaveItem(tx, campaign.Profile, item with { CampaignId = campaign.Id });
+        }
+
+        tx.Commit();
+        return true;
+    }
+
+    public Core.Access.ReviewCampaign? Campaign(string id) => QueryCampaigns("SELECT * FROM review_campaigns WHERE id = @id", ("id", id)).FirstOrDefault();
+
+    public IReadOnlyList<Core.Access.ReviewCampaign> Campaigns(string? profile) => profile is null
+        ? QueryCampaigns("SELECT * FROM review_campaigns ORDER BY started_at, id")
+        : QueryCampaigns("SELECT * FROM review_campaigns WHERE profile = @profile ORDER BY started_at, id", ("profile", profile));
+
+    public IReadOnlyList<Core.Access.ReviewItem> CampaignItems(string campaignId) =>
+        QueryItems("SELECT item FROM review_items WHERE campaign_id = @id ORDER BY item_id", null, ("id", campaignId));
+
+    public void RecordDecisions(string campaignId, IReadOnlyList<Core.Access.ReviewItem> decided)
+    {
+        ArgumentNullException.ThrowIfNull(decided);
+        var campaign = Campaign(campaignId) ?? throw new InvalidOperationException($"no campaign {campaignId}");
+        using var tx = _connection.BeginTransaction();
+        foreach (var item in decided)
+        {
+            SaveItem(tx, campaign.Profile, item with { CampaignId = campaignId });
+        }
+
+        tx.Commit();
+    }
+
+    public IReadOnlyList<Core.Access.ReviewItem> OpenRemediations(string profile) =>
+        QueryItems("SELECT item FROM review_items WHERE profile = @profile AND decision IN ('revoke', 'modify') AND remediation <> 'carriedOut' ORDER BY campaign_id, item_id", null,
+            ("profile", profile));
+
+    public void RecordRemediation(string campaignId, string itemId, Core.Access.RemediationStatus status, DateTimeOffset? carriedOutAt, string? proof)
+    {
+        var profile = Campaign(campaignId)?.Profile ?? "";
+        using var tx = _connection.BeginTransaction();
+        var item = QueryItems("SELECT item FROM review_items WHERE campaign_id = @c AND item_id = @i", tx, ("c", campaignId), ("i", itemId)).SingleOrDefault();
+        if (item is null || item.Remediation == Core.Access.RemediationStatus.CarriedOut)
+        {
+            return; // unknown, or already carried out: the first proof stands
+        }
+
+        SaveItem(tx, profile, item with { Remediation = status, CarriedOutAt = carriedOutAt ?? item.CarriedOutAt, Proof = proof ?? item.Proof });
+        tx.Commit();
+    }
+
+    private void SaveItem(DbTransaction tx, string profile, Core.Access.ReviewItem item)
+    {
+        using var upsert = Command("""
+            INSERT INTO review_items (campaign_id, item_id, profile, decision, remediation, item) VALUES (@c, @i, @profile, @decision, @remediation, @item)
+            ON CONFLICT (campaign_id, item_id) DO UPDATE SET decision = excluded.decision, remediation = excluded.remediation, item = excluded.item
+            """, tx, ("c", item.CampaignId), ("i", item.ItemId), ("profile", profile), ("decision", item.Decision?.ToString().ToLowerInvariant()),
+            ("remediation", System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(item.Remediation.ToString())), ("item", Core.Access.ReviewJson.Write(item)));
+        upsert.ExecuteNonQuery();
+    }
+
+    private List<Core.Access.ReviewItem> QueryItems(string sql, DbTransaction? tx, params (string, object?)[] parameters)
+    {
+        using var command = Command(sql, tx, parameters);
+        using var reader = command.ExecuteReader();
+        var items = new List<Core.Access.ReviewItem>();
+        while (reader.Read())
+        {
+            items.Add(Core.Access.ReviewJson.Read(reader.GetString(0)));
+        }
+
+        return items;
+    }
+
+    private List<Core.Access.ReviewCampaign> QueryCampaigns(string sql, params (string, object?)[] parameters)
+    {
+        using var command = Command(sql, null, parameters);
+        using var reader = command.ExecuteReader();
+        var campaigns = new List<Core.Access.ReviewCampaign>();
+        while (reader.Read())
+        {
+            campaigns.Add(new Core.Access.ReviewCampaign
+            {
+                Id = (string)reader["id"],
+                Profile = (string)reader["profile"],
+                Name = (string)reader["name"],
+                RunId = Convert.ToInt64(reader["run_id"], CultureInfo.InvariantCulture),
+                AsOf = Time((string)reader["as_of"]),
+                StartedAt = Time((string)reader["started_at"]),
+                EndsAt = Time((string)reader["ends_at"]),
+                RemediationDays = Convert.ToInt32(reader["remediation_days"], CultureInfo.InvariantCulture),
+                CreatedBy = (string)reader["created_by"],
+            });
+        }
+
+        return campaigns;
     }
 
     public bool WasNotified(string sink, long runId, string channel)

@@ -201,7 +201,7 @@ public static class HistoryCommands
     /// Opens a store that must already exist: a read or triage command never creates a database (a mistyped path would
     /// otherwise show an empty, clean history).
     /// </summary>
-    private static SqlHistoryStore OpenExisting(string connection)
+    internal static SqlHistoryStore OpenExisting(string connection)
     {
         if (SqlHistoryStore.SqliteFile(connection) is { } file && !File.Exists(file))
         {
@@ -243,7 +243,7 @@ public static class HistoryCommands
             ? t
             : throw new UsageException($"{option} '{text}' is not a time; expected ISO 8601 such as 2026-12-31");
 
-    private static int Guard(TextWriter stderr, Func<int> action)
+    internal static int Guard(TextWriter stderr, Func<int> action)
     {
         try
         {

@@ -85,6 +85,7 @@ public static class Program
         root.Subcommands.Add(health);
         root.Subcommands.Add(VerifyCommand.Build(stdout, stderr));
         root.Subcommands.Add(TicketCommands.Build(stdout, stderr, clock));
+        root.Subcommands.Add(ReviewCommands.Build(stdout, stderr, clock));
         foreach (var command in HistoryCommands.Build(stdout, stderr, clock))
         {
             root.Subcommands.Add(command);

@@ -142,9 +142,26 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             throw new UsageException(e.Message);
         }
 
+        // Open access review remediations are checked by the scan itself (DS-REV-001); a store that cannot be read costs
+        // only that check, said on stderr, as it costs only the lifecycle columns below.
+        IReadOnlyList<Core.Access.ReviewItem> reviews = [];
+        if (options.History is { } reviewStore)
+        {
+            try
+            {
+                using var decisions = DriftSentinel.History.SqlHistoryStore.Open(reviewStore);
+                decisions.Migrate();
+                reviews = decisions.OpenRemediations(options.Profile ?? "cli");
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                stderr.WriteLine($"warning: access review decisions could not be read from the history store ({e.GetType().Name}: {e.Message}); DS-REV-001 was not checked");
+            }
+        }
+
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
-            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads, rules: rules));
+            Scan(snapshotDir, baseline, catalogue, asOf, options.Demo ? "demo" : Path.GetFileName(Path.GetFullPath(snapshotDir).TrimEnd(Path.DirectorySeparatorChar)), progress, Sources, threads, rules: rules, reviews: reviews));
         if (RuleSelection.NotEvaluated(catalogue, result.Run.RuleVersions) is { Count: > 0 } skipped)
         {
             stderr.WriteLine($"note: {skipped.Count} rule(s) not evaluated ({string.Join(", ", skipped)}): their findings cannot appear, and a recorded run carries earlier ones over instead of resolving them");

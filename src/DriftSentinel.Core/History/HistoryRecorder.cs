@@ -36,6 +36,11 @@ public static class HistoryRecorder
         }
 
         run = run with { Active = ActiveCount(update) };
+        if (store is Access.IReviewLedger reviews)
+        {
+            Access.ReviewVerifier.AfterRun(reviews, result, profile, run.Id);
+        }
+
         return new RecordedRun(run, update, previous);
     }
 

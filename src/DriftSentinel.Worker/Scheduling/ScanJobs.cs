@@ -207,7 +207,8 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var baseline = BaselineLoader.Load(settings.Resolve(profile.Baseline));
         var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
         var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
-        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads, partials: states);
+        var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads, partials: states,
+            rules: profile.Rules(), reviews: (store as Core.Access.IReviewLedger)?.OpenRemediations(profile.Name));
         cancellation.ThrowIfCancellationRequested();
         var scanned = runtime.Clock.GetTimestamp();
 
