@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using DriftSentinel.Core.Access;
 using DriftSentinel.Reporting;
 
@@ -34,43 +33,21 @@ public static class ReviewCommands
         {
             using var store = HistoryCommands.OpenExisting(parse.GetValue(startStore)!);
             var p = parse.GetValue(profile)!;
-            var latest = store.LatestReview(p) ?? throw new UsageException($"no recorded run of profile {p} has an access review: scan with --history (and --profile {p}) first");
             if (parse.GetValue(days) is < 1 or > 365 || parse.GetValue(remediationDays) is < 1 or > 365)
             {
                 throw new UsageException("--days and --remediation-days must be between 1 and 365");
             }
 
             var who = TriageIdentity.Decider(parse.GetValue(by), Environment.GetEnvironmentVariable);
-            var unowned = latest.Items.Where(i => i.Owners.Count == 0).ToList();
-            var fallbackReviewer = parse.GetValue(fallback);
-            if (unowned.Count > 0 && string.IsNullOrWhiteSpace(fallbackReviewer))
+            var (campaign, created, rows) = ReviewCampaigns.Open(store, p, parse.GetValue(name), parse.GetValue(days), parse.GetValue(remediationDays), parse.GetValue(fallback), who, clock.GetUtcNow());
+            if (!created)
             {
-                throw new UsageException($"{unowned.Count} row(s) have no owner in the baseline (environments: {string.Join(", ", unowned.Select(i => i.Environment ?? "(unmapped)").Distinct().Order(StringComparer.Ordinal))}); declare owners or pass --fallback-reviewer");
-            }
-
-            var now = clock.GetUtcNow();
-            // One campaign per profile and run: starting it again finds the same campaign, so a repeated command is harmless.
-            var campaign = new ReviewCampaign
-            {
-                Id = $"rv-{p}-run{latest.RunId.ToString(CultureInfo.InvariantCulture)}",
-                Profile = p,
-                Name = parse.GetValue(name) ?? $"Access review {p} as of {latest.AsOf:yyyy-MM-dd}",
-                RunId = latest.RunId,
-                AsOf = latest.AsOf,
-                StartedAt = now,
-                EndsAt = now.AddDays(parse.GetValue(days)),
-                RemediationDays = parse.GetValue(remediationDays),
-                CreatedBy = who,
-            };
-            var items = latest.Items.Select(i => i with { Reviewer = i.Owners.Count > 0 ? i.Owners[0] : fallbackReviewer }).ToList();
-            if (!store.CreateCampaign(campaign, items))
-            {
-                campaign = store.Campaign(campaign.Id)!;
                 stdout.WriteLine($"Campaign {campaign.Id} already exists (opened {campaign.StartedAt:yyyy-MM-dd} by {campaign.CreatedBy}); nothing changed.");
             }
             else
             {
-                stdout.WriteLine($"Campaign {campaign.Id} \"{campaign.Name}\": {items.Count} row(s) of run #{campaign.RunId} (as of {campaign.AsOf:yyyy-MM-ddTHH:mm:ssZ}), {items.Select(i => i.Reviewer).Distinct().Count()} reviewer(s), decisions due {campaign.EndsAt:yyyy-MM-dd}, remediation within {campaign.RemediationDays} days of a decision.");
+                var reviewers = store.CampaignItems(campaign.Id).Select(i => i.Reviewer).Distinct().Count();
+                stdout.WriteLine($"Campaign {campaign.Id} \"{campaign.Name}\": {rows} row(s) of run #{campaign.RunId} (as of {campaign.AsOf:yyyy-MM-ddTHH:mm:ssZ}), {reviewers} reviewer(s), decisions due {campaign.EndsAt:yyyy-MM-dd}, remediation within {campaign.RemediationDays} days of a decision.");
             }
 
             if (parse.GetValue(startOut) is { } folder)
@@ -184,8 +161,11 @@ public static class ReviewCommands
         return review;
     }
 
-    private static void Export(IReviewLedger store, ReviewCampaign campaign, string folder, TextWriter stdout)
+    /// <summary>Writes a campaign's all.csv and by-reviewer/ sheets to <paramref name="folder"/>.</summary>
+    public static void Export(IReviewLedger store, ReviewCampaign campaign, string folder, TextWriter stdout)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(campaign);
         var items = store.CampaignItems(campaign.Id);
         Directory.CreateDirectory(Path.Combine(folder, "by-reviewer"));
         using (var all = File.Create(Path.Combine(folder, "all.csv")))
@@ -199,6 +179,7 @@ public static class ReviewCommands
             ReviewSheet.Write(campaign, g, one);
         }
 
+        ArgumentNullException.ThrowIfNull(stdout);
         stdout.WriteLine($"Exported {items.Count} row(s) to {Path.Combine(folder, "all.csv")} and {items.Select(i => i.Reviewer).Distinct().Count()} reviewer sheet(s) in {Path.Combine(folder, "by-reviewer")}");
     }
 

@@ -144,6 +144,16 @@ public sealed class WorkerOptions
                 yield return $"{key}:Cron: '{p.Cron}' is not a cron expression ({cronError})";
             }
 
+            if (p.ReviewEveryDays is < 1 or > 3650)
+            {
+                yield return $"{key}:ReviewEveryDays: {p.ReviewEveryDays} is not between 1 and 3650 (leave it out to start campaigns by hand)";
+            }
+
+            if (p.ReviewDays is < 1 or > 365 || p.ReviewRemediationDays is < 1 or > 365)
+            {
+                yield return $"{key}:ReviewDays / ReviewRemediationDays: must be between 1 and 365";
+            }
+
             if (p.KeepRuns is < 1)
             {
                 yield return $"{key}:KeepRuns: {p.KeepRuns} must be 1 or more (leave it out to keep every run's reports)";
@@ -254,6 +264,18 @@ public sealed class ScanProfile
 
     /// <summary>Report retention: keep run folders of runs finished within D days (null: no limit by age).</summary>
     public int? KeepDays { get; set; }
+
+    /// <summary>Open an access review campaign after a recorded run when none was started within this many days (null: by hand only).</summary>
+    public int? ReviewEveryDays { get; set; }
+
+    /// <summary>Days reviewers have to decide in a campaign the worker opens.</summary>
+    public int ReviewDays { get; set; } = 14;
+
+    /// <summary>Days after a revoke or modify decision within which it must be carried out.</summary>
+    public int ReviewRemediationDays { get; set; } = 30;
+
+    /// <summary>Reviewer of rows whose account and environment have no owner in the baseline.</summary>
+    public string? ReviewFallbackReviewer { get; set; }
 
     /// <summary>Rule ids or prefixes (DS-DEP-*) to evaluate alone; empty: every rule.</summary>
     public List<string> OnlyRules { get; set; } = [];

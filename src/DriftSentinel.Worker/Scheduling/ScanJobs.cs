@@ -245,6 +245,19 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             runtime.Clock.GetElapsedTime(scanned, stored).TotalSeconds, runtime.Clock.GetElapsedTime(stored).TotalSeconds);
         ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());
         Directory.Delete(work, recursive: true);
+        if (store is Core.Access.IReviewLedger reviews)
+        {
+            var (campaign, problem) = ScheduledReview.OpenIfDue(reviews, profile, settings.Resolve(profile.Out), runtime.Clock.GetUtcNow());
+            if (campaign is not null)
+            {
+                log.ReviewOpened(profile.Name, campaign.Id, campaign.RunId, campaign.EndsAt);
+            }
+            else if (problem is not null)
+            {
+                log.ReviewNotOpened(profile.Name, problem);
+            }
+        }
+
         if (profile.KeepRuns is not null || profile.KeepDays is not null)
         {
             var pruned = ReportRetention.Prune(settings.Resolve(profile.Out), profile.KeepRuns, profile.KeepDays, runtime.Clock.GetUtcNow(), ReportRetention.FinishTimes(store, profile.Name));

@@ -88,4 +88,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(28, LogLevel.Information, "Profile {Profile}: report retention deleted {Count} run folder(s): {Folders}")]
     public static partial void ReportsPruned(this ILogger log, string profile, int count, string folders);
+
+    [LoggerMessage(29, LogLevel.Information, "Profile {Profile}: access review campaign {Campaign} opened on run #{RunId}, decisions due {Due:yyyy-MM-dd}")]
+    public static partial void ReviewOpened(this ILogger log, string profile, string campaign, long runId, DateTimeOffset due);
+
+    [LoggerMessage(30, LogLevel.Warning, "Profile {Profile}: access review campaign not opened: {Problem}")]
+    public static partial void ReviewNotOpened(this ILogger log, string profile, string problem);
 }
