@@ -56,7 +56,11 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
         }
     }
 
-    private sealed record ControlEvidence(ComplianceControl Control, IReadOnlyList<string> Rules, IReadOnlyList<Finding> Findings, IReadOnlyList<FindingState> Resolved, string Status, string Folder);
+    private sealed record ControlEvidence(ComplianceControl Control, IReadOnlyList<string> Rules, IReadOnlyList<Finding> Findings, IReadOnlyList<FindingState> Resolved, string Status, string Folder)
+    {
+        /// <summary>An access control of a run whose profile has access review campaigns: their decisions are part of its evidence.</summary>
+        public bool WithDecisions { get; init; }
+    }
 
     private static void WriteFramework(ScanResult result, RunHistoryReport? history, ComplianceFramework framework, string folder)
     {
@@ -77,12 +81,14 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
                 : rules.Any(r => !result.Run.RuleVersions.ContainsKey(r)) ? Status.NotEvaluated
                 : gaps.Count > 0 ? Status.Incomplete
                 : Status.Clean;
-            return new ControlEvidence(control, rules, findings, resolved, status, FolderName(control.Id));
+            return new ControlEvidence(control, rules, findings, resolved, status, FolderName(control.Id)) { WithDecisions = control.Access && history is { Campaigns.Count: > 0 } };
         }).ToList();
 
         // The same in every control's folder (each folder stands alone for an auditor): rendered once per pack.
         var coverage = Render(w => WriteCoverage(w, result, gaps));
         var accessReview = evidence.Any(e => e.Control.Access) ? Render(w => CsvReportWriter.WriteAccessReview(result, w)) : [];
+        var campaigns = history?.Campaigns ?? [];
+        var decisions = campaigns.Count > 0 && evidence.Any(e => e.Control.Access) ? Decisions(campaigns) : [];
         Directory.CreateDirectory(folder);
         foreach (var e in evidence)
         {
@@ -94,6 +100,10 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
             if (e.Control.Access)
             {
                 File.WriteAllBytes(Path.Combine(controlFolder, "access-review.csv"), accessReview);
+                if (e.WithDecisions)
+                {
+                    File.WriteAllBytes(Path.Combine(controlFolder, ReviewDecisionsFile), decisions);
+                }
             }
 
             Text(Path.Combine(controlFolder, "index.html"), w => WriteControlPage(w, result, framework, e));
@@ -197,7 +207,19 @@ public sealed class EvidencePackWriter(IReadOnlyList<string> slugs) : IReportBun
     }
 
     private static IEnumerable<string> Files(ControlEvidence e) =>
-        e.Control.Access ? ["control.json", "findings.csv", "coverage.csv", "access-review.csv"] : ["control.json", "findings.csv", "coverage.csv"];
+        !e.Control.Access ? ["control.json", "findings.csv", "coverage.csv"]
+        : e.WithDecisions ? ["control.json", "findings.csv", "coverage.csv", "access-review.csv", ReviewDecisionsFile]
+        : ["control.json", "findings.csv", "coverage.csv", "access-review.csv"];
+
+    /// <summary>The access review campaigns' decisions, who took them and when, and the proof of each removal.</summary>
+    private const string ReviewDecisionsFile = "access-review-decisions.csv";
+
+    private static byte[] Decisions(IReadOnlyList<Core.Access.CampaignEvidence> campaigns)
+    {
+        using var buffer = new MemoryStream();
+        ReviewSheet.Write(campaigns.Select(c => (c.Campaign, (IEnumerable<Core.Access.ReviewItem>)c.Items)), buffer);
+        return buffer.ToArray();
+    }
 
     private static string H(string? text) => WebUtility.HtmlEncode(text ?? "");
 

@@ -25,13 +25,23 @@ public static class ReviewSheet
     /// <summary>The cells a reviewer must not change: they say what is being decided.</summary>
     private static readonly string[] Fixed = ["principal_id", "entitlement", "scope"];
 
-    public static void Write(ReviewCampaign campaign, IEnumerable<ReviewItem> items, Stream output)
+    public static void Write(ReviewCampaign campaign, IEnumerable<ReviewItem> items, Stream output) => Write([(campaign, items)], output);
+
+    /// <summary>Several campaigns in one sheet (the evidence pack's decisions), each row naming its campaign.</summary>
+    public static void Write(IEnumerable<(ReviewCampaign Campaign, IEnumerable<ReviewItem> Items)> campaigns, Stream output)
     {
-        ArgumentNullException.ThrowIfNull(campaign);
-        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(campaigns);
         using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true);
         using var csv = new CsvTableWriter(text);
         csv.WriteRow(Columns);
+        foreach (var (campaign, items) in campaigns)
+        {
+            WriteRows(csv, campaign, items);
+        }
+    }
+
+    private static void WriteRows(CsvTableWriter csv, ReviewCampaign campaign, IEnumerable<ReviewItem> items)
+    {
         foreach (var i in items)
         {
             csv.WriteRow(campaign.Id, campaign.Name, ReportFormat.Time(campaign.StartedAt), ReportFormat.Time(campaign.EndsAt), ReportFormat.Time(campaign.AsOf), i.ItemId,

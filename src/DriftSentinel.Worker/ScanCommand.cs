@@ -183,7 +183,10 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 store.Migrate();
                 var sinks = new LifecycleDispatcher(lifecycleSinks, clock);
                 var recorded = Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!;
-                history = new RunHistoryReport(recorded, store.Trend(recorded.Run.Profile, recorded.Run.Id, RunHistoryReport.TrendRuns));
+                history = new RunHistoryReport(recorded, store.Trend(recorded.Run.Profile, recorded.Run.Id, RunHistoryReport.TrendRuns))
+                {
+                    Campaigns = Core.Access.CampaignEvidence.Of(store, recorded.Run.Profile),
+                };
                 previousManifest = store.PreviousManifest(history.Recorded.Run.Profile, history.Recorded.Run.Id);
                 deliveries = sinks.DeliverPending(store, CancellationToken.None);
                 sinkSummaries = sinks.Sinks.Where(s => s.Summary is not null).ToDictionary(s => s.Name, s => s.Summary!, StringComparer.Ordinal);

@@ -167,6 +167,17 @@ public interface IReviewLedger
     void RecordRemediation(string campaignId, string itemId, RemediationStatus status, DateTimeOffset? carriedOutAt, string? proof);
 }
 
+/// <summary>A campaign with its items as they stand: decisions, remediation and proof (evidence packs).</summary>
+public sealed record CampaignEvidence(ReviewCampaign Campaign, IReadOnlyList<ReviewItem> Items)
+{
+    /// <summary>Every campaign of a profile, oldest first, with its items.</summary>
+    public static IReadOnlyList<CampaignEvidence> Of(IReviewLedger ledger, string profile)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        return [.. ledger.Campaigns(profile).Select(c => new CampaignEvidence(c, ledger.CampaignItems(c.Id)))];
+    }
+}
+
 /// <summary>Review items as JSON: how the history store keeps them and how rule examples give DS-REV-001 its decisions.</summary>
 public static class ReviewJson
 {

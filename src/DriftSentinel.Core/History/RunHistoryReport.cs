@@ -26,6 +26,9 @@ public sealed class RunHistoryReport
     /// <summary>Open findings by severity over the profile's recent runs, oldest first; empty when not loaded.</summary>
     public IReadOnlyList<RunTrendPoint> Trend { get; }
 
+    /// <summary>The profile's access review campaigns as they stand after this run (the evidence pack's decisions and proof).</summary>
+    public IReadOnlyList<Access.CampaignEvidence> Campaigns { get; init; } = [];
+
     /// <summary>How many recent runs the reports' trend covers.</summary>
     public const int TrendRuns = 90;
 

@@ -230,7 +230,10 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
 
         var outDir = Path.Combine(settings.Resolve(profile.Out), $"run-{recorded.Run.Id:D6}");
         using var signer = SigningKeys.Resolve(null, Environment.GetEnvironmentVariable);
-        var manifest = OutputModules.Reports(profile.Evidence).WriteAll(result, outDir, new RunHistoryReport(recorded, store.Trend(profile.Name, recorded.Run.Id, RunHistoryReport.TrendRuns)), new ManifestContext
+        var manifest = OutputModules.Reports(profile.Evidence).WriteAll(result, outDir, new RunHistoryReport(recorded, store.Trend(profile.Name, recorded.Run.Id, RunHistoryReport.TrendRuns))
+        {
+            Campaigns = store is Core.Access.IReviewLedger reviewLedger ? Core.Access.CampaignEvidence.Of(reviewLedger, profile.Name) : [],
+        }, new ManifestContext
         {
             Profile = profile.Name,
             RunId = recorded.Run.Id,

@@ -89,7 +89,7 @@ public sealed class ReviewCampaignTests
         var roles = details["RoleDetailList"]!.AsArray();
         roles.Remove(roles.Single(r => (string)r!["RoleName"]! == "legacy-admin"));
         File.WriteAllText(iam, details.ToJsonString());
-        var later = Cli.Run(Scan("r2", "2026-11-27T12:00:00Z"));
+        var later = Cli.Run([.. Scan("r2", "2026-11-27T12:00:00Z"), "--evidence", "soc2"]);
         Assert.True(later.Exit == 0, later.Stderr);
 
         using var findings = JsonDocument.Parse(File.ReadAllText(Path.Combine(temp.Path, "r2", "findings.json")));
@@ -107,6 +107,11 @@ public sealed class ReviewCampaignTests
         Assert.Contains("aws.iam.authorization-details 111122223333 (", carried, StringComparison.Ordinal);
         var all = status.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("all ", StringComparison.Ordinal));
         Assert.Equal([rows.Count, 3, rows.Count - 3, 1, 2, 0, 1, 0, 1], all.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(int.Parse).ToArray());
+
+        // The run's evidence pack carries the campaign for the access controls, and the manifest covers it.
+        var packed = ReadSheet(Path.Combine(temp.Path, "r2", "evidence", "soc2", "CC6.2", "access-review-decisions.csv"));
+        Assert.Equal("carried out", packed.Single(r => r["principal_id"] == LegacyAdmin && r["entitlement"] == "policy AdministratorAccess")["remediation"]);
+        Assert.Equal(0, Cli.Run("verify", Path.Combine(temp.Path, "r2")).Exit);
 
         // The exported sheet now carries the proof of removal beside the decision: the campaign's evidence.
         Assert.Equal(0, Cli.Run("review", "export", "rv-nightly-run1", "--history", db, "--out", Path.Combine(temp.Path, "after")).Exit);
