@@ -19,7 +19,7 @@ public sealed class ChatSink : IFindingLifecycleSink, IDisposable
     private readonly TimeProvider _clock;
     private readonly HttpClient _http;
     private readonly Dictionary<string, Uri> _webhooks = new(StringComparer.Ordinal);
-    private readonly Counters _counters = new();
+    private readonly RequestCounters _counters = new();
     private int _sent;
     private int _quiet;
     private int _already;
@@ -145,20 +145,6 @@ public sealed class ChatSink : IFindingLifecycleSink, IDisposable
     }
 
     private static string Fingerprint(string secret) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)))[..8];
-
-    private sealed class Counters : IRestCounters
-    {
-        private int _requests;
-        private int _throttled;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        public int Throttled => Volatile.Read(ref _throttled);
-
-        public void CountRequest() => Interlocked.Increment(ref _requests);
-
-        public void CountThrottle(TimeSpan wait) => Interlocked.Increment(ref _throttled);
-    }
 }
 
 /// <summary>A chat message that was not delivered; the message names the channel and the service's answer, never the address.</summary>

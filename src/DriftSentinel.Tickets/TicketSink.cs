@@ -24,7 +24,7 @@ public sealed class TicketSink : IFindingLifecycleSink
     private readonly RuleCatalogue _catalogue;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, ITicketTracker> _trackers = new(StringComparer.Ordinal);
-    private readonly TrackerCounters _counters = new();
+    private readonly DriftSentinel.Http.RequestCounters _counters = new();
     private int _created;
     private int _updated;
     private int _closed;
