@@ -40,22 +40,34 @@ trap 'as_pg "$pg_bin/pg_ctl -D $pg_dir/data -m immediate stop >/dev/null 2>&1"; 
 export DRIFTSENTINEL_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Pooling=false"
 echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port for the tests"
 
+# A --filter of the caller narrows every step (AND with the step's own category); other arguments go to dotnet test.
+user_filter=""
+pass_args=()
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --filter) user_filter="${2:-}"; shift 2 ;;
+    --filter=*) user_filter="${1#--filter=}"; shift ;;
+    *) pass_args+=("$1"); shift ;;
+  esac
+done
+step_filter() { if [ -n "$user_filter" ]; then printf '(%s)&(%s)' "$1" "$user_filter"; else printf '%s' "$1"; fi; }
+
 dotnet --version
 dotnet restore DriftSentinel.sln || exit 1
 results="$(pwd)/TestResults"
 rm -rf "$results"
-dotnet test DriftSentinel.sln --no-restore --filter "Category!=Recipe&Category!=Browser" --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
+dotnet test DriftSentinel.sln --no-restore --filter "$(step_filter 'Category!=Recipe&Category!=Browser')" --logger "trx;LogFileName=results.trx" --results-directory "$results" ${pass_args[@]+"${pass_args[@]}"}
 status=$?
 
 # report.html in headless Chromium, alone on the machine so its timings are the page's; the detailed console logger
 # prints them (first screen and every filter at 50,000 findings).
 echo "Browser tests: $("$chromium_bin" --version 2>/dev/null)"
-dotnet test tests/DriftSentinel.Tests --no-build --filter "Category=Browser" --logger "trx;LogFileName=browser.trx" --logger "console;verbosity=detailed" --results-directory "$results" "$@" \
+dotnet test tests/DriftSentinel.Tests --no-build --filter "$(step_filter 'Category=Browser')" --logger "trx;LogFileName=browser.trx" --logger "console;verbosity=detailed" --results-directory "$results" ${pass_args[@]+"${pass_args[@]}"} \
   | grep -vE '^\s*$|^\[xUnit.net [0-9:.]+\] {4,}' 
 browser_status=${PIPESTATUS[0]}
 
 # The extension recipe builds a scratch copy of the tree: run alone, so it never competes with the timed worker tests.
-dotnet test tests/DriftSentinel.Tests --no-build --filter "Category=Recipe" --logger "trx;LogFileName=recipe.trx" --results-directory "$results" "$@"
+dotnet test tests/DriftSentinel.Tests --no-build --filter "$(step_filter 'Category=Recipe')" --logger "trx;LogFileName=recipe.trx" --results-directory "$results" ${pass_args[@]+"${pass_args[@]}"}
 recipe_status=$?
 
 if [ -z "$(find "$results" -name '*.trx' | head -n 1)" ]; then

@@ -327,6 +327,90 @@ public abstract class HistoryStoreContract
         Assert.Equal(("aa", "{\"first\":true}"), (kept.Sha256, kept.Manifest));
     }
 
+    [Fact]
+    public void The_trend_counts_each_runs_open_findings_by_severity_and_keeps_the_principal()
+    {
+        using var store = Open();
+        store.Migrate();
+        Run(store, Day1, [F("h", "111111111111", severity: Severity.High), F("c", "111111111111", severity: Severity.Critical), F("m", "111111111111")], Read("111111111111"));
+        Run(store, Day1.AddDays(1), [F("h", "111111111111", severity: Severity.High), F("m", "111111111111")], Read("111111111111"));
+        Run(store, "other", Day1.AddDays(1), [F("x", "111111111111", severity: Severity.Critical)], Read("111111111111"));
+        var last = store.ListRuns("test", 10)[0];
+
+        var trend = store.Trend("test", last.Id, 90);
+        Assert.Equal(2, trend.Count);
+        Assert.Equal((1, 1, 1), (trend[0].Open.GetValueOrDefault(Severity.Critical), trend[0].Open.GetValueOrDefault(Severity.High), trend[0].Open.GetValueOrDefault(Severity.Medium)));
+        Assert.Equal((0, 1, 1), (trend[1].Open.GetValueOrDefault(Severity.Critical), trend[1].Open.GetValueOrDefault(Severity.High), trend[1].Open.GetValueOrDefault(Severity.Medium)));
+        Assert.Single(store.Trend("test", last.Id, 1));
+        Assert.Equal("user/h", store.LoadStates("test")["h"].Principal);
+    }
+
+    [Fact]
+    public void Unaccept_withdraws_once_and_the_triage_log_keeps_both_decisions_in_order()
+    {
+        using var store = Open();
+        store.Migrate();
+        store.RecordTriage(new TriageDecision("t", "legacy", Day1.AddDays(30), "alice", Day1, "SEC-1"));
+        store.RecordTriage(new TriageDecision("t", "legacy", Day1.AddDays(30), "alice", Day1, "SEC-1")); // repeated command
+        Assert.Equal("alice", store.RemoveTriage("t", "bob", Day1.AddDays(1), "postponed")!.DecidedBy);
+        Assert.Null(store.RemoveTriage("t", "bob", Day1.AddDays(2), "again"));
+        Assert.Empty(store.LoadTriage());
+        Assert.Equal(["accept alice", "unaccept bob"], store.TriageLog("t").Select(e => $"{e.Action} {e.DecidedBy}"));
+    }
+
+    [Fact]
+    public void A_chat_message_is_recorded_once_per_run_and_channel()
+    {
+        using var store = Open();
+        store.Migrate();
+        Assert.False(store.WasNotified("chat", 7, "sec"));
+        store.RecordNotified("chat", 7, "sec", Day1);
+        store.RecordNotified("chat", 7, "sec", Day1.AddMinutes(1));
+        Assert.True(store.WasNotified("chat", 7, "sec"));
+        Assert.False(store.WasNotified("chat", 7, "platform"));
+    }
+
+    [Fact]
+    public void A_campaign_keeps_its_items_decisions_and_the_first_proof_of_removal()
+    {
+        using var store = Open();
+        store.Migrate();
+        Assert.Null(store.LatestReview("p"));
+        DriftSentinel.Core.Access.ReviewItem Item(string principal) => new()
+        {
+            ItemId = DriftSentinel.Core.Access.ReviewItem.KeyOf(Cloud.Aws, "111111111111", principal, "policy AdministratorAccess", "account 111111111111"),
+            Cloud = Cloud.Aws,
+            Account = "111111111111",
+            PrincipalId = principal,
+            PrincipalName = principal,
+            PrincipalType = "human",
+            Entitlement = "policy AdministratorAccess",
+            Scope = "account 111111111111",
+            Recommendation = "revoke",
+            RecommendationReason = "unused",
+            Owners = ["github:alice"],
+        };
+        store.SaveLatestReview("p", 5, Day1, [Item("a"), Item("b")]);
+        store.SaveLatestReview("p", 4, Day1.AddDays(-1), [Item("old")]); // an earlier run finishing late changes nothing
+        var latest = store.LatestReview("p")!.Value;
+        Assert.Equal((5L, 2), (latest.RunId, latest.Items.Count));
+        Assert.Equal(["github:alice"], latest.Items[0].Owners);
+
+        var campaign = new DriftSentinel.Core.Access.ReviewCampaign { Id = "rv-p-run5", Profile = "p", Name = "n", RunId = 5, AsOf = Day1, StartedAt = Day1, EndsAt = Day1.AddDays(14), RemediationDays = 30, CreatedBy = "carla" };
+        Assert.True(store.CreateCampaign(campaign, latest.Items));
+        Assert.False(store.CreateCampaign(campaign, latest.Items));
+        var a = store.CampaignItems("rv-p-run5")[0];
+        store.RecordDecisions("rv-p-run5", [a with { Decision = DriftSentinel.Core.Access.ReviewDecision.Revoke, Justification = "j", DecidedBy = "alice", DecidedOn = Day1, RemediationDue = new DateOnly(2026, 12, 1), Remediation = DriftSentinel.Core.Access.RemediationStatus.Pending }]);
+        Assert.Equal([a.ItemId], store.OpenRemediations("p").Select(i => i.ItemId));
+        store.RecordRemediation("rv-p-run5", a.ItemId, DriftSentinel.Core.Access.RemediationStatus.CarriedOut, Day1.AddDays(2), "absent from run #6");
+        store.RecordRemediation("rv-p-run5", a.ItemId, DriftSentinel.Core.Access.RemediationStatus.CarriedOut, Day1.AddDays(3), "absent from run #7");
+        Assert.Empty(store.OpenRemediations("p"));
+        var done = store.CampaignItems("rv-p-run5").Single(i => i.ItemId == a.ItemId);
+        Assert.Equal(("absent from run #6", Day1.AddDays(2)), (done.Proof, done.CarriedOutAt!.Value));
+        Assert.Equal(["rv-p-run5"], store.Campaigns("p").Select(c => c.Id));
+        Assert.Equal(30, store.Campaign("rv-p-run5")!.RemediationDays);
+    }
+
     private static LifecycleUpdate Run(SqlHistoryStore store, DateTimeOffset asOf, Finding[] findings, params CoverageEntry[] coverage) =>
         Run(store, "test", asOf, findings, coverage);
 
@@ -346,6 +430,7 @@ public abstract class HistoryStoreContract
         Severity = severity,
         Cloud = Cloud.Aws,
         Account = account,
+        Principal = "user/" + fingerprint,
         Message = "m",
         Suppression = suppression,
     };
