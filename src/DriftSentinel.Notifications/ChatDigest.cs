@@ -49,7 +49,8 @@ public sealed record ChatDigest(
             [.. mine.Where(t => t.Change == LifecycleChange.Accepted && t.Finding.AcceptedUntil is { } until && until <= by).OrderBy(t => t.Finding.AcceptedUntil).Select(t => t.Finding)],
             by,
             mine.Count(t => t.Change == LifecycleChange.Resolved),
-            mine.Count(t => t.Change is LifecycleChange.New or LifecycleChange.StillOpen or LifecycleChange.Reopened or LifecycleChange.ExceptionExpired),
+            mine.Count(t => t.Change is LifecycleChange.New or LifecycleChange.StillOpen or LifecycleChange.Reopened or LifecycleChange.ExceptionExpired
+                or LifecycleChange.NotVerified),
             notice.GapList,
             notice.Gaps,
             options.ReportUrl);

@@ -132,10 +132,11 @@ public static class ReviewCommands
                 var items = store.CampaignItems(c.Id);
                 stdout.WriteLine($"{c.Id}  \"{c.Name}\"  profile {c.Profile}, run #{c.RunId}, decisions due {c.EndsAt:yyyy-MM-dd}, remediation within {c.RemediationDays} days");
                 stdout.WriteLine($"  {"reviewer",-28} {"rows",5} {"decided",8} {"pending",8} {"keep",5} {"revoke",7} {"modify",7} {"carried out",12} {"awaiting",9} {"overdue",8}");
-                foreach (var g in items.GroupBy(i => i.Reviewer ?? "(none)").OrderBy(g => g.Key, StringComparer.Ordinal).Append(items.GroupBy(_ => "all").Single()))
+                var lines = items.GroupBy(i => i.Reviewer ?? "(none)").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (Reviewer: g.Key, Rows: g.ToList()))
+                    .Append((Reviewer: "all", Rows: items.ToList()));
+                foreach (var (reviewer, rows) in lines)
                 {
-                    var rows = g.ToList();
-                    stdout.WriteLine($"  {ConsoleText.Safe(g.Key),-28} {rows.Count,5} {rows.Count(i => i.Decision is not null),8} {rows.Count(i => i.Decision is null),8} {rows.Count(i => i.Decision == ReviewDecision.Keep),5} {rows.Count(i => i.Decision == ReviewDecision.Revoke),7} {rows.Count(i => i.Decision == ReviewDecision.Modify),7} {rows.Count(i => i.Remediation == RemediationStatus.CarriedOut),12} {rows.Count(i => i.Remediation == RemediationStatus.Pending),9} {rows.Count(i => i.Remediation == RemediationStatus.Overdue),8}");
+                    stdout.WriteLine($"  {ConsoleText.Safe(reviewer),-28} {rows.Count,5} {rows.Count(i => i.Decision is not null),8} {rows.Count(i => i.Decision is null),8} {rows.Count(i => i.Decision == ReviewDecision.Keep),5} {rows.Count(i => i.Decision == ReviewDecision.Revoke),7} {rows.Count(i => i.Decision == ReviewDecision.Modify),7} {rows.Count(i => i.Remediation == RemediationStatus.CarriedOut),12} {rows.Count(i => i.Remediation == RemediationStatus.Pending),9} {rows.Count(i => i.Remediation == RemediationStatus.Overdue),8}");
                 }
 
                 foreach (var i in items.Where(i => i.Remediation == RemediationStatus.Overdue))

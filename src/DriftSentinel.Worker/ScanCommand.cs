@@ -142,22 +142,29 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             throw new UsageException(e.Message);
         }
 
-        // Open access review remediations are checked by the scan itself (DS-REV-001); a store that cannot be read costs
-        // only that check, said on stderr, as it costs only the lifecycle columns below.
+        // One connection to the history store serves the whole command: it gives the scan the open access review
+        // remediations (DS-REV-001), then records the run and keeps its manifest. A store that fails (corrupt, locked,
+        // read-only, newer, unreachable) costs the lifecycle columns and that check, never the reports.
+        DriftSentinel.History.SqlHistoryStore? store = null;
+        string? historyError = null;
         IReadOnlyList<Core.Access.ReviewItem> reviews = [];
-        if (options.History is { } reviewStore)
+        if (options.History is { } historyStore)
         {
             try
             {
-                using var decisions = DriftSentinel.History.SqlHistoryStore.Open(reviewStore);
-                decisions.Migrate();
-                reviews = decisions.OpenRemediations(options.Profile ?? "cli");
+                store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
+                store.Migrate();
+                reviews = store.OpenRemediations(options.Profile ?? "cli");
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
             {
-                stderr.WriteLine($"warning: access review decisions could not be read from the history store ({e.GetType().Name}: {e.Message}); DS-REV-001 was not checked");
+                store?.Dispose();
+                store = null;
+                historyError = $"the history store could not record this run ({e.GetType().Name}: {e.Message}); the reports were written without lifecycle columns, and no access review decision (DS-REV-001) was checked";
             }
         }
+
+        using var historyConnection = store;
 
         var progress = new ScanProgress();
         var result = ScanProgressDisplay.Run(stderr, progress, ProgressInterval, () =>
@@ -167,20 +174,15 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
             stderr.WriteLine($"note: {skipped.Count} rule(s) not evaluated ({string.Join(", ", skipped)}): their findings cannot appear, and a recorded run carries earlier ones over instead of resolving them");
         }
         RunHistoryReport? history = null;
-        string? historyError = null;
         IReadOnlyList<DeliveryOutcome> deliveries = [];
         Dictionary<string, string> sinkSummaries = [];
         ManifestLink? previousManifest = null;
-        DriftSentinel.History.SqlHistoryStore? store = null;
-        if (options.History is { } historyStore)
+        if (store is not null)
         {
             // Recorded before the reports are written, so they carry each finding's lifecycle and the changes since the
-            // last run. A history store that fails (corrupt, locked, read-only, newer, unreachable) costs the lifecycle
-            // columns, never the reports.
+            // last run.
             try
             {
-                store = DriftSentinel.History.SqlHistoryStore.Open(historyStore);
-                store.Migrate();
                 var sinks = new LifecycleDispatcher(lifecycleSinks, clock);
                 var recorded = Core.History.HistoryRecorder.Record(store, result, options.Profile ?? "cli", snapshotDir, clock.GetUtcNow() - stopwatch.Elapsed, clock.GetUtcNow(), sinks: sinks)!;
                 history = new RunHistoryReport(recorded, store.Trend(recorded.Run.Profile, recorded.Run.Id, RunHistoryReport.TrendRuns))
@@ -196,9 +198,6 @@ public sealed class ScanCommand(TextWriter stdout, TextWriter stderr, TimeProvid
                 historyError = $"the history store could not record this run ({e.GetType().Name}: {e.Message}); the reports were written without lifecycle columns";
             }
         }
-
-        // Kept open until the run's manifest is in it (a run recorded before a failing delivery still gets its manifest).
-        using var historyConnection = store;
 
         var manifest = OutputModules.Reports(options.Evidence).WriteAll(result, outDir, history, new ManifestContext
         {

@@ -189,7 +189,8 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var started = runtime.Clock.GetTimestamp();
         var catalogue = RuleCatalogue.Load(RuleCatalogue.LocateFolder());
         var partials = ledger.LoadPartials(scanId);
-        var engine = new ScanEngine(catalogue, profile.Rules());
+        var rules = profile.Rules();
+        var engine = new ScanEngine(catalogue, rules);
         var merged = partials.Where(p => p.State is not null && engine.Accepts(p.State)).ToList();
         var states = merged.Select(p => p.State!).ToList();
         var readHere = partials.Except(merged).Select(p => $"{p.Scope} ({p.Detail ?? "its state was written by another build"})").ToList();
@@ -208,7 +209,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         var asOf = profile.AsOf ?? scan.CreatedAt; // every attempt evaluates as of the scan's start
         var source = profile.Snapshot is null ? "live" : settings.Resolve(profile.Snapshot);
         var result = ScanCommand.Scan(snapshot, baseline, catalogue, asOf, profile.Snapshot is null ? "live" : Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)), sources: runtime.Settings.Modules, threads: runtime.Settings.Worker.ScanThreads, partials: states,
-            rules: profile.Rules(), reviews: (store as Core.Access.IReviewLedger)?.OpenRemediations(profile.Name));
+            rules: rules, reviews: store.OpenRemediations(profile.Name));
         cancellation.ThrowIfCancellationRequested();
         var scanned = runtime.Clock.GetTimestamp();
 
@@ -232,7 +233,7 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
         using var signer = SigningKeys.Resolve(null, Environment.GetEnvironmentVariable);
         var manifest = OutputModules.Reports(profile.Evidence).WriteAll(result, outDir, new RunHistoryReport(recorded, store.Trend(profile.Name, recorded.Run.Id, RunHistoryReport.TrendRuns))
         {
-            Campaigns = store is Core.Access.IReviewLedger reviewLedger ? Core.Access.CampaignEvidence.Of(reviewLedger, profile.Name) : [],
+            Campaigns = Core.Access.CampaignEvidence.Of(store, profile.Name),
         }, new ManifestContext
         {
             Profile = profile.Name,
@@ -248,17 +249,14 @@ public sealed class ScanJobs(WorkerRuntime runtime, IBackgroundJobClient jobs, I
             runtime.Clock.GetElapsedTime(scanned, stored).TotalSeconds, runtime.Clock.GetElapsedTime(stored).TotalSeconds);
         ledger.FinishScan(scanId, recorded.Run.Id, runtime.Clock.GetUtcNow());
         Directory.Delete(work, recursive: true);
-        if (store is Core.Access.IReviewLedger reviews)
+        var (campaign, problem) = ScheduledReview.OpenIfDue(store, profile, settings.Resolve(profile.Out), runtime.Clock.GetUtcNow());
+        if (campaign is not null)
         {
-            var (campaign, problem) = ScheduledReview.OpenIfDue(reviews, profile, settings.Resolve(profile.Out), runtime.Clock.GetUtcNow());
-            if (campaign is not null)
-            {
-                log.ReviewOpened(profile.Name, campaign.Id, campaign.RunId, campaign.EndsAt);
-            }
-            else if (problem is not null)
-            {
-                log.ReviewNotOpened(profile.Name, problem);
-            }
+            log.ReviewOpened(profile.Name, campaign.Id, campaign.RunId, campaign.EndsAt);
+        }
+        else if (problem is not null)
+        {
+            log.ReviewNotOpened(profile.Name, problem);
         }
 
         if (profile.KeepRuns is not null || profile.KeepDays is not null)
