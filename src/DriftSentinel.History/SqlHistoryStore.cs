@@ -517,7 +517,11 @@ public sealed class SqlHistoryStore : IHistoryStore, Core.Tickets.ITicketLedger,
 
         foreach (var item in items)
         {
-            using var insert = Command("INSERT INTO review_latest (profile, item_id, run_id, as_of, item) VALUES (@profile, @id, @run, @asof, @item)", tx,
+            // An upsert, so two evaluations writing at once cannot fail each other on the key.
+            using var insert = Command("""
+                INSERT INTO review_latest (profile, item_id, run_id, as_of, item) VALUES (@profile, @id, @run, @asof, @item)
+                ON CONFLICT (profile, item_id) DO UPDATE SET run_id = excluded.run_id, as_of = excluded.as_of, item = excluded.item
+                """, tx,
                 ("profile", profile), ("id", item.ItemId), ("run", runId), ("asof", Iso(asOf)), ("item", Core.Access.ReviewJson.Write(item)));
             insert.ExecuteNonQuery();
         }
